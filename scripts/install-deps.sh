@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package sealion needs to build, test and benchmark.
+# Idempotent: only missing packages are installed. Needs root (or sudo).
+set -euo pipefail
+
+BUILD_PACKAGES=(
+  build-essential cmake pkg-config git
+  libopencv-dev libtorch-dev libopenblas-dev libtbb-dev
+  nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
+)
+# Python baselines for bench/ and the headless browser for the report test.
+EXTRA_PACKAGES=(
+  python3-torch python3-skimage python3-opencv python3-numpy
+  chromium
+)
+
+missing=()
+for package in "${BUILD_PACKAGES[@]}" "${EXTRA_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all packages present"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "install-deps: missing ${missing[*]} and not root (no sudo); install them by hand" >&2
+    exit 1
+  fi
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,88 @@
+#include "sealion/core/dataset.h"
+
+#include <algorithm>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "sealion/core/image_io.h"
+#include "sealion/util/csv.h"
+#include "sealion/util/error.h"
+
+namespace sealion {
+namespace {
+
+bool IsPhotoFile(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+  return extension == ".jpg" || extension == ".jpeg" || extension == ".png";
+}
+
+}  // namespace
+
+std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folder) {
+  std::vector<std::filesystem::path> photos;
+  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
+    if (entry.is_regular_file() && IsPhotoFile(entry.path())) photos.push_back(entry.path());
+  }
+  std::sort(photos.begin(), photos.end());
+  return photos;
+}
+
+std::set<int64_t> ReadIdList(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
+  std::set<int64_t> ids;
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || (line_number == 1 && line.find_first_not_of("0123456789") != line.npos)) {
+      continue;  // header ("train_id") or blank line
+    }
+    try {
+      ids.insert(std::stoll(line));
+    } catch (const std::exception&) {
+      throw Error(fmt::format("{}:{}: '{}' is not an id", path.string(), line_number, line));
+    }
+  }
+  return ids;
+}
+
+TrainDataset TrainDataset::Open(const std::filesystem::path& root) {
+  TrainDataset dataset;
+  dataset.root = root;
+  const auto dotted_folder = root / "TrainDotted";
+  if (!std::filesystem::is_directory(dotted_folder)) {
+    throw Error(fmt::format("{}: not a training folder (no TrainDotted/ inside)", root.string()));
+  }
+  for (const auto& photo : ListPhotos(dotted_folder)) {
+    try {
+      dataset.dotted_ids.push_back(PhotoIdFromFileName(photo));
+    } catch (const Error& error) {
+      spdlog::warn("skipping {}", error.what());
+    }
+  }
+  std::sort(dataset.dotted_ids.begin(), dataset.dotted_ids.end());
+  if (std::filesystem::exists(root / "MismatchedTrainImages.txt")) {
+    dataset.mismatched_ids = ReadIdList(root / "MismatchedTrainImages.txt");
+  }
+  if (std::filesystem::exists(root / "train.csv")) {
+    dataset.train_counts = ReadCountsCsv(root / "train.csv");
+  }
+  return dataset;
+}
+
+std::filesystem::path TrainDataset::DottedPath(int64_t id) const {
+  return root / "TrainDotted" / fmt::format("{}.jpg", id);
+}
+
+std::filesystem::path TrainDataset::PlainPath(int64_t id) const {
+  return root / "Train" / fmt::format("{}.jpg", id);
+}
+
+bool TrainDataset::HasPlain(int64_t id) const { return std::filesystem::exists(PlainPath(id)); }
+
+}  // namespace sealion

@@ -1,0 +1,34 @@
+#pragma once
+// A training folder in the competition's layout: TrainDotted/<id>.jpg (required), Train/<id>.jpg
+// (the plain photo, optional), MismatchedTrainImages.txt and train.csv (optional).
+
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <vector>
+
+#include "sealion/core/counts_csv.h"
+
+namespace sealion {
+
+struct TrainDataset {
+  std::filesystem::path root;
+  std::vector<int64_t> dotted_ids;            // ids with a TrainDotted photo, ascending
+  std::set<int64_t> mismatched_ids;           // from MismatchedTrainImages.txt
+  std::optional<CountsById> train_counts;     // from train.csv when present
+
+  // Opens and indexes `root`; throws when it has no TrainDotted folder.
+  static TrainDataset Open(const std::filesystem::path& root);
+
+  std::filesystem::path DottedPath(int64_t id) const;
+  std::filesystem::path PlainPath(int64_t id) const;
+  bool HasPlain(int64_t id) const;
+};
+
+// Reads a list of ids, one per line after a header line (MismatchedTrainImages.txt).
+std::set<int64_t> ReadIdList(const std::filesystem::path& path);
+
+// Lists the photos (*.jpg, *.jpeg, *.png) of a folder, sorted by name.
+std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folder);
+
+}  // namespace sealion

@@ -1,0 +1,64 @@
+// The `sealion` program end to end: dispatch, help, errors and `extract` on small files.
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "sealion/core/counts_csv.h"
+#include "sealion/util/atomic_file.h"
+#include "tests/test_support.h"
+
+namespace sealion {
+namespace {
+
+using testing::RunSealion;
+
+TEST(Cli, HelpVersionAndUnknownCommand) {
+  EXPECT_EQ(RunSealion("help").exit_code, 0);
+  EXPECT_NE(RunSealion("version").output.find("sealion "), std::string::npos);
+  const auto unknown = RunSealion("frobnicate");
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.output.find("unknown command 'frobnicate'"), std::string::npos);
+  EXPECT_EQ(RunSealion("extract --help").exit_code, 0);
+  EXPECT_NE(RunSealion("extract").exit_code, 0);
+}
+
+TEST(Cli, ExtractReportsAMissingDatasetByName) {
+  testing::ScopedTempDir dir;
+  const auto result = RunSealion("extract " + (dir.path() / "nowhere").string() + " -o " + dir.path().string());
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.output.find("nowhere"), std::string::npos) << result.output;
+}
+
+// A truncated JPEG among good photos: a clear error naming it, a non-zero exit, and the other
+// photos still extracted. Uses the real sample's photo 50 (one adult male) and 42.
+TEST(Cli, ExtractGoesOnPastATruncatedJpeg) {
+  SEALION_REQUIRE_KAGGLE_SAMPLE(sample);
+  testing::ScopedTempDir dir;
+  const auto dataset = dir.path() / "dataset";
+  std::filesystem::create_directories(dataset / "TrainDotted");
+  std::filesystem::create_directories(dataset / "Train");
+  for (const char* id : {"42", "50"}) {
+    std::filesystem::copy_file(sample / "TrainDotted" / (std::string(id) + ".jpg"),
+                               dataset / "TrainDotted" / (std::string(id) + ".jpg"));
+    std::filesystem::copy_file(sample / "Train" / (std::string(id) + ".jpg"),
+                               dataset / "Train" / (std::string(id) + ".jpg"));
+  }
+  const std::string bytes = ReadFileToString(dataset / "TrainDotted" / "42.jpg");
+  WriteFileAtomically(dataset / "TrainDotted" / "43.jpg", bytes.substr(0, bytes.size() / 3));
+  const auto out = dir.path() / "out";
+  const auto result = RunSealion("extract " + dataset.string() + " -o " + out.string() + " --threads 2");
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("43.jpg: truncated"), std::string::npos) << result.output;
+  const CountsById counts = ReadCountsCsv(out / "counts.csv");
+  ASSERT_EQ(counts.size(), 2u);
+  EXPECT_EQ(counts.at(50), (ClassCounts{1, 0, 0, 0, 0}));
+  EXPECT_EQ(counts.at(42), (ClassCounts{7, 4, 10, 1, 0}));
+  const auto metadata = nlohmann::json::parse(ReadFileToString(out / "training_metadata.json"));
+  ASSERT_EQ(metadata.size(), 2u);
+  EXPECT_EQ(metadata[1]["filename"], "50.jpg");
+  EXPECT_EQ(metadata[1]["sea-lions"]["adult_males"].size(), 1u);
+  EXPECT_EQ(metadata[1]["sea-lions"]["pups"].size(), 0u);
+}
+
+}  // namespace
+}  // namespace sealion

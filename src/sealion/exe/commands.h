@@ -1,0 +1,9 @@
+#pragma once
+// One function per subcommand, each in its own file: it parses its flags (CLI11) into the
+// library's options struct and calls the library. main() only dispatches.
+
+namespace sealion {
+
+int RunExtractCommand(int argc, char** argv);
+
+}  // namespace sealion

@@ -1,0 +1,90 @@
+#include "sealion/util/csv.h"
+
+#include <charconv>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sealion/util/error.h"
+
+namespace sealion {
+
+std::vector<std::string> SplitCsvLine(const std::string& line) {
+  std::string_view text(line);
+  if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
+  std::vector<std::string> cells;
+  size_t start = 0;
+  while (true) {
+    const size_t comma = text.find(',', start);
+    cells.emplace_back(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return cells;
+}
+
+CsvTable ReadCsv(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(fmt::format("{}: cannot open for reading", path.string()));
+  CsvTable table;
+  table.path = path;
+  std::string line;
+  int line_number = 0;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (line.empty() || line == "\r") continue;
+    auto cells = SplitCsvLine(line);
+    if (table.header.empty()) {
+      table.header = std::move(cells);
+      continue;
+    }
+    if (cells.size() != table.header.size()) {
+      throw Error(fmt::format("{}:{}: expected {} cells as in the header, found {}", path.string(),
+                              line_number, table.header.size(), cells.size()));
+    }
+    table.rows.push_back(std::move(cells));
+    table.line_numbers.push_back(line_number);
+  }
+  if (table.header.empty()) throw Error(fmt::format("{}: empty file, expected a header", path.string()));
+  return table;
+}
+
+int CsvTable::ColumnIndex(const std::string& name) const {
+  for (size_t i = 0; i < header.size(); ++i) {
+    if (header[i] == name) return static_cast<int>(i);
+  }
+  throw Error(fmt::format("{}: no column '{}' in header '{}'", path.string(), name,
+                          fmt::join(header, ",")));
+}
+
+int64_t CsvTable::IntegerAt(size_t row, int column) const {
+  const std::string& cell = rows.at(row).at(column);
+  int64_t value = 0;
+  const auto [end, status] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  if (status != std::errc() || end != cell.data() + cell.size() || cell.empty()) {
+    throw Error(fmt::format("{}:{}: column '{}' is '{}', not an integer", path.string(),
+                            line_numbers.at(row), header.at(column), cell));
+  }
+  return value;
+}
+
+double CsvTable::NumberAt(size_t row, int column) const {
+  const std::string& cell = rows.at(row).at(column);
+  double value = 0;
+  const auto [end, status] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
+  if (status != std::errc() || end != cell.data() + cell.size() || cell.empty()) {
+    throw Error(fmt::format("{}:{}: column '{}' is '{}', not a number", path.string(),
+                            line_numbers.at(row), header.at(column), cell));
+  }
+  return value;
+}
+
+void RequireHeader(const CsvTable& table, const std::vector<std::string>& expected) {
+  if (table.header != expected) {
+    throw Error(fmt::format("{}: header is '{}', expected '{}'", table.path.string(),
+                            fmt::join(table.header, ","), fmt::join(expected, ",")));
+  }
+}
+
+}  // namespace sealion
