@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_map>
 
 #include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
@@ -13,6 +14,12 @@ namespace sealion {
 namespace {
 
 constexpr int kRotationDownscale = 8;  // rotation and exposure are judged on 1/8-size copies
+
+struct EvidenceBlob {
+  cv::Rect box;
+  int area = 0;
+  std::vector<cv::Point> pixels;
+};
 
 double ColourDistance(const cv::Vec3b& bgr, const Rgb& colour) {
   const double dr = bgr[2] - colour.r;
@@ -39,6 +46,77 @@ double Correlation(const cv::Mat& a, const cv::Mat& b, const cv::Mat& valid) {
   b.convertTo(b_centred, CV_32F, 1.0, -mean_b[0]);
   cv::multiply(a_centred, b_centred, product);
   return cv::mean(product, valid)[0] / (std_a[0] * std_b[0]);
+}
+
+RotationEstimate EstimateRotationFromSmall(const cv::Mat& small_dotted, const cv::Mat& small_plain,
+                                           cv::Size dotted_size, cv::Size plain_size) {
+  cv::Mat dotted_grey, plain_grey;
+  cv::cvtColor(small_dotted, dotted_grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(small_plain, plain_grey, cv::COLOR_BGR2GRAY);
+  RotationEstimate best{-1, -2.0};
+  for (const int degrees : {0, 180, 90, 270}) {
+    const bool swaps = degrees % 180 != 0;
+    const cv::Size turned_size = swaps ? cv::Size(dotted_size.height, dotted_size.width) : dotted_size;
+    if (turned_size != plain_size) continue;
+    cv::Mat turned = RotateClockwise(dotted_grey, degrees);
+    if (turned.size() != plain_grey.size()) cv::resize(turned, turned, plain_grey.size());
+    const cv::Mat valid = turned > 12;  // leave black masks out
+    const double correlation = Correlation(turned, plain_grey, valid);
+    if (correlation > best.correlation) best = {degrees, correlation};
+  }
+  if (best.degrees < 0) {
+    throw Error(fmt::format("dotted photo is {}x{} but plain photo is {}x{}: no turn makes them match",
+                            dotted_size.width, dotted_size.height, plain_size.width, plain_size.height));
+  }
+  return best;
+}
+
+// Per-channel lookup table (a CV_8UC3 row of 256) mapping the plain photo's exposure to the
+// dotted photo's: least squares over downscaled pixels, leaving out black masks.
+cv::Mat ExposureLut(const cv::Mat& small_plain, const cv::Mat& small_dotted) {
+  std::array<double, 3> n{}, sx{}, sy{}, sxx{}, sxy{};
+  for (int row = 0; row < small_plain.rows; ++row) {
+    for (int col = 0; col < small_plain.cols; ++col) {
+      const auto& d = small_dotted.at<cv::Vec3b>(row, col);
+      if (d[0] + d[1] + d[2] < 60) continue;  // masked (with a little room for the downscale)
+      const auto& p = small_plain.at<cv::Vec3b>(row, col);
+      for (int c = 0; c < 3; ++c) {
+        n[c] += 1; sx[c] += p[c]; sy[c] += d[c]; sxx[c] += p[c] * p[c]; sxy[c] += p[c] * d[c];
+      }
+    }
+  }
+  cv::Mat lut(1, 256, CV_8UC3);
+  for (int c = 0; c < 3; ++c) {
+    double gain = 1.0, offset = 0.0;
+    const double variance = n[c] * sxx[c] - sx[c] * sx[c];
+    if (n[c] > 100 && variance > 1e-6) {
+      gain = (n[c] * sxy[c] - sx[c] * sy[c]) / variance;
+      offset = (sy[c] - gain * sx[c]) / n[c];
+    }
+    for (int v = 0; v < 256; ++v) lut.at<cv::Vec3b>(v)[c] = cv::saturate_cast<uint8_t>(gain * v + offset);
+  }
+  return lut;
+}
+
+// Max-channel |dotted - lut(plain)|, zero under the mask, in one pass over the photo.
+cv::Mat DifferenceEvidence(const cv::Mat& dotted, const cv::Mat& plain, const cv::Mat& lut,
+                           const cv::Mat& mask) {
+  cv::Mat evidence(dotted.size(), CV_8U);
+  const auto* table = lut.ptr<cv::Vec3b>();
+  cv::parallel_for_(cv::Range(0, dotted.rows), [&](const cv::Range& rows) {
+    for (int row = rows.start; row < rows.end; ++row) {
+      const auto* d = dotted.ptr<cv::Vec3b>(row);
+      const auto* p = plain.ptr<cv::Vec3b>(row);
+      const auto* m = mask.ptr<uint8_t>(row);
+      auto* out = evidence.ptr<uint8_t>(row);
+      for (int col = 0; col < dotted.cols; ++col) {
+        int largest = 0;
+        for (int c = 0; c < 3; ++c) largest = std::max(largest, std::abs(d[col][c] - table[p[col][c]][c]));
+        out[col] = m[col] ? 0 : static_cast<uint8_t>(largest);
+      }
+    }
+  });
+  return evidence;
 }
 
 // The per-pixel evidence of "this is a dot" from colour alone: 255 at a dot colour, falling to
@@ -91,22 +169,41 @@ int VoteClass(const cv::Mat& nearest_class, const cv::Mat& evidence, cv::Point c
   return *best == 0 ? -1 : static_cast<int>(best - votes.begin());
 }
 
-// Whether `point` belongs to component `label`, or is a hole pixel next to it: JPEG noise leaves
-// holes in a dot's evidence, and the LoG peak of such a ring lies in its hole.
-bool IsOnOrBeside(const cv::Mat& labels, cv::Point point, int label) {
-  const int own = labels.at<int>(point);
-  if (own == label) return true;
-  if (own != 0) return false;
-  for (int dy = -1; dy <= 1; ++dy) {
-    for (int dx = -1; dx <= 1; ++dx) {
-      const cv::Point next(point.x + dx, point.y + dy);
-      if (next.x >= 0 && next.y >= 0 && next.x < labels.cols && next.y < labels.rows &&
-          labels.at<int>(next) == label) {
-        return true;
-      }
+// 8-connected groups of the pixels at or above `threshold`. Dots are sparse (a few thousand
+// pixels in a 20-megapixel photo), so the pixels are gathered first and joined by union-find,
+// instead of labelling the whole frame.
+std::vector<EvidenceBlob> FindEvidenceBlobs(const cv::Mat& evidence, int threshold) {
+  std::vector<cv::Point> pixels;
+  cv::findNonZero(evidence >= threshold, pixels);  // in row-major order
+  std::vector<int> parent(pixels.size());
+  for (size_t i = 0; i < parent.size(); ++i) parent[i] = static_cast<int>(i);
+  auto find = [&](int i) {
+    while (parent[i] != i) i = parent[i] = parent[parent[i]];
+    return i;
+  };
+  // Index of each pixel by (row, col); earlier neighbours are left, up-left, up and up-right.
+  std::unordered_map<int64_t, int> index_of;
+  index_of.reserve(pixels.size() * 2);
+  auto key = [](int x, int y) { return (static_cast<int64_t>(y) << 32) | static_cast<uint32_t>(x); };
+  for (size_t i = 0; i < pixels.size(); ++i) {
+    const cv::Point& p = pixels[i];
+    for (const cv::Point d : {cv::Point(-1, 0), cv::Point(-1, -1), cv::Point(0, -1), cv::Point(1, -1)}) {
+      const auto found = index_of.find(key(p.x + d.x, p.y + d.y));
+      if (found != index_of.end()) parent[find(found->second)] = find(static_cast<int>(i));
     }
+    index_of.emplace(key(p.x, p.y), static_cast<int>(i));
   }
-  return false;
+  std::unordered_map<int, size_t> blob_of_root;
+  std::vector<EvidenceBlob> blobs;
+  for (size_t i = 0; i < pixels.size(); ++i) {
+    const auto [it, inserted] = blob_of_root.emplace(find(static_cast<int>(i)), blobs.size());
+    if (inserted) blobs.push_back({cv::Rect(pixels[i], cv::Size(1, 1)), 0, {}});
+    EvidenceBlob& blob = blobs[it->second];
+    blob.box |= cv::Rect(pixels[i], cv::Size(1, 1));
+    ++blob.area;
+    blob.pixels.push_back(pixels[i]);
+  }
+  return blobs;
 }
 
 // Summed evidence (as 0..1 per pixel) of the 7x7 pixels around `centre`.
@@ -165,57 +262,12 @@ cv::Mat RotateClockwise(const cv::Mat& image, int degrees) {
 }
 
 RotationEstimate EstimateRotation(const cv::Mat& dotted, const cv::Mat& plain) {
-  cv::Mat dotted_grey, plain_grey;
-  cv::cvtColor(Downscale(dotted), dotted_grey, cv::COLOR_BGR2GRAY);
-  cv::cvtColor(Downscale(plain), plain_grey, cv::COLOR_BGR2GRAY);
-  RotationEstimate best{-1, -2.0};
-  for (const int degrees : {0, 180, 90, 270}) {
-    const bool swaps = degrees % 180 != 0;
-    const cv::Size turned_size = swaps ? cv::Size(dotted.rows, dotted.cols) : dotted.size();
-    if (turned_size != plain.size()) continue;
-    cv::Mat turned = RotateClockwise(dotted_grey, degrees);
-    if (turned.size() != plain_grey.size()) cv::resize(turned, turned, plain_grey.size());
-    const cv::Mat valid = turned > 12;  // leave black masks out
-    const double correlation = Correlation(turned, plain_grey, valid);
-    if (correlation > best.correlation) best = {degrees, correlation};
-  }
-  if (best.degrees < 0) {
-    throw Error(fmt::format("dotted photo is {}x{} but plain photo is {}x{}: no turn makes them match",
-                            dotted.cols, dotted.rows, plain.cols, plain.rows));
-  }
-  return best;
+  return EstimateRotationFromSmall(Downscale(dotted), Downscale(plain), dotted.size(), plain.size());
 }
 
-cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted, const cv::Mat& mask) {
-  const cv::Mat small_plain = Downscale(plain);
-  const cv::Mat small_dotted = Downscale(dotted);
-  cv::Mat small_mask;
-  cv::resize(mask, small_mask, small_plain.size(), 0, 0, cv::INTER_NEAREST);
-  std::vector<cv::Mat> plain_channels, dotted_channels;
-  cv::split(small_plain, plain_channels);
-  cv::split(small_dotted, dotted_channels);
-  std::vector<cv::Mat> luts(3);
-  for (int c = 0; c < 3; ++c) {
-    double n = 0, sx = 0, sy = 0, sxx = 0, sxy = 0;
-    for (int row = 0; row < small_plain.rows; ++row) {
-      for (int col = 0; col < small_plain.cols; ++col) {
-        if (small_mask.at<uint8_t>(row, col)) continue;
-        const double x = plain_channels[c].at<uint8_t>(row, col);
-        const double y = dotted_channels[c].at<uint8_t>(row, col);
-        n += 1; sx += x; sy += y; sxx += x * x; sxy += x * y;
-      }
-    }
-    double gain = 1.0, offset = 0.0;
-    const double variance = n * sxx - sx * sx;
-    if (n > 100 && variance > 1e-6) {
-      gain = (n * sxy - sx * sy) / variance;
-      offset = (sy - gain * sx) / n;
-    }
-    luts[c] = cv::Mat(1, 256, CV_8U);
-    for (int v = 0; v < 256; ++v) luts[c].at<uint8_t>(v) = cv::saturate_cast<uint8_t>(gain * v + offset);
-  }
-  cv::Mat lut, matched;
-  cv::merge(luts, lut);
+cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted) {
+  const cv::Mat lut = ExposureLut(Downscale(plain), Downscale(dotted));
+  cv::Mat matched;
   cv::LUT(plain, lut, matched);
   return matched;
 }
@@ -235,31 +287,31 @@ int ClassifyDotColour(const cv::Vec3b& bgr, double tolerance) {
 
 std::vector<cv::Point> FindBlobCentres(const cv::Mat& evidence, int threshold,
                                        const DotDetectorOptions& options, int* rejected_blobs) {
-  cv::Mat labels, stats, centroids;
-  const int count = cv::connectedComponentsWithStats(evidence >= threshold, labels, stats, centroids, 8, CV_32S);
   const int margin = static_cast<int>(std::ceil(3 * options.log_sigma)) + 2;
   std::vector<cv::Point> centres;
-  for (int label = 1; label < count; ++label) {
-    const cv::Rect box(stats.at<int>(label, cv::CC_STAT_LEFT), stats.at<int>(label, cv::CC_STAT_TOP),
-                       stats.at<int>(label, cv::CC_STAT_WIDTH), stats.at<int>(label, cv::CC_STAT_HEIGHT));
-    if (stats.at<int>(label, cv::CC_STAT_AREA) < options.min_dot_pixels) continue;
-    if (box.width > options.max_blob_extent || box.height > options.max_blob_extent) {
+  for (const EvidenceBlob& blob : FindEvidenceBlobs(evidence, threshold)) {
+    if (blob.area < options.min_dot_pixels) continue;
+    if (blob.box.width > options.max_blob_extent || blob.box.height > options.max_blob_extent) {
       ++*rejected_blobs;
       continue;
     }
-    const cv::Rect roi = (box + cv::Size(2 * margin, 2 * margin) - cv::Point(margin, margin)) &
+    const cv::Rect roi = (blob.box + cv::Size(2 * margin, 2 * margin) - cv::Point(margin, margin)) &
                          cv::Rect(0, 0, evidence.cols, evidence.rows);
+    // The blob's pixels, grown by one so that JPEG holes inside a dot, where the LoG peak of
+    // such a ring lies, count as the blob's.
+    cv::Mat member(roi.size(), CV_8U, cv::Scalar(0));
+    for (const cv::Point& pixel : blob.pixels) member.at<uint8_t>(pixel - roi.tl()) = 255;
+    cv::dilate(member, member, cv::Mat());
     cv::Mat blurred, response;
     evidence(roi).convertTo(blurred, CV_32F);
     cv::GaussianBlur(blurred, blurred, cv::Size(), options.log_sigma);
     cv::Laplacian(blurred, response, CV_32F, 3);
     response = -response;
-    // Peaks inside this component, strongest first, thinned to the minimum separation.
+    // Peaks inside this blob, strongest first, thinned to the minimum separation.
     std::vector<std::pair<float, cv::Point>> peaks;
     for (int row = 1; row < roi.height - 1; ++row) {
       for (int col = 1; col < roi.width - 1; ++col) {
-        const cv::Point in_image(roi.x + col, roi.y + row);
-        if (!IsOnOrBeside(labels, in_image, label)) continue;
+        if (!member.at<uint8_t>(row, col)) continue;
         const float value = response.at<float>(row, col);
         if (value <= 0) continue;
         bool is_max = true;
@@ -268,7 +320,7 @@ std::vector<cv::Point> FindBlobCentres(const cv::Mat& evidence, int threshold,
             if ((dx || dy) && response.at<float>(row + dy, col + dx) > value) { is_max = false; break; }
           }
         }
-        if (is_max) peaks.emplace_back(value, in_image);
+        if (is_max) peaks.emplace_back(value, cv::Point(roi.x + col, roi.y + row));
       }
     }
     std::sort(peaks.begin(), peaks.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -291,28 +343,34 @@ std::vector<cv::Point> FindBlobCentres(const cv::Mat& evidence, int threshold,
 DotDetection DetectDots(const cv::Mat& dotted_in, const cv::Mat& plain, const DotDetectorOptions& options) {
   DotDetection result;
   cv::Mat dotted = dotted_in;
+  cv::Mat small_plain, small_dotted;
   if (!plain.empty()) {
-    const RotationEstimate rotation = EstimateRotation(dotted_in, plain);
+    small_plain = Downscale(plain);
+    small_dotted = Downscale(dotted_in);
+    const RotationEstimate rotation =
+        EstimateRotationFromSmall(small_dotted, small_plain, dotted_in.size(), plain.size());
     result.plain_correlation = rotation.correlation;
     if (rotation.correlation >= options.min_plain_correlation) {
       result.used_plain = true;
       result.rotation_degrees = rotation.degrees;
       dotted = RotateClockwise(dotted_in, rotation.degrees);
+      small_dotted = RotateClockwise(small_dotted, rotation.degrees);
+      if (small_dotted.size() != small_plain.size()) cv::resize(small_dotted, small_dotted, small_plain.size());
     }
   }
-  const cv::Mat mask = DetectMask(dotted, options.mask_threshold, options.mask_margin);
+  // The margin covers JPEG ringing at mask edges, which only the difference image sees: ringing
+  // is dark grey, far from every dot colour.
+  cv::Mat mask = DetectMask(dotted, options.mask_threshold, 0);
   result.masked_fraction = cv::countNonZero(mask) / static_cast<double>(mask.total());
+  if (result.used_plain && options.mask_margin > 0) {
+    const int size = 2 * options.mask_margin + 1;
+    cv::dilate(mask, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size}));
+  }
 
   cv::Mat evidence, nearest_class;
   int threshold = 0;
   if (result.used_plain) {
-    const cv::Mat matched_plain = MatchExposure(plain, dotted, mask);
-    cv::Mat difference;
-    cv::absdiff(dotted, matched_plain, difference);
-    std::vector<cv::Mat> channels;
-    cv::split(difference, channels);
-    evidence = cv::max(cv::max(channels[0], channels[1]), channels[2]);
-    evidence.setTo(0, mask);
+    evidence = DifferenceEvidence(dotted, plain, ExposureLut(small_plain, small_dotted), mask);
     threshold = options.difference_threshold;
   } else {
     evidence = ColourEvidence(dotted, options, &nearest_class);

@@ -71,9 +71,9 @@ RotationEstimate EstimateRotation(const cv::Mat& dotted, const cv::Mat& plain);
 // Turns an image clockwise by 0, 90, 180 or 270 degrees.
 cv::Mat RotateClockwise(const cv::Mat& image, int degrees);
 
-// The plain photo with each channel mapped linearly (least squares on downscaled, unmasked
-// pixels) to the exposure of the dotted photo.
-cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted, const cv::Mat& mask);
+// The plain photo with each channel mapped linearly (least squares on downscaled pixels, black
+// masks left out) to the exposure of the dotted photo.
+cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted);
 
 // Nearest dot colour to `bgr` within `tolerance` (RGB distance), or -1.
 int ClassifyDotColour(const cv::Vec3b& bgr, double tolerance);
