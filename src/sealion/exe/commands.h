@@ -5,5 +5,6 @@
 namespace sealion {
 
 int RunExtractCommand(int argc, char** argv);
+int RunSynthCommand(int argc, char** argv);
 
 }  // namespace sealion

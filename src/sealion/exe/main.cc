@@ -24,6 +24,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"extract", sealion::RunExtractCommand, "find and classify the dots of TrainDotted photos"},
+    {"synth", sealion::RunSynthCommand, "generate a synthetic survey with exact ground truth"},
 };
 
 void PrintHelp() {
