@@ -25,6 +25,8 @@ struct Command {
 constexpr Command kCommands[] = {
     {"extract", sealion::RunExtractCommand, "find and classify the dots of TrainDotted photos"},
     {"synth", sealion::RunSynthCommand, "generate a synthetic survey with exact ground truth"},
+    {"patches", sealion::RunPatchesCommand, "cut 64x64 thumbnails around the dots, and background"},
+    {"train", sealion::RunTrainCommand, "train the seed's CNN on the thumbnails"},
 };
 
 void PrintHelp() {

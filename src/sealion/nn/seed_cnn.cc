@@ -1,0 +1,58 @@
+#include "sealion/nn/seed_cnn.h"
+
+#include <mutex>
+
+#include "sealion/util/parallel.h"
+
+namespace sealion {
+
+SeedCnnImpl::SeedCnnImpl() {
+  conv1_ = register_module("conv1", torch::nn::Conv2d(torch::nn::Conv2dOptions(3, 32, 3)));
+  conv2_ = register_module("conv2", torch::nn::Conv2d(torch::nn::Conv2dOptions(32, 64, 3)));
+  conv3_ = register_module("conv3", torch::nn::Conv2d(torch::nn::Conv2dOptions(64, 128, 3)));
+  dense1_ = register_module("dense1", torch::nn::Linear(128 * 6 * 6, 512));
+  dense2_ = register_module("dense2", torch::nn::Linear(512, 512));
+  logits_ = register_module("logits", torch::nn::Linear(512, 6));
+  dropout1_ = register_module("dropout1", torch::nn::Dropout(0.5));
+  dropout2_ = register_module("dropout2", torch::nn::Dropout(0.5));
+}
+
+torch::Tensor SeedCnnImpl::forward(torch::Tensor x) {
+  x = conv1_->forward(x);  // 64 -> 62
+  x = torch::max_pool2d(x.relu_(), 2);  // -> 31
+  x = conv2_->forward(x);  // -> 29
+  x = torch::max_pool2d(x.relu_(), 2);  // -> 14
+  x = conv3_->forward(x);  // -> 12
+  x = torch::max_pool2d(x.relu_(), 2);  // -> 6
+  // Flatten in Keras's order (rows, columns, channels) no matter the memory format.
+  x = x.permute({0, 2, 3, 1}).reshape({x.size(0), -1});
+  x = dense1_->forward(x);
+  x = dropout1_->forward(x.relu_());
+  x = dense2_->forward(x);
+  x = dropout2_->forward(x.relu_());
+  return logits_->forward(x);
+}
+
+torch::Tensor ToNetworkInput(const torch::Tensor& rgb_uint8_nhwc) {
+  // NHWC memory is channels-last memory of the NCHW view: permute without copying, then scale.
+  return rgb_uint8_nhwc.permute({0, 3, 1, 2})
+      .to(torch::kFloat32)
+      .div_(255.0)
+      .sub_(0.5)
+      .contiguous(torch::MemoryFormat::ChannelsLast);
+}
+
+void UseChannelsLast(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : module.parameters()) {
+    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+  }
+}
+
+void ConfigureTorchThreads(int threads) {
+  static std::once_flag interop_once;
+  std::call_once(interop_once, [] { at::set_num_interop_threads(1); });
+  torch::set_num_threads(ResolveThreadCount(threads));
+}
+
+}  // namespace sealion

@@ -1,0 +1,46 @@
+#pragma once
+// `sealion patches`: the seed's 64x64 thumbnails around every extracted dot (three per dot,
+// moved by -1, 0 and +1 px diagonally) and background thumbnails for `non_seal`, cut from the
+// plain photos, written as PNG with a manifest.
+//
+// Border policy: a window that would leave the photo is shifted inside it, so every dot gets its
+// thumbnails and the dot is off-centre by the shift (recorded in the manifest).
+// Background: windows whose 64x64 square, grown by `background_clearance` px, holds no dot and
+// no black-masked pixel of the dotted copy (animals under masks carry no dot).
+
+#include <filesystem>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace sealion {
+
+struct PatchesOptions {
+  std::filesystem::path dataset_dir;   // competition layout, with Train/ (the plain photos)
+  std::filesystem::path metadata;      // training_metadata.json from `sealion extract`
+  std::filesystem::path output_dir;
+  int negatives_per_image = -1;        // background thumbnails per photo; -1: as many as the
+                                       // photo's sea lion thumbnails (3 per dot), at least 30
+  int background_clearance = 16;       // px kept free of dots around a background window
+  uint64_t seed = 1;                   // the same seed gives the same patch set
+  int threads = 0;                     // 0: every core
+  std::filesystem::path chips_dir;     // optional: real chips (chips/<class>/*.png), centre-cut
+
+  void Check() const;
+};
+
+struct PatchesSummary {
+  int images = 0;
+  int skipped_without_plain = 0;
+  std::array<int64_t, 6> per_class{};  // thumbnails per class, non_seal last
+};
+
+PatchesSummary RunPatches(const PatchesOptions& options);
+
+// The top-left corner of the 64x64 window centred on `centre`, shifted inside an image of `size`.
+cv::Point PatchOrigin(cv::Point centre, cv::Size size);
+
+// The seed's name: img_<image-filename>-<class>-<thumbnail-no>-<offset>.png
+std::string PatchFileName(const std::string& image_filename, int class_index, int thumbnail, int offset);
+
+}  // namespace sealion
