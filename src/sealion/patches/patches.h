@@ -8,10 +8,13 @@
 // Background: windows whose 64x64 square, grown by `background_clearance` px, holds no dot and
 // no black-masked pixel of the dotted copy (animals under masks carry no dot).
 
+#include <array>
 #include <filesystem>
 #include <vector>
 
 #include <opencv2/core.hpp>
+
+#include "sealion/core/classes.h"
 
 namespace sealion {
 
@@ -32,7 +35,7 @@ struct PatchesOptions {
 struct PatchesSummary {
   int images = 0;
   int skipped_without_plain = 0;
-  std::array<int64_t, 6> per_class{};  // thumbnails per class, non_seal last
+  std::array<int64_t, kNumClasses> per_class{};  // thumbnails per class, non_seal last
 };
 
 PatchesSummary RunPatches(const PatchesOptions& options);

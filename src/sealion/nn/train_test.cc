@@ -1,0 +1,112 @@
+#include "sealion/nn/train.h"
+
+#include <gtest/gtest.h>
+
+#include "sealion/extract/extract.h"
+#include "sealion/nn/model_file.h"
+#include "sealion/patches/patches.h"
+#include "sealion/synth/synth.h"
+#include "sealion/util/atomic_file.h"
+#include "sealion/util/error.h"
+#include "tests/test_support.h"
+
+namespace sealion {
+namespace {
+
+// A tiny synthetic survey made into thumbnails once for all tests here.
+class TrainTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::ScopedTempDir();
+    SynthOptions synth;
+    synth.output_dir = dir_->path() / "survey";
+    synth.train_photos = 4;
+    synth.test_photos = 0;
+    synth.width = 640;
+    synth.height = 480;
+    synth.seed = 4;
+    synth.mismatched_share = 0;
+    RunSynth(synth);
+    ExtractOptions extract;
+    extract.dataset_dir = synth.output_dir;
+    extract.output_dir = dir_->path() / "extract";
+    RunExtract(extract);
+    PatchesOptions patches;
+    patches.dataset_dir = synth.output_dir;
+    patches.metadata = extract.output_dir / "training_metadata.json";
+    patches.output_dir = dir_->path() / "patches";
+    RunPatches(patches);
+  }
+  static void TearDownTestSuite() { delete dir_; }
+
+  static TrainOptions Options(const std::string& model_name, int epochs) {
+    TrainOptions options;
+    options.patch_dir = dir_->path() / "patches";
+    options.model_path = dir_->path() / model_name;
+    options.epochs = epochs;
+    options.validation_fraction = 0.25;
+    options.threads = 2;
+    return options;
+  }
+  static testing::ScopedTempDir* dir_;
+};
+testing::ScopedTempDir* TrainTest::dir_ = nullptr;
+
+TEST_F(TrainTest, ShortRunReducesTheLoss) {
+  const TrainResult result = RunTrain(Options("a.model", 3));
+  ASSERT_EQ(result.epochs.size(), 3u);
+  EXPECT_LT(result.epochs.back().train_loss, result.epochs.front().train_loss);
+  EXPECT_GT(result.validation_samples, 0);
+  int64_t confusion_total = 0;
+  for (const auto& row : result.confusion) for (const auto v : row) confusion_total += v;
+  EXPECT_EQ(confusion_total, result.validation_samples);
+}
+
+TEST_F(TrainTest, SavedModelLoadsAndGivesIdenticalOutputs) {
+  TrainOptions options = Options("b.model", 1);
+  RunTrain(options);
+  LoadedModel first = LoadModel(options.model_path);
+  LoadedModel second = LoadModel(options.model_path);
+  EXPECT_EQ(first.metadata["patch_size"], 64);
+  EXPECT_EQ(first.metadata["class_names"][5], "non_seal");
+  EXPECT_EQ(first.metadata["training"]["epochs"], 1);
+  torch::manual_seed(0);
+  const torch::Tensor input = torch::randint(0, 256, {5, 64, 64, 3}, torch::kUInt8);
+  first.network->eval();
+  second.network->eval();
+  torch::NoGradGuard no_grad;
+  EXPECT_TRUE(torch::equal(first.network->forward(ToNetworkInput(input)), second.network->forward(ToNetworkInput(input))));
+}
+
+TEST_F(TrainTest, IncompatibleModelFilesAreClearErrors) {
+  TrainOptions options = Options("c.model", 1);
+  RunTrain(options);
+  std::string bytes = ReadFileToString(options.model_path);
+  bytes[12] = 99;  // the format version
+  WriteFileAtomically(dir_->path() / "future.model", bytes);
+  try {
+    LoadModel(dir_->path() / "future.model");
+    FAIL() << "a model of another format version loaded";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("format version 99"), std::string::npos) << error.what();
+  }
+  WriteFileAtomically(dir_->path() / "junk.model", "hello");
+  EXPECT_THROW(LoadModel(dir_->path() / "junk.model"), Error);
+}
+
+TEST_F(TrainTest, ResumeContinuesFromTheCheckpointToTheSameModel) {
+  // Two epochs straight, against one epoch then a resumed second.
+  TrainOptions straight = Options("straight.model", 2);
+  const TrainResult straight_result = RunTrain(straight);
+  TrainOptions first_half = Options("resumed.model", 1);
+  RunTrain(first_half);
+  TrainOptions second_half = Options("resumed.model", 2);
+  second_half.resume = CheckpointPath(first_half.model_path);
+  const TrainResult resumed_result = RunTrain(second_half);
+  ASSERT_EQ(resumed_result.epochs.size(), 2u);
+  EXPECT_DOUBLE_EQ(resumed_result.epochs[1].train_loss, straight_result.epochs[1].train_loss);
+  EXPECT_EQ(resumed_result.confusion, straight_result.confusion);
+}
+
+}  // namespace
+}  // namespace sealion
