@@ -8,5 +8,7 @@ int RunExtractCommand(int argc, char** argv);
 int RunSynthCommand(int argc, char** argv);
 int RunPatchesCommand(int argc, char** argv);
 int RunTrainCommand(int argc, char** argv);
+int RunCountCommand(int argc, char** argv);
+int RunScoreCommand(int argc, char** argv);
 
 }  // namespace sealion

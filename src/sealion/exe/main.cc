@@ -27,6 +27,8 @@ constexpr Command kCommands[] = {
     {"synth", sealion::RunSynthCommand, "generate a synthetic survey with exact ground truth"},
     {"patches", sealion::RunPatchesCommand, "cut 64x64 thumbnails around the dots, and background"},
     {"train", sealion::RunTrainCommand, "train the seed's CNN on the thumbnails"},
+    {"count", sealion::RunCountCommand, "count sea lions in photos, tile by tile; write a submission"},
+    {"score", sealion::RunScoreCommand, "score a submission with the competition's metric"},
 };
 
 void PrintHelp() {

@@ -1,0 +1,304 @@
+#include "sealion/count/count.h"
+
+#include <condition_variable>
+#include <deque>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <opencv2/imgproc.hpp>
+#include <spdlog/spdlog.h>
+
+#include "sealion/core/classes.h"
+#include "sealion/core/counts_csv.h"
+#include "sealion/core/dataset.h"
+#include "sealion/core/image_io.h"
+#include "sealion/nn/model_file.h"
+#include "sealion/util/atomic_file.h"
+#include "sealion/util/csv.h"
+#include "sealion/util/error.h"
+#include "sealion/util/progress.h"
+
+namespace sealion {
+namespace {
+
+struct DecodedPhoto {
+  PhotoInput input;
+  cv::Mat rgb;        // empty when reading failed
+  std::string error;
+};
+
+// A queue of decoded photos with a fixed capacity; the reader blocks when it is full.
+class PhotoQueue {
+ public:
+  explicit PhotoQueue(size_t capacity) : capacity_(capacity) {}
+  void Push(DecodedPhoto photo) {
+    std::unique_lock lock(mutex_);
+    not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
+    queue_.push_back(std::move(photo));
+    not_empty_.notify_one();
+  }
+  void Close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    not_empty_.notify_all();
+  }
+  bool Pop(DecodedPhoto* photo) {
+    std::unique_lock lock(mutex_);
+    not_empty_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return false;
+    *photo = std::move(queue_.front());
+    queue_.pop_front();
+    not_full_.notify_one();
+    return true;
+  }
+
+ private:
+  size_t capacity_;
+  std::deque<DecodedPhoto> queue_;
+  bool closed_ = false;
+  std::mutex mutex_;
+  std::condition_variable not_full_, not_empty_;
+};
+
+std::filesystem::path JournalPath(const std::filesystem::path& output, const char* suffix) {
+  std::filesystem::path path = output;
+  path += suffix;
+  return path;
+}
+
+std::string ModelFingerprint(const std::filesystem::path& model) {
+  return fmt::format("# sealion count journal; model {} ({} bytes)", std::filesystem::absolute(model).string(),
+                     std::filesystem::file_size(model));
+}
+
+// Reads the journal of an earlier run: finished photos and their counts.
+CountsById ReadJournal(const std::filesystem::path& path, const std::string& fingerprint) {
+  CountsById done;
+  std::ifstream in(path);
+  if (!in) return done;
+  std::string line;
+  if (!std::getline(in, line)) return done;
+  if (line != fingerprint) {
+    throw Error(fmt::format("{}: the journal was written with another model; run without --resume to start over",
+                            path.string()));
+  }
+  while (std::getline(in, line)) {
+    const auto cells = SplitCsvLine(line);
+    if (cells.size() != 1 + kNumSeaLionClasses) continue;  // a line cut by a crash
+    try {
+      ClassCounts counts{};
+      for (int c = 0; c < kNumSeaLionClasses; ++c) counts[c] = std::stoll(cells[c + 1]);
+      done[std::stoll(cells[0])] = counts;
+    } catch (const std::exception&) {
+      continue;
+    }
+  }
+  return done;
+}
+
+// Keeps only the detection rows of finished photos (a crash may leave rows of an unfinished one).
+void PruneDetections(const std::filesystem::path& path, const CountsById& done) {
+  std::ifstream in(path);
+  std::string kept, line;
+  while (std::getline(in, line)) {
+    const auto comma = line.find(',');
+    if (comma == std::string::npos) continue;
+    try {
+      if (done.count(std::stoll(line.substr(0, comma)))) kept += line + "\n";
+    } catch (const std::exception&) {
+    }
+  }
+  WriteFileAtomically(path, kept);
+}
+
+void ReadPhotos(const std::vector<PhotoInput>& photos, PhotoQueue& queue) {
+  for (const auto& input : photos) {
+    DecodedPhoto photo{input, {}, {}};
+    try {
+      const cv::Mat bgr = ReadColourImage(input.path);
+      cv::cvtColor(bgr, photo.rgb, cv::COLOR_BGR2RGB);
+    } catch (const std::exception& error) {
+      photo.error = error.what();
+    }
+    queue.Push(std::move(photo));
+  }
+  queue.Close();
+}
+
+}  // namespace
+
+void CountOptions::Check() const {
+  if (inputs.empty()) throw Error("count: no input photos");
+  if (model_path.empty()) throw Error("count: --model is required");
+  if (output.empty()) throw Error("count: --output is required");
+  if (threads < 0) throw Error("count: --threads must be >= 0");
+  if (batch_size < 1 || batch_size > 4096) throw Error("count: --batch must be in [1, 4096]");
+}
+
+std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs, bool ids_from_order) {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& input : inputs) {
+    if (!input.empty() && input[0] == '@') {
+      const std::filesystem::path list = input.substr(1);
+      std::ifstream in(list);
+      if (!in) throw Error(fmt::format("{}: cannot open photo list", list.string()));
+      std::string line;
+      while (std::getline(in, line)) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        std::filesystem::path path = line;
+        if (path.is_relative()) path = list.parent_path() / path;
+        paths.push_back(path);
+      }
+    } else if (std::filesystem::is_directory(input)) {
+      for (const auto& photo : ListPhotos(input)) paths.push_back(photo);
+    } else if (std::filesystem::exists(input)) {
+      paths.emplace_back(input);
+    } else {
+      throw Error(fmt::format("{}: no such photo or folder", input));
+    }
+  }
+  std::vector<PhotoInput> photos;
+  std::set<int64_t> seen;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    const int64_t id = ids_from_order ? static_cast<int64_t>(i) : PhotoIdFromFileName(paths[i]);
+    if (!seen.insert(id).second) throw Error(fmt::format("{}: photo id {} appears twice in the input", paths[i].string(), id));
+    photos.push_back({id, paths[i]});
+  }
+  return photos;
+}
+
+std::vector<cv::Point> TileOrigins(cv::Size size) {
+  std::vector<cv::Point> origins;
+  for (int y = 0; y + kPatchSize <= size.height; y += kPatchSize) {
+    for (int x = 0; x + kPatchSize <= size.width; x += kPatchSize) origins.emplace_back(x, y);
+  }
+  return origins;
+}
+
+CountSummary RunCount(const CountOptions& options) {
+  options.Check();
+  ConfigureTorchThreads(options.threads);
+  const std::vector<PhotoInput> all_photos = ResolveCountInputs(options.inputs, options.ids_from_order);
+  LoadedModel model = LoadModel(options.model_path);
+  model.network->eval();
+
+  const auto journal_path = JournalPath(options.output, ".journal");
+  const auto detections_journal_path = JournalPath(options.detections.empty() ? options.output : options.detections, ".detections.journal");
+  const std::string fingerprint = ModelFingerprint(options.model_path);
+  CountsById done;
+  if (options.resume) {
+    done = ReadJournal(journal_path, fingerprint);
+    if (!options.detections.empty()) PruneDetections(detections_journal_path, done);
+  }
+  if (options.output.has_parent_path()) std::filesystem::create_directories(options.output.parent_path());
+  if (!options.resume || !std::filesystem::exists(journal_path)) {
+    WriteFileAtomically(journal_path, fingerprint + "\n");
+    if (!options.detections.empty()) WriteFileAtomically(detections_journal_path, "");
+  }
+  std::ofstream journal(journal_path, std::ios::app);
+  std::ofstream detections_journal;
+  if (!options.detections.empty()) detections_journal.open(detections_journal_path, std::ios::app);
+
+  CountSummary summary;
+  summary.photos = static_cast<int>(all_photos.size());
+  std::vector<PhotoInput> to_count;
+  std::set<int64_t> input_ids;
+  for (const auto& photo : all_photos) {
+    input_ids.insert(photo.id);
+    if (done.count(photo.id)) {
+      ++summary.resumed;
+    } else {
+      to_count.push_back(photo);
+    }
+  }
+  if (summary.resumed > 0) spdlog::info("resuming: {} photo(s) already counted, {} to go", summary.resumed, to_count.size());
+
+  PhotoQueue queue(2);
+  std::thread reader(ReadPhotos, std::cref(to_count), std::ref(queue));
+  ProgressReporter progress("count", "photos", static_cast<int64_t>(to_count.size()));
+  const int batch = options.batch_size;
+  torch::Tensor batch_pixels = torch::empty({batch, kPatchSize, kPatchSize, 3}, torch::kUInt8);
+  DecodedPhoto photo;
+  try {
+    torch::NoGradGuard no_grad;
+    while (queue.Pop(&photo)) {
+      if (!photo.error.empty()) {
+        spdlog::error("{}", photo.error);
+        summary.errors.push_back(photo.error);
+        ++summary.failed;
+        progress.Advance();
+        continue;
+      }
+      const std::vector<cv::Point> origins = TileOrigins(photo.rgb.size());
+      ClassCounts counts{};
+      std::string detection_rows;
+      for (size_t start = 0; start < origins.size(); start += static_cast<size_t>(batch)) {
+        const int n = static_cast<int>(std::min(origins.size() - start, static_cast<size_t>(batch)));
+        auto* pixels = batch_pixels.data_ptr<uint8_t>();
+        for (int t = 0; t < n; ++t) {
+          const cv::Point origin = origins[start + static_cast<size_t>(t)];
+          for (int row = 0; row < kPatchSize; ++row) {
+            std::memcpy(pixels + (static_cast<size_t>(t) * kPatchSize + static_cast<size_t>(row)) * kPatchSize * 3,
+                        photo.rgb.ptr<uint8_t>(origin.y + row) + static_cast<size_t>(origin.x) * 3, kPatchSize * 3);
+          }
+        }
+        const torch::Tensor logits = model.network->forward(ToNetworkInput(batch_pixels.slice(0, 0, n)));
+        const auto [best, classes] = torch::softmax(logits, 1).max(1);
+        const auto* class_of = classes.data_ptr<int64_t>();
+        const auto* score_of = best.data_ptr<float>();
+        for (int t = 0; t < n; ++t) {
+          if (class_of[t] == kNonSeal) continue;
+          ++counts[class_of[t]];
+          if (!options.detections.empty()) {
+            const cv::Point origin = origins[start + static_cast<size_t>(t)];
+            detection_rows += fmt::format("{},{},{},{},{:.4f}\n", photo.input.id, ClassName(static_cast<int>(class_of[t])),
+                                          origin.x + kPatchSize / 2, origin.y + kPatchSize / 2, score_of[t]);
+          }
+        }
+      }
+      // Detections first, then the journal line that marks the photo done.
+      if (detections_journal.is_open()) detections_journal << detection_rows << std::flush;
+      journal << fmt::format("{},{}\n", photo.input.id, fmt::join(counts, ",")) << std::flush;
+      done[photo.input.id] = counts;
+      summary.tiles += static_cast<int64_t>(origins.size());
+      ++summary.counted;
+      progress.Advance(1, fmt::format("{:.0f} tiles/s", static_cast<double>(summary.tiles) / progress.ElapsedSeconds()));
+    }
+  } catch (...) {
+    while (queue.Pop(&photo)) {
+    }
+    reader.join();
+    throw;
+  }
+  reader.join();
+  progress.Finish();
+  summary.seconds = progress.ElapsedSeconds();
+
+  // The final files hold every finished photo of this input exactly once, sorted by id.
+  CountsById submission;
+  for (const auto& [id, counts] : done) {
+    if (input_ids.count(id)) submission[id] = counts;
+  }
+  WriteFileAtomically(options.output, FormatCountsCsv("test_id", submission));
+  if (!options.detections.empty()) {
+    detections_journal.close();
+    std::multimap<int64_t, std::string> rows;
+    std::ifstream in(detections_journal_path);
+    std::string line;
+    while (std::getline(in, line)) {
+      const int64_t id = std::stoll(line.substr(0, line.find(',')));
+      if (submission.count(id)) rows.emplace(id, line);
+    }
+    std::string text = "test_id,class,x,y,score\n";
+    for (const auto& [id, row] : rows) text += row + "\n";
+    WriteFileAtomically(options.detections, text);
+  }
+  return summary;
+}
+
+}  // namespace sealion

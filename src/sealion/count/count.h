@@ -1,0 +1,57 @@
+#pragma once
+// `sealion count`: the seed's brute-force counter. Every photo is cut into non-overlapping 64x64
+// tiles from the top-left corner; each tile is classified by the network and counted under its
+// argmax class (non_seal is not written). Edge policy: partial tiles at the right and bottom
+// edges are not classified, as in the seed (a 5616x3744 photo has 87 x 58 = 5046 tiles; the
+// last 48 columns and 32 rows are not looked at).
+//
+// Streaming: a reader thread decodes the next photo while the network classifies the current
+// one; at most two decoded photos are held, however many there are. Every finished photo is
+// appended to a journal next to the output and flushed; `resume` skips the photos it lists.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+namespace sealion {
+
+struct CountOptions {
+  std::vector<std::string> inputs;   // photos, folders of photos, or @list.txt files
+  std::filesystem::path model_path;
+  std::filesystem::path output;      // submission CSV
+  std::filesystem::path detections;  // optional: one row per counted tile
+  int threads = 0;                   // LibTorch threads; 0: every core
+  int batch_size = 64;               // tiles per forward pass (16-64 ran fastest here)
+  bool resume = false;               // continue from the journal of an interrupted run
+  bool ids_from_order = false;       // number photos 0, 1, ... in input order, not by name
+
+  void Check() const;
+};
+
+struct PhotoInput {
+  int64_t id = 0;
+  std::filesystem::path path;
+};
+
+struct CountSummary {
+  int photos = 0;          // in the input
+  int counted = 0;         // counted in this run
+  int resumed = 0;         // taken from the journal
+  int failed = 0;          // could not be read; named in the log
+  int64_t tiles = 0;       // classified in this run
+  double seconds = 0;
+  std::vector<std::string> errors;
+};
+
+// Expands folders and @lists; ids from file names (or input order). Throws on a name that is not
+// a number (without ids_from_order) and on a duplicated id.
+std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs, bool ids_from_order);
+
+// The origins of the tiles of a photo of `size` (the edge policy above).
+std::vector<cv::Point> TileOrigins(cv::Size size);
+
+CountSummary RunCount(const CountOptions& options);
+
+}  // namespace sealion

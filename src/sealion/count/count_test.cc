@@ -1,0 +1,130 @@
+#include "sealion/count/count.h"
+
+#include <gtest/gtest.h>
+
+#include "sealion/core/counts_csv.h"
+#include "sealion/nn/model_file.h"
+#include "sealion/score/score.h"
+#include "sealion/synth/synth.h"
+#include "sealion/util/atomic_file.h"
+#include "sealion/util/csv.h"
+#include "sealion/util/error.h"
+#include "tests/test_support.h"
+
+namespace sealion {
+namespace {
+
+TEST(Tiling, NonOverlappingTilesFromTheTopLeftDropPartialEdges) {
+  EXPECT_EQ(TileOrigins({5616, 3744}).size(), 87u * 58u);  // 5046, as the seed
+  EXPECT_EQ(TileOrigins({4992, 3328}).size(), 78u * 52u);
+  EXPECT_EQ(TileOrigins({64, 64}).size(), 1u);
+  EXPECT_EQ(TileOrigins({127, 63}).size(), 0u);
+  const auto origins = TileOrigins({200, 130});
+  ASSERT_EQ(origins.size(), 6u);
+  EXPECT_EQ(origins[0], cv::Point(0, 0));
+  EXPECT_EQ(origins[2], cv::Point(128, 0));
+  EXPECT_EQ(origins[5], cv::Point(128, 64));
+}
+
+TEST(CountInputs, IdsComeFromNamesOrOrderAndListsExpand) {
+  testing::ScopedTempDir dir;
+  for (const char* name : {"12.jpg", "3.jpg"}) WriteFileAtomically(dir.path() / "photos" / name, "x");
+  WriteFileAtomically(dir.path() / "odd" / "beach.jpg", "x");
+  WriteFileAtomically(dir.path() / "list.txt", "photos/3.jpg\n# a comment\nphotos/12.jpg\n");
+  const auto from_folder = ResolveCountInputs({(dir.path() / "photos").string()}, false);
+  ASSERT_EQ(from_folder.size(), 2u);
+  EXPECT_EQ(from_folder[0].id, 12);  // sorted by name: "12.jpg" < "3.jpg"
+  EXPECT_EQ(from_folder[1].id, 3);
+  const auto from_list = ResolveCountInputs({"@" + (dir.path() / "list.txt").string()}, false);
+  ASSERT_EQ(from_list.size(), 2u);
+  EXPECT_EQ(from_list[0].id, 3);
+  EXPECT_THROW(ResolveCountInputs({(dir.path() / "odd").string()}, false), Error);
+  const auto by_order = ResolveCountInputs({(dir.path() / "odd").string()}, true);
+  EXPECT_EQ(by_order[0].id, 0);
+  EXPECT_THROW(ResolveCountInputs({(dir.path() / "photos/3.jpg").string(), (dir.path() / "photos/3.jpg").string()}, false), Error);
+  EXPECT_THROW(ResolveCountInputs({(dir.path() / "nowhere").string()}, false), Error);
+}
+
+// A test survey and an untrained model (counting works the same; accuracy is the benchmark's).
+class CountTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SynthOptions synth;
+    synth.output_dir = dir_.path() / "survey";
+    synth.train_photos = 0;
+    synth.test_photos = 4;
+    synth.width = 320;
+    synth.height = 256;
+    RunSynth(synth);
+    torch::manual_seed(1);
+    SeedCnn network;
+    SaveModel(dir_.path() / "model.bin", network, {{"training", "untrained, for tests"}});
+  }
+  CountOptions Options(const std::string& output) const {
+    CountOptions options;
+    options.inputs = {(dir_.path() / "survey" / "Test").string()};
+    options.model_path = dir_.path() / "model.bin";
+    options.output = dir_.path() / output;
+    options.detections = dir_.path() / (output + ".detections.csv");
+    options.threads = 2;
+    options.batch_size = 7;  // not a divisor of the tile count, on purpose
+    return options;
+  }
+  testing::ScopedTempDir dir_;
+};
+
+TEST_F(CountTest, WritesASortedSubmissionThatScoresAgainstTheTruth) {
+  const CountSummary summary = RunCount(Options("submission.csv"));
+  EXPECT_EQ(summary.counted, 4);
+  EXPECT_EQ(summary.tiles, 4 * 5 * 4);
+  const CountsById submission = ReadCountsCsv(dir_.path() / "submission.csv");
+  ASSERT_EQ(submission.size(), 4u);
+  EXPECT_NO_THROW(ScoreFiles(dir_.path() / "submission.csv", dir_.path() / "survey" / "test_truth.csv"));
+  // Detections agree with the counts.
+  const CsvTable detections = ReadCsv(dir_.path() / "submission.csv.detections.csv");
+  int64_t counted = 0;
+  for (const auto& [id, counts] : submission) for (const auto c : counts) counted += c;
+  EXPECT_EQ(static_cast<int64_t>(detections.rows.size()), counted);
+}
+
+TEST_F(CountTest, ResumeAfterAnInterruptionLosesAndDoublesNothing) {
+  const CountSummary full = RunCount(Options("full.csv"));
+  // Simulate a run killed after two photos: keep the journal's header and first two lines, and
+  // leave a half-written third line and stray detection rows behind.
+  CountOptions options = Options("resumed.csv");
+  RunCount(options);
+  std::filesystem::path journal = options.output;
+  journal += ".journal";
+  const std::string text = ReadFileToString(journal);
+  size_t cut = 0;
+  for (int line = 0; line < 3; ++line) cut = text.find('\n', cut) + 1;
+  WriteFileAtomically(journal, text.substr(0, cut) + "3,0,1");
+  std::filesystem::remove(options.output);
+  options.resume = true;
+  const CountSummary resumed = RunCount(options);
+  EXPECT_EQ(resumed.resumed, 2);
+  EXPECT_EQ(resumed.counted, 2);
+  EXPECT_EQ(ReadFileToString(options.output), ReadFileToString(dir_.path() / "full.csv"));
+  EXPECT_EQ(ReadFileToString(options.detections), ReadFileToString(dir_.path() / "full.csv.detections.csv"));
+  (void)full;
+}
+
+TEST_F(CountTest, ACorruptPhotoIsReportedAndTheOthersAreCounted) {
+  const auto test_dir = dir_.path() / "survey" / "Test";
+  const std::string bytes = ReadFileToString(test_dir / "1.jpg");
+  WriteFileAtomically(test_dir / "1.jpg", bytes.substr(0, bytes.size() / 2));
+  const CountSummary summary = RunCount(Options("with_bad.csv"));
+  EXPECT_EQ(summary.failed, 1);
+  EXPECT_EQ(summary.counted, 3);
+  ASSERT_EQ(summary.errors.size(), 1u);
+  EXPECT_NE(summary.errors[0].find("1.jpg"), std::string::npos);
+  EXPECT_EQ(ReadCountsCsv(dir_.path() / "with_bad.csv").count(1), 0u);
+  // The command line says so in its exit code.
+  const auto result = testing::RunSealion("count " + test_dir.string() + " --model " + (dir_.path() / "model.bin").string() +
+                                          " -o " + (dir_.path() / "cli.csv").string());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("1.jpg: truncated"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace sealion

@@ -1,0 +1,82 @@
+#include "sealion/score/score.h"
+
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "sealion/util/error.h"
+
+namespace sealion {
+namespace {
+
+std::vector<int64_t> MissingFrom(const CountsById& side, const CountsById& other) {
+  std::vector<int64_t> missing;
+  for (const auto& [id, counts] : other) {
+    if (!side.count(id)) missing.push_back(id);
+  }
+  return missing;
+}
+
+std::string FirstIds(const std::vector<int64_t>& ids) {
+  const size_t shown = std::min<size_t>(ids.size(), 10);
+  return fmt::format("{}{}", fmt::join(ids.begin(), ids.begin() + static_cast<long>(shown), ","),
+                     ids.size() > shown ? fmt::format(" and {} more", ids.size() - shown) : "");
+}
+
+}  // namespace
+
+ScoreResult ScoreCounts(const CountsById& submission, const CountsById& truth) {
+  const auto missing_in_submission = MissingFrom(submission, truth);
+  const auto missing_in_truth = MissingFrom(truth, submission);
+  if (!missing_in_submission.empty()) {
+    throw Error(fmt::format("{} photo(s) of the truth are missing from the submission: {}", missing_in_submission.size(),
+                            FirstIds(missing_in_submission)));
+  }
+  if (!missing_in_truth.empty()) {
+    throw Error(fmt::format("{} photo(s) of the submission are not in the truth: {}", missing_in_truth.size(),
+                            FirstIds(missing_in_truth)));
+  }
+  if (truth.empty()) throw Error("no photos to score");
+  ScoreResult result;
+  result.photos = static_cast<int64_t>(truth.size());
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    double squared = 0, signed_sum = 0, true_sum = 0;
+    for (const auto& [id, true_counts] : truth) {
+      const double error = static_cast<double>(submission.at(id)[c] - true_counts[c]);
+      squared += error * error;
+      signed_sum += error;
+      true_sum += static_cast<double>(true_counts[c]);
+    }
+    const double n = static_cast<double>(result.photos);
+    result.per_class[c] = {std::sqrt(squared / n), signed_sum / n, true_sum / n};
+    result.mean_rmse += result.per_class[c].rmse / kNumSeaLionClasses;
+  }
+  return result;
+}
+
+ScoreResult ScoreFiles(const std::filesystem::path& submission, const std::filesystem::path& truth) {
+  return ScoreCounts(ReadCountsCsv(submission), ReadCountsCsv(truth));
+}
+
+std::string FormatScoreTable(const ScoreResult& result) {
+  std::string table = fmt::format("{:<16} {:>10} {:>10} {:>10}\n", "class", "RMSE", "bias", "mean true");
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    const auto& s = result.per_class[c];
+    table += fmt::format("{:<16} {:>10.3f} {:>+10.3f} {:>10.2f}\n", ClassName(c), s.rmse, s.bias, s.mean_true);
+  }
+  table += fmt::format("{:<16} {:>10.3f}   (competition score over {} photos)\n", "mean RMSE", result.mean_rmse, result.photos);
+  return table;
+}
+
+nlohmann::json ScoreToJson(const ScoreResult& result) {
+  nlohmann::json classes = nlohmann::json::object();
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    const auto& s = result.per_class[c];
+    classes[std::string(ClassName(c))] = {{"rmse", s.rmse}, {"bias", s.bias}, {"mean_true", s.mean_true}};
+  }
+  return {{"mean_rmse", result.mean_rmse}, {"photos", result.photos}, {"classes", classes}};
+}
+
+}  // namespace sealion
