@@ -10,5 +10,7 @@ int RunPatchesCommand(int argc, char** argv);
 int RunTrainCommand(int argc, char** argv);
 int RunCountCommand(int argc, char** argv);
 int RunScoreCommand(int argc, char** argv);
+int RunReportCommand(int argc, char** argv);
+int RunOverlayCommand(int argc, char** argv);
 
 }  // namespace sealion

@@ -29,6 +29,8 @@ constexpr Command kCommands[] = {
     {"train", sealion::RunTrainCommand, "train the seed's CNN on the thumbnails"},
     {"count", sealion::RunCountCommand, "count sea lions in photos, tile by tile; write a submission"},
     {"score", sealion::RunScoreCommand, "score a submission with the competition's metric"},
+    {"report", sealion::RunReportCommand, "write an HTML report of a run"},
+    {"overlay", sealion::RunOverlayCommand, "draw the counted tiles on one photo"},
 };
 
 void PrintHelp() {
