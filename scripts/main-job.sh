@@ -6,7 +6,8 @@
 # Every step reuses what an earlier run produced; --fresh starts over.
 #
 # Settings (environment): SEALION_RUN_DIR (runs/main), SEALION_KAGGLE_SAMPLE_DIR,
-# SEALION_TRAIN_PHOTOS (24), SEALION_TEST_PHOTOS (8), SEALION_EPOCHS (8), SEALION_SEED (1).
+# SEALION_TRAIN_PHOTOS (24), SEALION_TEST_PHOTOS (8), SEALION_EPOCHS (8), SEALION_SEED (1),
+# SEALION_SYNTH_LAYOUTS (auto: real layouts when the sample is present; model; or a CSV path).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
@@ -30,7 +31,8 @@ fi
 
 step "2. synth a survey: $train_photos training pairs, $test_photos test photos"
 if [ ! -f "$run/survey/test_truth.csv" ]; then
-  "$sealion" synth -o "$run/survey" --train "$train_photos" --test "$test_photos" --seed "$seed"
+  "$sealion" synth -o "$run/survey" --train "$train_photos" --test "$test_photos" --seed "$seed" \
+    --layouts "${SEALION_SYNTH_LAYOUTS:-auto}"
 else
   echo "reusing $run/survey"
 fi
