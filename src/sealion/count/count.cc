@@ -218,7 +218,7 @@ CountSummary RunCount(const CountOptions& options) {
   }
   if (summary.resumed > 0) spdlog::info("resuming: {} photo(s) already counted, {} to go", summary.resumed, to_count.size());
 
-  PhotoQueue queue(2);
+  PhotoQueue queue(1);  // one photo decoded ahead is enough to hide decoding behind compute
   std::thread reader(ReadPhotos, std::cref(to_count), std::ref(queue));
   ProgressReporter progress("count", "photos", static_cast<int64_t>(to_count.size()));
   const int batch = options.batch_size;

@@ -6,7 +6,7 @@
 // last 48 columns and 32 rows are not looked at).
 //
 // Streaming: a reader thread decodes the next photo while the network classifies the current
-// one; at most two decoded photos are held, however many there are. Every finished photo is
+// one; at most two decoded photos (one queued, one in work) are held, however many there are. Every finished photo is
 // appended to a journal next to the output and flushed; `resume` skips the photos it lists.
 
 #include <filesystem>
