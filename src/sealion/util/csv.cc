@@ -58,27 +58,25 @@ int CsvTable::ColumnIndex(const std::string& name) const {
                           fmt::join(header, ",")));
 }
 
-int64_t CsvTable::IntegerAt(size_t row, int column) const {
-  const std::string& cell = rows.at(row).at(column);
-  int64_t value = 0;
+namespace {
+
+template <typename T>
+T ParseCell(const CsvTable& table, size_t row, int column, const char* kind) {
+  const std::string& cell = table.rows.at(row).at(column);
+  T value{};
   const auto [end, status] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
   if (status != std::errc() || end != cell.data() + cell.size() || cell.empty()) {
-    throw Error(fmt::format("{}:{}: column '{}' is '{}', not an integer", path.string(),
-                            line_numbers.at(row), header.at(column), cell));
+    throw Error(fmt::format("{}:{}: column '{}' is '{}', not {}", table.path.string(), table.line_numbers.at(row),
+                            table.header.at(column), cell, kind));
   }
   return value;
 }
 
-double CsvTable::NumberAt(size_t row, int column) const {
-  const std::string& cell = rows.at(row).at(column);
-  double value = 0;
-  const auto [end, status] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  if (status != std::errc() || end != cell.data() + cell.size() || cell.empty()) {
-    throw Error(fmt::format("{}:{}: column '{}' is '{}', not a number", path.string(),
-                            line_numbers.at(row), header.at(column), cell));
-  }
-  return value;
-}
+}  // namespace
+
+int64_t CsvTable::IntegerAt(size_t row, int column) const { return ParseCell<int64_t>(*this, row, column, "an integer"); }
+
+double CsvTable::NumberAt(size_t row, int column) const { return ParseCell<double>(*this, row, column, "a number"); }
 
 void RequireHeader(const CsvTable& table, const std::vector<std::string>& expected) {
   if (table.header != expected) {
