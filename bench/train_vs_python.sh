@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of `sealion train` (issue 4): training samples/s against the same network, batch
-# size and thumbnails in Python PyTorch, in one run. One epoch each, no validation.
+# size and thumbnails in Python PyTorch, in one run. Two epochs each, no validation; the second
+# epoch is compared (the first warms up allocators and oneDNN's kernels on both sides).
 # Settings: PATCH_DIR (default runs/main/patches from `make run`).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
@@ -10,10 +11,10 @@ if [ ! -f "$patches/manifest.csv" ]; then echo "train_vs_python: no thumbnails a
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 export OPENBLAS_NUM_THREADS=1
 unset OPENBLAS_CORETYPE
-"$sealion" train "$patches" -o "$work/m.bin" --epochs 1 --val-fraction 0 --threads 2 --batch 32 > "$work/sealion.txt" 2>&1
+"$sealion" train "$patches" -o "$work/m.bin" --epochs 2 --val-fraction 0 --threads 2 --batch 32 > "$work/sealion.txt" 2>&1
 sealion_rate=$(grep -o '[0-9.]* samples/s$' "$work/sealion.txt" | tail -1 | awk '{print $1}')
-read -r samples seconds < <(cd "$here/python" && /usr/bin/python3 seed_train.py "$patches" 32 | awk '{print $2, $4}')
+read -r samples seconds < <(cd "$here/python" && /usr/bin/python3 seed_train.py "$patches" 32 2 | awk '{print $2, $4}')
 python_rate=$(echo "$samples / $seconds" | bc -l)
-echo "training one epoch on $samples thumbnails, batch 32, Adam, 2 threads"
+echo "training on $samples thumbnails, batch 32, Adam, 2 threads; second epoch of two"
 printf "%-34s %10.0f samples/s\n" "sealion train (LibTorch C++)" "$sealion_rate" "python PyTorch, channels-last" "$python_rate"
 printf "ratio sealion/python: %.2fx\n" "$(echo "$sealion_rate / $python_rate" | bc -l)"

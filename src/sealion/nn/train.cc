@@ -219,9 +219,10 @@ TrainResult RunTrain(const TrainOptions& options) {
       progress.Advance(index.size(0), fmt::format("loss {:.3f}", loss_sum / static_cast<double>(std::min(n, (b + 1) * options.batch_size))));
     }
     progress.Finish();
+    const double training_seconds = progress.ElapsedSeconds();  // validation is not training time
     const Evaluation evaluation = Evaluate(network, validation, 64);
     EpochRecord record{epoch, loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n),
-                       evaluation.loss, evaluation.accuracy, static_cast<double>(n) / progress.ElapsedSeconds()};
+                       evaluation.loss, evaluation.accuracy, static_cast<double>(n) / training_seconds};
     result.epochs.push_back(record);
     spdlog::info("epoch {}: train loss {:.4f} accuracy {:.3f} | validation loss {:.4f} accuracy {:.3f} | {:.0f} samples/s",
                  epoch, record.train_loss, record.train_accuracy, record.validation_loss, record.validation_accuracy,
