@@ -13,7 +13,7 @@ BUILD_PACKAGES=(
 # Python baselines for bench/ and the headless browser for the report test.
 EXTRA_PACKAGES=(
   python3-torch python3-skimage python3-opencv python3-numpy
-  chromium bc util-linux
+  chromium bc util-linux time clang-format
 )
 
 missing=()

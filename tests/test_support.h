@@ -1,11 +1,11 @@
 #pragma once
 // Helpers shared by the tests: the real sample's location, temporary folders, running the CLI.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <optional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace sealion::testing {
 
@@ -13,12 +13,12 @@ namespace sealion::testing {
 std::optional<std::filesystem::path> KaggleSampleDir();
 
 // Skips the current test, saying why, when the real sample is absent.
-#define SEALION_REQUIRE_KAGGLE_SAMPLE(dir_variable)                                           \
-  const auto dir_variable##_optional = ::sealion::testing::KaggleSampleDir();                 \
-  if (!dir_variable##_optional) {                                                            \
+#define SEALION_REQUIRE_KAGGLE_SAMPLE(dir_variable)                                             \
+  const auto dir_variable##_optional = ::sealion::testing::KaggleSampleDir();                   \
+  if (!dir_variable##_optional) {                                                               \
     GTEST_SKIP() << "real sample not found (set SEALION_KAGGLE_SAMPLE_DIR); it is third-party " \
-                    "data that only development machines and CI have";                       \
-  }                                                                                           \
+                    "data that only development machines and CI have";                          \
+  }                                                                                             \
   const std::filesystem::path dir_variable = *dir_variable##_optional
 
 // A fresh folder under the system's temporary folder, removed when it goes out of scope.

@@ -1,8 +1,8 @@
 #include "sealion/core/classes.h"
 
-#include <cassert>
-
 #include <fmt/format.h>
+
+#include <cassert>
 
 #include "sealion/util/error.h"
 
@@ -17,9 +17,10 @@ int ClassIndexFromName(std::string_view name) {
   for (int i = 0; i < kNumClasses; ++i) {
     if (kClassNames[static_cast<size_t>(i)] == name) return i;
   }
-  throw Error(fmt::format("unknown class '{}' (expected one of adult_males, subadult_males, "
-                          "adult_females, juveniles, pups, non_seal)",
-                          name));
+  throw Error(
+      fmt::format("unknown class '{}' (expected one of adult_males, subadult_males, "
+                  "adult_females, juveniles, pups, non_seal)",
+                  name));
 }
 
 }  // namespace sealion

@@ -34,11 +34,11 @@ struct Rgb {
 
 // Dot colour per sea lion class (index < kNumSeaLionClasses).
 inline constexpr std::array<Rgb, kNumSeaLionClasses> kDotColours = {{
-    {243, 9, 6},     // adult_males: red
-    {245, 9, 242},   // subadult_males: magenta
-    {86, 46, 10},    // adult_females: brown
-    {26, 58, 176},   // juveniles: blue
-    {36, 173, 19},   // pups: green
+    {243, 9, 6},    // adult_males: red
+    {245, 9, 242},  // subadult_males: magenta
+    {86, 46, 10},   // adult_females: brown
+    {26, 58, 176},  // juveniles: blue
+    {36, 173, 19},  // pups: green
 }};
 
 // The header of train.csv and of the submission, after the id column.

@@ -28,7 +28,8 @@ CountsById ReadCountsCsv(const std::filesystem::path& path) {
       }
     }
     if (!counts.emplace(id, row_counts).second) {
-      throw Error(fmt::format("{}:{}: id {} appears twice", path.string(), table.line_numbers[row], id));
+      throw Error(
+          fmt::format("{}:{}: id {} appears twice", path.string(), table.line_numbers[row], id));
     }
   }
   return counts;

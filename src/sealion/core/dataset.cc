@@ -1,10 +1,10 @@
 #include "sealion/core/dataset.h"
 
-#include <algorithm>
-#include <fstream>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <fstream>
 
 #include "sealion/core/image_io.h"
 #include "sealion/util/csv.h"

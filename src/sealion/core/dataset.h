@@ -13,9 +13,9 @@ namespace sealion {
 
 struct TrainDataset {
   std::filesystem::path root;
-  std::vector<int64_t> dotted_ids;            // ids with a TrainDotted photo, ascending
-  std::set<int64_t> mismatched_ids;           // from MismatchedTrainImages.txt
-  std::optional<CountsById> train_counts;     // from train.csv when present
+  std::vector<int64_t> dotted_ids;         // ids with a TrainDotted photo, ascending
+  std::set<int64_t> mismatched_ids;        // from MismatchedTrainImages.txt
+  std::optional<CountsById> train_counts;  // from train.csv when present
 
   // Opens and indexes `root`; throws when it has no TrainDotted folder.
   static TrainDataset Open(const std::filesystem::path& root);

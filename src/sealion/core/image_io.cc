@@ -1,10 +1,10 @@
 #include "sealion/core/image_io.h"
 
-#include <charconv>
-#include <string_view>
-
 #include <fmt/format.h>
+
+#include <charconv>
 #include <opencv2/imgcodecs.hpp>
+#include <string_view>
 
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
@@ -35,12 +35,12 @@ cv::Mat ReadColourImage(const std::filesystem::path& path) {
   const std::string bytes = ReadFileToString(path);
   if (bytes.empty()) throw Error(fmt::format("{}: empty file", path.string()));
   if (IsJpeg(bytes) && !HasEndOfImageMarker(bytes)) {
-    throw Error(fmt::format("{}: truncated or corrupt JPEG (no end-of-image marker)", path.string()));
+    throw Error(
+        fmt::format("{}: truncated or corrupt JPEG (no end-of-image marker)", path.string()));
   }
   cv::Mat image;
   try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1,
-                      const_cast<char*>(bytes.data()));
+    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
     image = cv::imdecode(raw, cv::IMREAD_COLOR);
   } catch (const cv::Exception& error) {
     throw Error(fmt::format("{}: cannot decode image: {}", path.string(), error.what()));
@@ -66,7 +66,8 @@ void WriteImageAtomically(const std::filesystem::path& path, const cv::Mat& imag
   } else if (!cv::imencode(extension, image, bytes)) {
     throw Error(fmt::format("{}: cannot encode image as '{}'", path.string(), extension));
   }
-  WriteFileAtomically(path, std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  WriteFileAtomically(path,
+                      std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
 }
 
 int64_t PhotoIdFromFileName(const std::filesystem::path& path) {

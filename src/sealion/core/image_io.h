@@ -3,9 +3,8 @@
 // alone would return a half-grey image for a truncated file and only print a warning.
 
 #include <filesystem>
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 namespace sealion {
 

@@ -1,5 +1,7 @@
 #include "sealion/count/count.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -9,12 +11,9 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <opencv2/imgproc.hpp>
 #include <set>
 #include <thread>
-
-#include <fmt/format.h>
-#include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "sealion/core/classes.h"
 #include "sealion/core/counts_csv.h"
@@ -31,7 +30,7 @@ namespace {
 
 struct DecodedPhoto {
   PhotoInput input;
-  cv::Mat rgb;        // empty when reading failed
+  cv::Mat rgb;  // empty when reading failed
   std::string error;
 };
 
@@ -80,8 +79,8 @@ std::filesystem::path JournalPath(const std::filesystem::path& output, const cha
 }
 
 std::string ModelFingerprint(const std::filesystem::path& model) {
-  return fmt::format("# sealion count journal; model {} ({} bytes)", std::filesystem::absolute(model).string(),
-                     std::filesystem::file_size(model));
+  return fmt::format("# sealion count journal; model {} ({} bytes)",
+                     std::filesystem::absolute(model).string(), std::filesystem::file_size(model));
 }
 
 // Reads the journal of an earlier run: finished photos and their counts.
@@ -92,8 +91,9 @@ CountsById ReadJournal(const std::filesystem::path& path, const std::string& fin
   std::string line;
   if (!std::getline(in, line)) return done;
   if (line != fingerprint) {
-    throw Error(fmt::format("{}: the journal was written with another model; run without --resume to start over",
-                            path.string()));
+    throw Error(fmt::format(
+        "{}: the journal was written with another model; run without --resume to start over",
+        path.string()));
   }
   while (std::getline(in, line)) {
     const auto cells = SplitCsvLine(line);
@@ -152,7 +152,8 @@ void CountOptions::Check() const {
   if (batch_size < 1 || batch_size > 4096) throw Error("count: --batch must be in [1, 4096]");
 }
 
-std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs, bool ids_from_order) {
+std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs,
+                                           bool ids_from_order) {
   std::vector<std::filesystem::path> paths;
   for (const auto& input : inputs) {
     if (!input.empty() && input[0] == '@') {
@@ -179,7 +180,8 @@ std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& input
   std::set<int64_t> seen;
   for (size_t i = 0; i < paths.size(); ++i) {
     const int64_t id = ids_from_order ? static_cast<int64_t>(i) : PhotoIdFromFileName(paths[i]);
-    if (!seen.insert(id).second) throw Error(fmt::format("{}: photo id {} appears twice in the input", paths[i].string(), id));
+    if (!seen.insert(id).second)
+      throw Error(fmt::format("{}: photo id {} appears twice in the input", paths[i].string(), id));
     photos.push_back({id, paths[i]});
   }
   return photos;
@@ -196,19 +198,22 @@ std::vector<cv::Point> TileOrigins(cv::Size size) {
 CountSummary RunCount(const CountOptions& options) {
   options.Check();
   ConfigureTorchThreads(options.threads);
-  const std::vector<PhotoInput> all_photos = ResolveCountInputs(options.inputs, options.ids_from_order);
+  const std::vector<PhotoInput> all_photos =
+      ResolveCountInputs(options.inputs, options.ids_from_order);
   LoadedModel model = LoadModel(options.model_path);
   model.network->eval();
 
   const auto journal_path = JournalPath(options.output, ".journal");
-  const auto detections_journal_path = JournalPath(options.detections.empty() ? options.output : options.detections, ".detections.journal");
+  const auto detections_journal_path = JournalPath(
+      options.detections.empty() ? options.output : options.detections, ".detections.journal");
   const std::string fingerprint = ModelFingerprint(options.model_path);
   CountsById done;
   if (options.resume) {
     done = ReadJournal(journal_path, fingerprint);
     if (!options.detections.empty()) PruneDetections(detections_journal_path, done);
   }
-  if (options.output.has_parent_path()) std::filesystem::create_directories(options.output.parent_path());
+  if (options.output.has_parent_path())
+    std::filesystem::create_directories(options.output.parent_path());
   if (!options.resume || !std::filesystem::exists(journal_path)) {
     WriteFileAtomically(journal_path, fingerprint + "\n");
     if (!options.detections.empty()) WriteFileAtomically(detections_journal_path, "");
@@ -229,7 +234,9 @@ CountSummary RunCount(const CountOptions& options) {
       to_count.push_back(photo);
     }
   }
-  if (summary.resumed > 0) spdlog::info("resuming: {} photo(s) already counted, {} to go", summary.resumed, to_count.size());
+  if (summary.resumed > 0)
+    spdlog::info("resuming: {} photo(s) already counted, {} to go", summary.resumed,
+                 to_count.size());
 
   PhotoQueue queue(1);  // one photo decoded ahead is enough to hide decoding behind compute
   std::thread reader(ReadPhotos, std::cref(to_count), std::ref(queue));
@@ -251,16 +258,20 @@ CountSummary RunCount(const CountOptions& options) {
       ClassCounts counts{};
       std::string detection_rows;
       for (size_t start = 0; start < origins.size(); start += static_cast<size_t>(batch)) {
-        const int n = static_cast<int>(std::min(origins.size() - start, static_cast<size_t>(batch)));
+        const int n =
+            static_cast<int>(std::min(origins.size() - start, static_cast<size_t>(batch)));
         auto* pixels = batch_pixels.data_ptr<uint8_t>();
         for (int t = 0; t < n; ++t) {
           const cv::Point origin = origins[start + static_cast<size_t>(t)];
           for (int row = 0; row < kPatchSize; ++row) {
-            std::memcpy(pixels + (static_cast<size_t>(t) * kPatchSize + static_cast<size_t>(row)) * kPatchSize * 3,
-                        photo.rgb.ptr<uint8_t>(origin.y + row) + static_cast<size_t>(origin.x) * 3, kPatchSize * 3);
+            std::memcpy(pixels + (static_cast<size_t>(t) * kPatchSize + static_cast<size_t>(row)) *
+                                     kPatchSize * 3,
+                        photo.rgb.ptr<uint8_t>(origin.y + row) + static_cast<size_t>(origin.x) * 3,
+                        kPatchSize * 3);
           }
         }
-        const torch::Tensor logits = model.network->forward(ToNetworkInput(batch_pixels.slice(0, 0, n)));
+        const torch::Tensor logits =
+            model.network->forward(ToNetworkInput(batch_pixels.slice(0, 0, n)));
         const auto [best, classes] = torch::softmax(logits, 1).max(1);
         const auto* class_of = classes.data_ptr<int64_t>();
         const auto* score_of = best.data_ptr<float>();
@@ -269,8 +280,9 @@ CountSummary RunCount(const CountOptions& options) {
           ++counts[class_of[t]];
           if (!options.detections.empty()) {
             const cv::Point origin = origins[start + static_cast<size_t>(t)];
-            detection_rows += fmt::format("{},{},{},{},{:.4f}\n", photo.input.id, ClassName(static_cast<int>(class_of[t])),
-                                          origin.x + kPatchSize / 2, origin.y + kPatchSize / 2, score_of[t]);
+            detection_rows += fmt::format(
+                "{},{},{},{},{:.4f}\n", photo.input.id, ClassName(static_cast<int>(class_of[t])),
+                origin.x + kPatchSize / 2, origin.y + kPatchSize / 2, score_of[t]);
           }
         }
       }
@@ -280,7 +292,8 @@ CountSummary RunCount(const CountOptions& options) {
       done[photo.input.id] = counts;
       summary.tiles += static_cast<int64_t>(origins.size());
       ++summary.counted;
-      progress.Advance(1, fmt::format("{:.0f} tiles/s", static_cast<double>(summary.tiles) / progress.ElapsedSeconds()));
+      progress.Advance(1, fmt::format("{:.0f} tiles/s", static_cast<double>(summary.tiles) /
+                                                            progress.ElapsedSeconds()));
     }
   } catch (...) {
     while (queue.Pop(&photo)) {

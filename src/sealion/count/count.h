@@ -12,15 +12,14 @@
 // appended to a journal next to the output and flushed; `resume` skips the photos it lists.
 
 #include <filesystem>
+#include <opencv2/core.hpp>
 #include <string>
 #include <vector>
-
-#include <opencv2/core.hpp>
 
 namespace sealion {
 
 struct CountOptions {
-  std::vector<std::string> inputs;   // photos, folders of photos, or @list.txt files
+  std::vector<std::string> inputs;  // photos, folders of photos, or @list.txt files
   std::filesystem::path model_path;
   std::filesystem::path output;      // submission CSV
   std::filesystem::path detections;  // optional: one row per counted tile
@@ -38,18 +37,19 @@ struct PhotoInput {
 };
 
 struct CountSummary {
-  int photos = 0;          // in the input
-  int counted = 0;         // counted in this run
-  int resumed = 0;         // taken from the journal
-  int failed = 0;          // could not be read; named in the log
-  int64_t tiles = 0;       // classified in this run
+  int photos = 0;     // in the input
+  int counted = 0;    // counted in this run
+  int resumed = 0;    // taken from the journal
+  int failed = 0;     // could not be read; named in the log
+  int64_t tiles = 0;  // classified in this run
   double seconds = 0;
   std::vector<std::string> errors;
 };
 
 // Expands folders and @lists; ids from file names (or input order). Throws on a name that is not
 // a number (without ids_from_order) and on a duplicated id.
-std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs, bool ids_from_order);
+std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs,
+                                           bool ids_from_order);
 
 // The origins of the tiles of a photo of `size` (the edge policy above).
 std::vector<cv::Point> TileOrigins(cv::Size size);

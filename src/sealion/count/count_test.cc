@@ -28,7 +28,8 @@ TEST(Tiling, NonOverlappingTilesFromTheTopLeftDropPartialEdges) {
 
 TEST(CountInputs, IdsComeFromNamesOrOrderAndListsExpand) {
   testing::ScopedTempDir dir;
-  for (const char* name : {"12.jpg", "3.jpg"}) WriteFileAtomically(dir.path() / "photos" / name, "x");
+  for (const char* name : {"12.jpg", "3.jpg"})
+    WriteFileAtomically(dir.path() / "photos" / name, "x");
   WriteFileAtomically(dir.path() / "odd" / "beach.jpg", "x");
   WriteFileAtomically(dir.path() / "list.txt", "photos/3.jpg\n# a comment\nphotos/12.jpg\n");
   const auto from_folder = ResolveCountInputs({(dir.path() / "photos").string()}, false);
@@ -41,7 +42,10 @@ TEST(CountInputs, IdsComeFromNamesOrOrderAndListsExpand) {
   EXPECT_THROW(ResolveCountInputs({(dir.path() / "odd").string()}, false), Error);
   const auto by_order = ResolveCountInputs({(dir.path() / "odd").string()}, true);
   EXPECT_EQ(by_order[0].id, 0);
-  EXPECT_THROW(ResolveCountInputs({(dir.path() / "photos/3.jpg").string(), (dir.path() / "photos/3.jpg").string()}, false), Error);
+  EXPECT_THROW(
+      ResolveCountInputs(
+          {(dir.path() / "photos/3.jpg").string(), (dir.path() / "photos/3.jpg").string()}, false),
+      Error);
   EXPECT_THROW(ResolveCountInputs({(dir.path() / "nowhere").string()}, false), Error);
 }
 
@@ -79,11 +83,13 @@ TEST_F(CountTest, WritesASortedSubmissionThatScoresAgainstTheTruth) {
   EXPECT_EQ(summary.tiles, 4 * 5 * 4);
   const CountsById submission = ReadCountsCsv(dir_.path() / "submission.csv");
   ASSERT_EQ(submission.size(), 4u);
-  EXPECT_NO_THROW(ScoreFiles(dir_.path() / "submission.csv", dir_.path() / "survey" / "test_truth.csv"));
+  EXPECT_NO_THROW(
+      ScoreFiles(dir_.path() / "submission.csv", dir_.path() / "survey" / "test_truth.csv"));
   // Detections agree with the counts.
   const CsvTable detections = ReadCsv(dir_.path() / "submission.csv.detections.csv");
   int64_t counted = 0;
-  for (const auto& [id, counts] : submission) for (const auto c : counts) counted += c;
+  for (const auto& [id, counts] : submission)
+    for (const auto c : counts) counted += c;
   EXPECT_EQ(static_cast<int64_t>(detections.rows.size()), counted);
 }
 
@@ -105,7 +111,8 @@ TEST_F(CountTest, ResumeAfterAnInterruptionLosesAndDoublesNothing) {
   EXPECT_EQ(resumed.resumed, 2);
   EXPECT_EQ(resumed.counted, 2);
   EXPECT_EQ(ReadFileToString(options.output), ReadFileToString(dir_.path() / "full.csv"));
-  EXPECT_EQ(ReadFileToString(options.detections), ReadFileToString(dir_.path() / "full.csv.detections.csv"));
+  EXPECT_EQ(ReadFileToString(options.detections),
+            ReadFileToString(dir_.path() / "full.csv.detections.csv"));
   (void)full;
 }
 
@@ -120,8 +127,9 @@ TEST_F(CountTest, ACorruptPhotoIsReportedAndTheOthersAreCounted) {
   EXPECT_NE(summary.errors[0].find("1.jpg"), std::string::npos);
   EXPECT_EQ(ReadCountsCsv(dir_.path() / "with_bad.csv").count(1), 0u);
   // The command line says so in its exit code.
-  const auto result = testing::RunSealion("count " + test_dir.string() + " --model " + (dir_.path() / "model.bin").string() +
-                                          " -o " + (dir_.path() / "cli.csv").string());
+  const auto result = testing::RunSealion("count " + test_dir.string() + " --model " +
+                                          (dir_.path() / "model.bin").string() + " -o " +
+                                          (dir_.path() / "cli.csv").string());
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("1.jpg: truncated"), std::string::npos) << result.output;
 }

@@ -1,6 +1,7 @@
 // The `sealion` program end to end: dispatch, help, errors and `extract` on small files.
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "sealion/core/counts_csv.h"
@@ -24,7 +25,8 @@ TEST(Cli, HelpVersionAndUnknownCommand) {
 
 TEST(Cli, ExtractReportsAMissingDatasetByName) {
   testing::ScopedTempDir dir;
-  const auto result = RunSealion("extract " + (dir.path() / "nowhere").string() + " -o " + dir.path().string());
+  const auto result =
+      RunSealion("extract " + (dir.path() / "nowhere").string() + " -o " + dir.path().string());
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.output.find("nowhere"), std::string::npos) << result.output;
 }
@@ -46,7 +48,8 @@ TEST(Cli, ExtractGoesOnPastATruncatedJpeg) {
   const std::string bytes = ReadFileToString(dataset / "TrainDotted" / "42.jpg");
   WriteFileAtomically(dataset / "TrainDotted" / "43.jpg", bytes.substr(0, bytes.size() / 3));
   const auto out = dir.path() / "out";
-  const auto result = RunSealion("extract " + dataset.string() + " -o " + out.string() + " --threads 2");
+  const auto result =
+      RunSealion("extract " + dataset.string() + " -o " + out.string() + " --threads 2");
   EXPECT_EQ(result.exit_code, 1) << result.output;
   EXPECT_NE(result.output.find("43.jpg: truncated"), std::string::npos) << result.output;
   const CountsById counts = ReadCountsCsv(out / "counts.csv");

@@ -1,8 +1,9 @@
 // sealion count INPUT... --model MODEL_FILE -o submission.csv [--threads N] [--batch B]
 //               [--detections DETECTIONS.csv] [--resume] [--ids-from-order]
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "sealion/count/count.h"
 #include "sealion/exe/cli_support.h"
@@ -12,23 +13,31 @@ namespace sealion {
 
 int RunCountCommand(int argc, char** argv) {
   CountOptions options;
-  CLI::App app{"Counts sea lions by classifying every non-overlapping 64x64 tile of each photo with the "
-               "trained network (the seed's method), and writes the competition's submission CSV.",
-               "sealion count"};
+  CLI::App app{
+      "Counts sea lions by classifying every non-overlapping 64x64 tile of each photo with the "
+      "trained network (the seed's method), and writes the competition's submission CSV.",
+      "sealion count"};
   app.add_option("inputs", options.inputs, "photos, folders of photos, or @list.txt")->required();
   app.add_option("--model", options.model_path, "model file from sealion train")->required();
   app.add_option("-o,--output", options.output, "submission CSV to write")->required();
-  app.add_option("--detections", options.detections, "also write one row per counted tile (test_id,class,x,y,score)");
-  app.add_option("--threads", options.threads, "LibTorch threads (0: every core)")->capture_default_str();
+  app.add_option("--detections", options.detections,
+                 "also write one row per counted tile (test_id,class,x,y,score)");
+  app.add_option("--threads", options.threads, "LibTorch threads (0: every core)")
+      ->capture_default_str();
   app.add_option("--batch", options.batch_size, "tiles per forward pass")->capture_default_str();
-  app.add_flag("--resume", options.resume, "continue an interrupted run from its journal (OUTPUT.journal)");
-  app.add_flag("--ids-from-order", options.ids_from_order, "number photos 0, 1, ... in input order instead of by name");
+  app.add_flag("--resume", options.resume,
+               "continue an interrupted run from its journal (OUTPUT.journal)");
+  app.add_flag("--ids-from-order", options.ids_from_order,
+               "number photos 0, 1, ... in input order instead of by name");
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const CountSummary summary = RunCount(options);
-  fmt::print("counted {} photo(s) ({} from the journal, {} failed): {} tiles in {:.1f} s ({:.2f} photos/s, {:.0f} tiles/s) -> {}\n",
-             summary.counted + summary.resumed, summary.resumed, summary.failed, summary.tiles, summary.seconds,
-             summary.seconds > 0 ? summary.counted / summary.seconds : 0.0,
-             summary.seconds > 0 ? static_cast<double>(summary.tiles) / summary.seconds : 0.0, options.output.string());
+  fmt::print(
+      "counted {} photo(s) ({} from the journal, {} failed): {} tiles in {:.1f} s ({:.2f} "
+      "photos/s, {:.0f} tiles/s) -> {}\n",
+      summary.counted + summary.resumed, summary.resumed, summary.failed, summary.tiles,
+      summary.seconds, summary.seconds > 0 ? summary.counted / summary.seconds : 0.0,
+      summary.seconds > 0 ? static_cast<double>(summary.tiles) / summary.seconds : 0.0,
+      options.output.string());
   for (const auto& error : summary.errors) fmt::print(stderr, "failed: {}\n", error);
   return summary.failed > 0 ? 1 : 0;
 }

@@ -1,7 +1,8 @@
 // sealion extract DATASET_DIR -o OUT_DIR [--ids 41,42] [--threads N] [--include-mismatched]
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "sealion/core/dataset.h"
 #include "sealion/exe/cli_support.h"
@@ -12,32 +13,39 @@ namespace sealion {
 
 int RunExtractCommand(int argc, char** argv) {
   ExtractOptions options;
-  CLI::App app{"Finds the coloured dots of TrainDotted photos (|dotted - plain| and LoG blobs, or dot "
-               "colour alone where there is no plain photo) and writes training_metadata.json, "
-               "coords.csv and counts.csv.",
-               "sealion extract"};
-  app.add_option("dataset", options.dataset_dir, "training folder in the competition's layout")->required();
+  CLI::App app{
+      "Finds the coloured dots of TrainDotted photos (|dotted - plain| and LoG blobs, or dot "
+      "colour alone where there is no plain photo) and writes training_metadata.json, "
+      "coords.csv and counts.csv.",
+      "sealion extract"};
+  app.add_option("dataset", options.dataset_dir, "training folder in the competition's layout")
+      ->required();
   app.add_option("-o,--output", options.output_dir, "output folder")->required();
   app.add_option("--ids", options.ids, "only these ids (comma-separated)")->delimiter(',');
-  app.add_option("--threads", options.threads, "worker threads (0: every core)")->capture_default_str();
+  app.add_option("--threads", options.threads, "worker threads (0: every core)")
+      ->capture_default_str();
   app.add_flag("--include-mismatched", options.include_mismatched,
                "also process ids listed in MismatchedTrainImages.txt");
-  app.add_flag("--fresh", options.fresh, "recompute every photo, ignoring results of an earlier run");
+  app.add_flag("--fresh", options.fresh,
+               "recompute every photo, ignoring results of an earlier run");
   auto& detector = options.detector;
   app.add_option("--difference-threshold", detector.difference_threshold,
-                 "max-channel |dotted - plain| of a dot pixel")->capture_default_str();
+                 "max-channel |dotted - plain| of a dot pixel")
+      ->capture_default_str();
   app.add_option("--colour-tolerance", detector.colour_tolerance,
-                 "RGB distance of a dot centre to its class colour")->capture_default_str();
+                 "RGB distance of a dot centre to its class colour")
+      ->capture_default_str();
   app.add_option("--brown-tolerance", detector.dotted_only_brown_tolerance,
-                 "colour distance of brown dot pixels when there is no plain photo")->capture_default_str();
+                 "colour distance of brown dot pixels when there is no plain photo")
+      ->capture_default_str();
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
 
   const ExtractReport report = RunExtract(options);
   int dots = 0;
   for (const auto& image : report.images) dots += static_cast<int>(image.detection.dots.size());
-  fmt::print("extracted {} dots from {} photo(s) ({} failed, {} skipped as mismatched) into {}\n", dots,
-             report.images.size() - report.failed, report.failed, report.skipped_mismatched.size(),
-             options.output_dir.string());
+  fmt::print("extracted {} dots from {} photo(s) ({} failed, {} skipped as mismatched) into {}\n",
+             dots, report.images.size() - report.failed, report.failed,
+             report.skipped_mismatched.size(), options.output_dir.string());
   const TrainDataset dataset = TrainDataset::Open(options.dataset_dir);
   if (dataset.train_counts) fmt::print("{}", FormatComparisonTable(report, *dataset.train_counts));
   return report.failed > 0 ? 1 : 0;

@@ -1,14 +1,13 @@
 // The `sealion` program: a table of subcommands, `help` and `version`. Errors thrown by a
 // command are caught here once, printed, and turned into a non-zero exit code.
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "sealion/exe/commands.h"
 #include "sealion/util/error.h"
@@ -27,15 +26,19 @@ constexpr Command kCommands[] = {
     {"synth", sealion::RunSynthCommand, "generate a synthetic survey with exact ground truth"},
     {"patches", sealion::RunPatchesCommand, "cut 64x64 thumbnails around the dots, and background"},
     {"train", sealion::RunTrainCommand, "train the seed's CNN on the thumbnails"},
-    {"count", sealion::RunCountCommand, "count sea lions in photos, tile by tile; write a submission"},
+    {"count", sealion::RunCountCommand,
+     "count sea lions in photos, tile by tile; write a submission"},
     {"score", sealion::RunScoreCommand, "score a submission with the competition's metric"},
     {"report", sealion::RunReportCommand, "write an HTML report of a run"},
     {"overlay", sealion::RunOverlayCommand, "draw the counted tiles on one photo"},
 };
 
 void PrintHelp() {
-  fmt::print("sealion {}: counts Steller sea lions by class in aerial survey photos\n\n", sealion::kVersion);
-  fmt::print("usage: sealion <command> [options]    (sealion <command> --help for its options)\n\ncommands:\n");
+  fmt::print("sealion {}: counts Steller sea lions by class in aerial survey photos\n\n",
+             sealion::kVersion);
+  fmt::print(
+      "usage: sealion <command> [options]    (sealion <command> --help for its "
+      "options)\n\ncommands:\n");
   for (const auto& command : kCommands) fmt::print("  {:<10} {}\n", command.name, command.summary);
   fmt::print("  {:<10} {}\n  {:<10} {}\n", "help", "this message", "version", "print the version");
 }
@@ -64,7 +67,8 @@ void ConfigureBlasEnvironment(char** argv) {
 
 int main(int argc, char** argv) {
   ConfigureBlasEnvironment(argv);
-  if (const char* level = std::getenv("SEALION_LOG_LEVEL")) spdlog::set_level(spdlog::level::from_str(level));
+  if (const char* level = std::getenv("SEALION_LOG_LEVEL"))
+    spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("[%H:%M:%S %^%l%$] %v");
   if (argc < 2) {
     PrintHelp();

@@ -1,8 +1,9 @@
 // sealion patches DATASET_DIR --metadata OUT_DIR/training_metadata.json -o PATCH_DIR
 //                 [--negatives-per-image K] [--seed S] [--chips DIR]
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "sealion/core/classes.h"
 #include "sealion/exe/cli_support.h"
@@ -13,25 +14,34 @@ namespace sealion {
 
 int RunPatchesCommand(int argc, char** argv) {
   PatchesOptions options;
-  CLI::App app{"Cuts the seed's 64x64 thumbnails (three per dot: offsets -1, 0, +1) and background "
-               "thumbnails from the plain photos, with a manifest.csv.",
-               "sealion patches"};
-  app.add_option("dataset", options.dataset_dir, "training folder in the competition's layout")->required();
-  app.add_option("--metadata", options.metadata, "training_metadata.json from sealion extract")->required();
+  CLI::App app{
+      "Cuts the seed's 64x64 thumbnails (three per dot: offsets -1, 0, +1) and background "
+      "thumbnails from the plain photos, with a manifest.csv.",
+      "sealion patches"};
+  app.add_option("dataset", options.dataset_dir, "training folder in the competition's layout")
+      ->required();
+  app.add_option("--metadata", options.metadata, "training_metadata.json from sealion extract")
+      ->required();
   app.add_option("-o,--output", options.output_dir, "output folder for the thumbnails")->required();
-  app.add_option("--negatives-per-image", options.negatives_per_image,
-                 "background thumbnails per photo (-1: as many as its sea lion thumbnails, at least 30)")
+  app.add_option(
+         "--negatives-per-image", options.negatives_per_image,
+         "background thumbnails per photo (-1: as many as its sea lion thumbnails, at least 30)")
       ->capture_default_str();
   app.add_option("--background-clearance", options.background_clearance,
-                 "px kept free of dots around a background thumbnail")->capture_default_str();
-  app.add_option("--seed", options.seed, "random seed for background sampling")->capture_default_str();
-  app.add_option("--threads", options.threads, "worker threads (0: every core)")->capture_default_str();
-  app.add_option("--chips", options.chips_dir, "also cut real chips from DIR/<class>/*.png (centre 64x64)");
+                 "px kept free of dots around a background thumbnail")
+      ->capture_default_str();
+  app.add_option("--seed", options.seed, "random seed for background sampling")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "worker threads (0: every core)")
+      ->capture_default_str();
+  app.add_option("--chips", options.chips_dir,
+                 "also cut real chips from DIR/<class>/*.png (centre 64x64)");
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const PatchesSummary summary = RunPatches(options);
-  fmt::print("cut thumbnails from {} photos ({} skipped without a plain photo) into {}:\n", summary.images,
-             summary.skipped_without_plain, options.output_dir.string());
-  for (int c = 0; c < kNumClasses; ++c) fmt::print("  {:<15} {}\n", ClassName(c), summary.per_class[c]);
+  fmt::print("cut thumbnails from {} photos ({} skipped without a plain photo) into {}:\n",
+             summary.images, summary.skipped_without_plain, options.output_dir.string());
+  for (int c = 0; c < kNumClasses; ++c)
+    fmt::print("  {:<15} {}\n", ClassName(c), summary.per_class[c]);
   return 0;
 }
 

@@ -1,11 +1,11 @@
 #include "sealion/extract/dot_detector.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
-
-#include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
+#include <unordered_map>
 
 #include "sealion/core/classes.h"
 #include "sealion/util/error.h"
@@ -30,8 +30,9 @@ double ColourDistance(const cv::Vec3b& bgr, const Rgb& colour) {
 
 cv::Mat Downscale(const cv::Mat& image) {
   cv::Mat small;
-  cv::resize(image, small, cv::Size(image.cols / kRotationDownscale, image.rows / kRotationDownscale),
-             0, 0, cv::INTER_AREA);
+  cv::resize(image, small,
+             cv::Size(image.cols / kRotationDownscale, image.rows / kRotationDownscale), 0, 0,
+             cv::INTER_AREA);
   return small;
 }
 
@@ -56,7 +57,8 @@ RotationEstimate EstimateRotationFromSmall(const cv::Mat& small_dotted, const cv
   RotationEstimate best{-1, -2.0};
   for (const int degrees : {0, 180, 90, 270}) {
     const bool swaps = degrees % 180 != 0;
-    const cv::Size turned_size = swaps ? cv::Size(dotted_size.height, dotted_size.width) : dotted_size;
+    const cv::Size turned_size =
+        swaps ? cv::Size(dotted_size.height, dotted_size.width) : dotted_size;
     if (turned_size != plain_size) continue;
     cv::Mat turned = RotateClockwise(dotted_grey, degrees);
     if (turned.size() != plain_grey.size()) cv::resize(turned, turned, plain_grey.size());
@@ -65,8 +67,9 @@ RotationEstimate EstimateRotationFromSmall(const cv::Mat& small_dotted, const cv
     if (correlation > best.correlation) best = {degrees, correlation};
   }
   if (best.degrees < 0) {
-    throw Error(fmt::format("dotted photo is {}x{} but plain photo is {}x{}: no turn makes them match",
-                            dotted_size.width, dotted_size.height, plain_size.width, plain_size.height));
+    throw Error(
+        fmt::format("dotted photo is {}x{} but plain photo is {}x{}: no turn makes them match",
+                    dotted_size.width, dotted_size.height, plain_size.width, plain_size.height));
   }
   return best;
 }
@@ -81,7 +84,11 @@ cv::Mat ExposureLut(const cv::Mat& small_plain, const cv::Mat& small_dotted) {
       if (d[0] + d[1] + d[2] < 60) continue;  // masked (with a little room for the downscale)
       const auto& p = small_plain.at<cv::Vec3b>(row, col);
       for (int c = 0; c < 3; ++c) {
-        n[c] += 1; sx[c] += p[c]; sy[c] += d[c]; sxx[c] += p[c] * p[c]; sxy[c] += p[c] * d[c];
+        n[c] += 1;
+        sx[c] += p[c];
+        sy[c] += d[c];
+        sxx[c] += p[c] * p[c];
+        sxy[c] += p[c] * d[c];
       }
     }
   }
@@ -93,7 +100,8 @@ cv::Mat ExposureLut(const cv::Mat& small_plain, const cv::Mat& small_dotted) {
       gain = (n[c] * sxy[c] - sx[c] * sy[c]) / variance;
       offset = (sy[c] - gain * sx[c]) / n[c];
     }
-    for (int v = 0; v < 256; ++v) lut.at<cv::Vec3b>(v)[c] = cv::saturate_cast<uint8_t>(gain * v + offset);
+    for (int v = 0; v < 256; ++v)
+      lut.at<cv::Vec3b>(v)[c] = cv::saturate_cast<uint8_t>(gain * v + offset);
   }
   return lut;
 }
@@ -111,7 +119,8 @@ cv::Mat DifferenceEvidence(const cv::Mat& dotted, const cv::Mat& plain, const cv
       auto* out = evidence.ptr<uint8_t>(row);
       for (int col = 0; col < dotted.cols; ++col) {
         int largest = 0;
-        for (int c = 0; c < 3; ++c) largest = std::max(largest, std::abs(d[col][c] - table[p[col][c]][c]));
+        for (int c = 0; c < 3; ++c)
+          largest = std::max(largest, std::abs(d[col][c] - table[p[col][c]][c]));
         out[col] = m[col] ? 0 : static_cast<uint8_t>(largest);
       }
     }
@@ -184,10 +193,13 @@ std::vector<EvidenceBlob> FindEvidenceBlobs(const cv::Mat& evidence, int thresho
   // Index of each pixel by (row, col); earlier neighbours are left, up-left, up and up-right.
   std::unordered_map<int64_t, int> index_of;
   index_of.reserve(pixels.size() * 2);
-  auto key = [](int x, int y) { return (static_cast<int64_t>(y) << 32) | static_cast<uint32_t>(x); };
+  auto key = [](int x, int y) {
+    return (static_cast<int64_t>(y) << 32) | static_cast<uint32_t>(x);
+  };
   for (size_t i = 0; i < pixels.size(); ++i) {
     const cv::Point& p = pixels[i];
-    for (const cv::Point d : {cv::Point(-1, 0), cv::Point(-1, -1), cv::Point(0, -1), cv::Point(1, -1)}) {
+    for (const cv::Point d :
+         {cv::Point(-1, 0), cv::Point(-1, -1), cv::Point(0, -1), cv::Point(1, -1)}) {
       const auto found = index_of.find(key(p.x + d.x, p.y + d.y));
       if (found != index_of.end()) parent[find(found->second)] = find(static_cast<int>(i));
     }
@@ -208,13 +220,15 @@ std::vector<EvidenceBlob> FindEvidenceBlobs(const cv::Mat& evidence, int thresho
 
 // Summed evidence (as 0..1 per pixel) of the 7x7 pixels around `centre`.
 double ColourSupport(const cv::Mat& evidence, cv::Point centre) {
-  const cv::Rect window = cv::Rect(centre.x - 3, centre.y - 3, 7, 7) & cv::Rect(0, 0, evidence.cols, evidence.rows);
+  const cv::Rect window =
+      cv::Rect(centre.x - 3, centre.y - 3, 7, 7) & cv::Rect(0, 0, evidence.cols, evidence.rows);
   return cv::sum(evidence(window))[0] / 255.0;
 }
 
 // Mean colour of the 3x3 pixels around `centre`.
 cv::Vec3b MeanColour(const cv::Mat& image, cv::Point centre) {
-  const cv::Rect window = cv::Rect(centre.x - 1, centre.y - 1, 3, 3) & cv::Rect(0, 0, image.cols, image.rows);
+  const cv::Rect window =
+      cv::Rect(centre.x - 1, centre.y - 1, 3, 3) & cv::Rect(0, 0, image.cols, image.rows);
   const cv::Scalar mean = cv::mean(image(window));
   return cv::Vec3b(cv::saturate_cast<uint8_t>(mean[0]), cv::saturate_cast<uint8_t>(mean[1]),
                    cv::saturate_cast<uint8_t>(mean[2]));
@@ -228,14 +242,17 @@ void DotDetectorOptions::Check() const {
   };
   require(mask_threshold >= 0 && mask_threshold <= 765, "mask_threshold must be in [0, 765]");
   require(mask_margin >= 0, "mask_margin must be >= 0");
-  require(difference_threshold > 0 && difference_threshold < 256, "difference_threshold must be in (0, 256)");
+  require(difference_threshold > 0 && difference_threshold < 256,
+          "difference_threshold must be in (0, 256)");
   require(log_sigma > 0.5 && log_sigma < 20, "log_sigma must be in (0.5, 20)");
   require(min_dot_separation >= 1, "min_dot_separation must be >= 1");
   require(min_dot_pixels >= 1, "min_dot_pixels must be >= 1");
   require(max_blob_extent > 2 * log_sigma, "max_blob_extent must exceed a dot");
   require(colour_tolerance > 0, "colour_tolerance must be > 0");
-  require(dotted_only_tolerance > 0 && dotted_only_brown_tolerance > 0, "dotted-only tolerances must be > 0");
-  require(min_plain_correlation >= -1 && min_plain_correlation <= 1, "min_plain_correlation must be in [-1, 1]");
+  require(dotted_only_tolerance > 0 && dotted_only_brown_tolerance > 0,
+          "dotted-only tolerances must be > 0");
+  require(min_plain_correlation >= -1 && min_plain_correlation <= 1,
+          "min_plain_correlation must be in [-1, 1]");
 }
 
 cv::Mat DetectMask(const cv::Mat& dotted, int threshold, int margin) {
@@ -245,7 +262,8 @@ cv::Mat DetectMask(const cv::Mat& dotted, int threshold, int margin) {
   // Isolated dark pixels (shadows, dark rock) are not masks: masks are large black areas.
   cv::morphologyEx(mask, mask, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_RECT, {5, 5}));
   if (margin > 0) {
-    cv::dilate(mask, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * margin + 1, 2 * margin + 1}));
+    cv::dilate(mask, mask,
+               cv::getStructuringElement(cv::MORPH_ELLIPSE, {2 * margin + 1, 2 * margin + 1}));
   }
   return mask;
 }
@@ -253,16 +271,25 @@ cv::Mat DetectMask(const cv::Mat& dotted, int threshold, int margin) {
 cv::Mat RotateClockwise(const cv::Mat& image, int degrees) {
   cv::Mat turned;
   switch (((degrees % 360) + 360) % 360) {
-    case 0: return image;
-    case 90: cv::rotate(image, turned, cv::ROTATE_90_CLOCKWISE); return turned;
-    case 180: cv::rotate(image, turned, cv::ROTATE_180); return turned;
-    case 270: cv::rotate(image, turned, cv::ROTATE_90_COUNTERCLOCKWISE); return turned;
-    default: throw Error(fmt::format("cannot turn an image by {} degrees", degrees));
+    case 0:
+      return image;
+    case 90:
+      cv::rotate(image, turned, cv::ROTATE_90_CLOCKWISE);
+      return turned;
+    case 180:
+      cv::rotate(image, turned, cv::ROTATE_180);
+      return turned;
+    case 270:
+      cv::rotate(image, turned, cv::ROTATE_90_COUNTERCLOCKWISE);
+      return turned;
+    default:
+      throw Error(fmt::format("cannot turn an image by {} degrees", degrees));
   }
 }
 
 RotationEstimate EstimateRotation(const cv::Mat& dotted, const cv::Mat& plain) {
-  return EstimateRotationFromSmall(Downscale(dotted), Downscale(plain), dotted.size(), plain.size());
+  return EstimateRotationFromSmall(Downscale(dotted), Downscale(plain), dotted.size(),
+                                   plain.size());
 }
 
 cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted) {
@@ -317,13 +344,17 @@ std::vector<cv::Point> FindBlobCentres(const cv::Mat& evidence, int threshold,
         bool is_max = true;
         for (int dy = -1; dy <= 1 && is_max; ++dy) {
           for (int dx = -1; dx <= 1; ++dx) {
-            if ((dx || dy) && response.at<float>(row + dy, col + dx) > value) { is_max = false; break; }
+            if ((dx || dy) && response.at<float>(row + dy, col + dx) > value) {
+              is_max = false;
+              break;
+            }
           }
         }
         if (is_max) peaks.emplace_back(value, cv::Point(roi.x + col, roi.y + row));
       }
     }
-    std::sort(peaks.begin(), peaks.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::sort(peaks.begin(), peaks.end(),
+              [](const auto& a, const auto& b) { return a.first > b.first; });
     const size_t first_of_blob = centres.size();
     for (const auto& [value, point] : peaks) {
       bool too_close = false;
@@ -340,7 +371,8 @@ std::vector<cv::Point> FindBlobCentres(const cv::Mat& evidence, int threshold,
   return centres;
 }
 
-DotDetection DetectDots(const cv::Mat& dotted_in, const cv::Mat& plain, const DotDetectorOptions& options) {
+DotDetection DetectDots(const cv::Mat& dotted_in, const cv::Mat& plain,
+                        const DotDetectorOptions& options) {
   DotDetection result;
   cv::Mat dotted = dotted_in;
   cv::Mat small_plain, small_dotted;
@@ -355,7 +387,8 @@ DotDetection DetectDots(const cv::Mat& dotted_in, const cv::Mat& plain, const Do
       result.rotation_degrees = rotation.degrees;
       dotted = RotateClockwise(dotted_in, rotation.degrees);
       small_dotted = RotateClockwise(small_dotted, rotation.degrees);
-      if (small_dotted.size() != small_plain.size()) cv::resize(small_dotted, small_dotted, small_plain.size());
+      if (small_dotted.size() != small_plain.size())
+        cv::resize(small_dotted, small_dotted, small_plain.size());
     }
   }
   // The margin covers JPEG ringing at mask edges, which only the difference image sees: ringing
@@ -378,7 +411,8 @@ DotDetection DetectDots(const cv::Mat& dotted_in, const cv::Mat& plain, const Do
     threshold = 128;  // the class tolerance
   }
 
-  for (const cv::Point& centre : FindBlobCentres(evidence, threshold, options, &result.rejected_blobs)) {
+  for (const cv::Point& centre :
+       FindBlobCentres(evidence, threshold, options, &result.rejected_blobs)) {
     int class_index = -1;
     if (result.used_plain) {
       class_index = ClassifyDotColour(MeanColour(dotted, centre), options.colour_tolerance);

@@ -9,29 +9,28 @@
 // Dots are the Laplacian-of-Gaussian peaks of connected evidence; evidence wider than any dot
 // (ink marks, a mismatched pair) is rejected. The class is the dot colour nearest the centre.
 
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 namespace sealion {
 
 struct DotDetectorOptions {
-  int mask_threshold = 40;            // R+G+B below this in the dotted photo is a black mask
-  int mask_margin = 4;                // px the mask grows by, to cover JPEG ringing at its edge
-  int difference_threshold = 24;      // max-channel |dotted - plain| of a dot pixel (noise <= 12)
-  double log_sigma = 2.0;             // LoG scale in px; real dots have a radius of about 3 px
-  int min_dot_separation = 3;         // px; of two LoG peaks closer than this the weaker goes
-  int min_dot_pixels = 8;             // evidence pixels below which a blob is not a dot; real dots
-                                      // have >= 12 within the brown tolerance, >= 20 above the
-                                      // difference threshold
-  int max_blob_extent = 40;           // px; evidence wider or taller than this is not dots
-  double colour_tolerance = 48.0;     // RGB distance of a dot centre to its class colour
+  int mask_threshold = 40;         // R+G+B below this in the dotted photo is a black mask
+  int mask_margin = 4;             // px the mask grows by, to cover JPEG ringing at its edge
+  int difference_threshold = 24;   // max-channel |dotted - plain| of a dot pixel (noise <= 12)
+  double log_sigma = 2.0;          // LoG scale in px; real dots have a radius of about 3 px
+  int min_dot_separation = 3;      // px; of two LoG peaks closer than this the weaker goes
+  int min_dot_pixels = 8;          // evidence pixels below which a blob is not a dot; real dots
+                                   // have >= 12 within the brown tolerance, >= 20 above the
+                                   // difference threshold
+  int max_blob_extent = 40;        // px; evidence wider or taller than this is not dots
+  double colour_tolerance = 48.0;  // RGB distance of a dot centre to its class colour
   double dotted_only_tolerance = 32.0;        // colour distance of dot pixels, no plain photo
   double dotted_only_brown_tolerance = 16.0;  // the same for brown dots (brown animals, rock)
-  double min_colour_support = 9.5;    // colour-only: summed closeness (0..1 a pixel) to the dot
-                                      // colour in the 7x7 around a dot; a filled dot of radius 3
-                                      // gives >= 12 on real photos, thin dark crevices about 7
-  double min_plain_correlation = 0.8; // below: the plain photo does not match, use colour only
+  double min_colour_support = 9.5;     // colour-only: summed closeness (0..1 a pixel) to the dot
+                                       // colour in the 7x7 around a dot; a filled dot of radius 3
+                                       // gives >= 12 on real photos, thin dark crevices about 7
+  double min_plain_correlation = 0.8;  // below: the plain photo does not match, use colour only
 
   // Throws sealion::Error naming the bad field.
   void Check() const;

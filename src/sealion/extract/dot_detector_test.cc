@@ -1,10 +1,10 @@
 #include "sealion/extract/dot_detector.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <random>
 
 #include "sealion/core/classes.h"
 #include "sealion/core/image_io.h"
@@ -34,14 +34,16 @@ DrawnPair DrawPair(int width = 640, int height = 480, unsigned seed = 1) {
   // Brown animals, some of them under dots of every class, brown included.
   for (int i = 0; i < 30; ++i) {
     const cv::Point centre(20 + random() % (width - 40), 20 + random() % (height - 40));
-    cv::ellipse(scene, centre, cv::Size(14, 6), random() % 180, 0, 360, cv::Scalar(40, 70, 105), -1);
+    cv::ellipse(scene, centre, cv::Size(14, 6), random() % 180, 0, 360, cv::Scalar(40, 70, 105),
+                -1);
   }
   DrawnPair pair;
   cv::Mat dotted = scene.clone();
   for (int i = 0; i < 25; ++i) {
     const DetectedDot dot{i % kNumSeaLionClasses, 30 + (i % 5) * 120, 40 + (i / 5) * 90};
     const Rgb& colour = kDotColours[dot.class_index];
-    cv::circle(dotted, {dot.x, dot.y}, 3, cv::Scalar(colour.b, colour.g, colour.r), -1, cv::LINE_AA);
+    cv::circle(dotted, {dot.x, dot.y}, 3, cv::Scalar(colour.b, colour.g, colour.r), -1,
+               cv::LINE_AA);
     pair.dots.push_back(dot);
   }
   pair.plain = ThroughJpeg(scene);
@@ -64,7 +66,8 @@ void ExpectSameDots(const std::vector<DetectedDot>& expected, const std::vector<
 
 TEST(DotDetector, FindsEveryDrawnDotWithItsClass) {
   const DrawnPair pair = DrawPair();
-  const DotDetection detection = DetectDots(ThroughJpeg(pair.dotted), pair.plain, DotDetectorOptions{});
+  const DotDetection detection =
+      DetectDots(ThroughJpeg(pair.dotted), pair.plain, DotDetectorOptions{});
   EXPECT_TRUE(detection.used_plain);
   EXPECT_EQ(detection.rotation_degrees, 0);
   ExpectSameDots(pair.dots, detection.dots, 1);
@@ -72,7 +75,8 @@ TEST(DotDetector, FindsEveryDrawnDotWithItsClass) {
 
 TEST(DotDetector, FindsDotsFromTheDottedPhotoAlone) {
   const DrawnPair pair = DrawPair();
-  const DotDetection detection = DetectDots(ThroughJpeg(pair.dotted), cv::Mat(), DotDetectorOptions{});
+  const DotDetection detection =
+      DetectDots(ThroughJpeg(pair.dotted), cv::Mat(), DotDetectorOptions{});
   EXPECT_FALSE(detection.used_plain);
   ExpectSameDots(pair.dots, detection.dots, 1);
 }
@@ -85,7 +89,8 @@ TEST(DotDetector, DotsUnderABlackMaskDoNotExist) {
   for (const auto& dot : pair.dots) {
     if (dot.x > 80) visible.push_back(dot);
   }
-  const DotDetection detection = DetectDots(ThroughJpeg(pair.dotted), pair.plain, DotDetectorOptions{});
+  const DotDetection detection =
+      DetectDots(ThroughJpeg(pair.dotted), pair.plain, DotDetectorOptions{});
   EXPECT_NEAR(detection.masked_fraction, 80.0 / 640, 0.02);
   ExpectSameDots(visible, detection.dots, 1);
 }
@@ -111,7 +116,8 @@ TEST(DotDetector, ExposureDifferencesDoNotCreateDots) {
 TEST(DotDetector, InkMarksAreNotDots) {
   DrawnPair pair = DrawPair();
   cv::line(pair.dotted, {100, 300}, {400, 330}, cv::Scalar(6, 9, 243), 5);
-  const DotDetection detection = DetectDots(ThroughJpeg(pair.dotted), pair.plain, DotDetectorOptions{});
+  const DotDetection detection =
+      DetectDots(ThroughJpeg(pair.dotted), pair.plain, DotDetectorOptions{});
   EXPECT_GE(detection.rejected_blobs, 1);
   // Dots that touch the line merge with it and go too; the others stay.
   std::vector<DetectedDot> away_from_line;
@@ -125,7 +131,8 @@ TEST(DotDetector, InkMarksAreNotDots) {
 TEST(DotDetector, MismatchedPlainPhotoFallsBackToColour) {
   const DrawnPair pair = DrawPair();
   const DrawnPair other = DrawPair(640, 480, 99);
-  const DotDetection detection = DetectDots(ThroughJpeg(pair.dotted), other.plain, DotDetectorOptions{});
+  const DotDetection detection =
+      DetectDots(ThroughJpeg(pair.dotted), other.plain, DotDetectorOptions{});
   EXPECT_FALSE(detection.used_plain) << "correlation " << detection.plain_correlation;
   ExpectSameDots(pair.dots, detection.dots, 1);
 }

@@ -1,11 +1,11 @@
 #include "sealion/extract/extract.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <mutex>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
@@ -21,7 +21,8 @@ using nlohmann::json;
 
 // What a per-image result depends on: the input files and the detector's settings. A result
 // whose fingerprint differs is recomputed.
-std::string Fingerprint(const TrainDataset& dataset, int64_t id, const DotDetectorOptions& detector) {
+std::string Fingerprint(const TrainDataset& dataset, int64_t id,
+                        const DotDetectorOptions& detector) {
   auto file_stamp = [](const std::filesystem::path& path) -> std::string {
     std::error_code error;
     const auto size = std::filesystem::file_size(path, error);
@@ -29,10 +30,11 @@ std::string Fingerprint(const TrainDataset& dataset, int64_t id, const DotDetect
     const auto time = std::filesystem::last_write_time(path, error).time_since_epoch().count();
     return fmt::format("{}@{}", size, time);
   };
-  return fmt::format("v1|{}|{}|{},{},{},{},{},{},{},{},{},{},{},{}", file_stamp(dataset.DottedPath(id)),
-                     file_stamp(dataset.PlainPath(id)), detector.mask_threshold, detector.mask_margin,
-                     detector.difference_threshold, detector.log_sigma, detector.min_dot_separation,
-                     detector.min_dot_pixels, detector.max_blob_extent, detector.colour_tolerance,
+  return fmt::format("v1|{}|{}|{},{},{},{},{},{},{},{},{},{},{},{}",
+                     file_stamp(dataset.DottedPath(id)), file_stamp(dataset.PlainPath(id)),
+                     detector.mask_threshold, detector.mask_margin, detector.difference_threshold,
+                     detector.log_sigma, detector.min_dot_separation, detector.min_dot_pixels,
+                     detector.max_blob_extent, detector.colour_tolerance,
                      detector.dotted_only_tolerance, detector.dotted_only_brown_tolerance,
                      detector.min_plain_correlation, detector.min_colour_support);
 }
@@ -50,7 +52,8 @@ json ToJson(const ImageExtraction& image, const std::string& fingerprint) {
           {"dots", dots}};
 }
 
-bool TryReuse(const std::filesystem::path& path, const std::string& fingerprint, ImageExtraction* image) {
+bool TryReuse(const std::filesystem::path& path, const std::string& fingerprint,
+              ImageExtraction* image) {
   try {
     if (!std::filesystem::exists(path)) return false;
     const json saved = json::parse(ReadFileToString(path));
@@ -76,16 +79,19 @@ ImageExtraction ExtractOne(const TrainDataset& dataset, int64_t id, const Extrac
   ImageExtraction image;
   image.id = id;
   image.filename = fmt::format("{}.jpg", id);
-  const std::filesystem::path result_path = options.output_dir / "per_image" / fmt::format("{}.json", id);
+  const std::filesystem::path result_path =
+      options.output_dir / "per_image" / fmt::format("{}.json", id);
   const std::string fingerprint = Fingerprint(dataset, id, options.detector);
   try {
     if (!options.fresh && TryReuse(result_path, fingerprint, &image)) {
       image.reused = true;
     } else {
       const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
-      const cv::Mat plain = dataset.HasPlain(id) ? ReadColourImage(dataset.PlainPath(id)) : cv::Mat();
-      image.detection = WithContext(fmt::format("detecting dots of {}", dataset.DottedPath(id).string()),
-                                    [&] { return DetectDots(dotted, plain, options.detector); });
+      const cv::Mat plain =
+          dataset.HasPlain(id) ? ReadColourImage(dataset.PlainPath(id)) : cv::Mat();
+      image.detection =
+          WithContext(fmt::format("detecting dots of {}", dataset.DottedPath(id).string()),
+                      [&] { return DetectDots(dotted, plain, options.detector); });
       WriteFileAtomically(result_path, ToJson(image, fingerprint).dump());
     }
   } catch (const std::exception& error) {
@@ -107,7 +113,8 @@ void WriteOutputs(const ExtractReport& report, const ExtractOptions& options) {
       continue;
     }
     json sea_lions = json::object();
-    for (int c = 0; c < kNumSeaLionClasses; ++c) sea_lions[std::string(ClassName(c))] = json::array();
+    for (int c = 0; c < kNumSeaLionClasses; ++c)
+      sea_lions[std::string(ClassName(c))] = json::array();
     for (const auto& dot : image.detection.dots) {
       sea_lions[std::string(ClassName(dot.class_index))].push_back({dot.x, dot.y});
       coords += fmt::format("{},{},{},{}\n", image.id, ClassName(dot.class_index), dot.x, dot.y);
@@ -158,9 +165,10 @@ ExtractReport RunExtract(const ExtractOptions& options) {
     }
   }
   if (!report.skipped_mismatched.empty()) {
-    spdlog::info("skipping {} photo(s) listed in MismatchedTrainImages.txt: {} (--include-mismatched "
-                 "to process them)",
-                 report.skipped_mismatched.size(), fmt::join(report.skipped_mismatched, ","));
+    spdlog::info(
+        "skipping {} photo(s) listed in MismatchedTrainImages.txt: {} (--include-mismatched "
+        "to process them)",
+        report.skipped_mismatched.size(), fmt::join(report.skipped_mismatched, ","));
   }
 
   report.images.resize(to_process.size());
@@ -181,28 +189,31 @@ ExtractReport RunExtract(const ExtractOptions& options) {
 }
 
 std::string FormatComparisonTable(const ExtractReport& report, const CountsById& truth) {
-  std::string table = fmt::format("{:>8}  {:>5}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {}\n", "train_id",
-                                  "plain", "adult_males", "subadult_males", "adult_females", "juveniles",
-                                  "pups", "exact");
+  std::string table =
+      fmt::format("{:>8}  {:>5}  {:>15}  {:>15}  {:>15}  {:>15}  {:>15}  {}\n", "train_id", "plain",
+                  "adult_males", "subadult_males", "adult_females", "juveniles", "pups", "exact");
   int compared = 0, exact_images = 0, exact_cells = 0;
   for (const auto& image : report.images) {
     const auto found = truth.find(image.id);
     if (!image.error.empty() || found == truth.end()) continue;
     ++compared;
     int exact_here = 0;
-    std::string row = fmt::format("{:>8}  {:>5}", image.id, image.detection.used_plain ? "yes" : "no");
+    std::string row =
+        fmt::format("{:>8}  {:>5}", image.id, image.detection.used_plain ? "yes" : "no");
     for (int c = 0; c < kNumSeaLionClasses; ++c) {
       const bool exact = image.counts[c] == found->second[c];
       exact_here += exact;
-      row += fmt::format("  {:>15}", fmt::format("{}/{}{}", image.counts[c], found->second[c], exact ? "" : " *"));
+      row += fmt::format(
+          "  {:>15}", fmt::format("{}/{}{}", image.counts[c], found->second[c], exact ? "" : " *"));
     }
     exact_cells += exact_here;
     exact_images += exact_here == kNumSeaLionClasses;
     table += row + fmt::format("  {}\n", exact_here == kNumSeaLionClasses ? "yes" : "no");
   }
   if (compared == 0) return "";
-  table += fmt::format("extracted/train.csv per class (* differs); exact: {}/{} images, {}/{} cells\n",
-                       exact_images, compared, exact_cells, compared * kNumSeaLionClasses);
+  table +=
+      fmt::format("extracted/train.csv per class (* differs); exact: {}/{} images, {}/{} cells\n",
+                  exact_images, compared, exact_cells, compared * kNumSeaLionClasses);
   return table;
 }
 

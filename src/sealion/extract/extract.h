@@ -26,17 +26,17 @@ struct ExtractOptions {
 
 struct ImageExtraction {
   int64_t id = 0;
-  std::string filename;    // "42.jpg"
+  std::string filename;  // "42.jpg"
   DotDetection detection;
   ClassCounts counts{};
-  std::string error;       // non-empty: this photo failed, with the reason
-  bool reused = false;     // taken from an earlier run's per-image result
+  std::string error;    // non-empty: this photo failed, with the reason
+  bool reused = false;  // taken from an earlier run's per-image result
 };
 
 struct ExtractReport {
-  std::vector<ImageExtraction> images;     // processed (and failed) photos, by id
-  std::vector<int64_t> skipped_mismatched; // ids skipped because they are on the mismatched list
-  int failed = 0;                          // photos that could not be processed
+  std::vector<ImageExtraction> images;      // processed (and failed) photos, by id
+  std::vector<int64_t> skipped_mismatched;  // ids skipped because they are on the mismatched list
+  int failed = 0;                           // photos that could not be processed
 };
 
 // Runs the extraction and writes training_metadata.json, coords.csv, counts.csv and

@@ -1,10 +1,10 @@
 // The extractor on the real Kaggle sample: counts equal train.csv exactly and the dots lie where
 // the public reference extraction puts them. Skipped, with a message, where the sample is absent.
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
@@ -50,7 +50,8 @@ TEST_P(RealSampleTest, CountsEqualTrainCsvAndDotsMatchReference) {
   const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
   const cv::Mat plain = dataset.HasPlain(id) ? ReadColourImage(dataset.PlainPath(id)) : cv::Mat();
   const DotDetection detection = DetectDots(dotted, plain, DotDetectorOptions{});
-  EXPECT_EQ(detection.used_plain, !plain.empty()) << "plain correlation " << detection.plain_correlation;
+  EXPECT_EQ(detection.used_plain, !plain.empty())
+      << "plain correlation " << detection.plain_correlation;
 
   ClassCounts counts{};
   for (const auto& dot : detection.dots) ++counts[dot.class_index];

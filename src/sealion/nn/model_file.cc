@@ -1,9 +1,9 @@
 #include "sealion/nn/model_file.h"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "sealion/core/classes.h"
 #include "sealion/util/atomic_file.h"
@@ -45,7 +45,9 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
 
 LoadedModel LoadModel(const std::filesystem::path& path) {
   const std::string file = ReadFileToString(path);
-  const auto fail = [&](const std::string& what) { return Error(fmt::format("{}: {}", path.string(), what)); };
+  const auto fail = [&](const std::string& what) {
+    return Error(fmt::format("{}: {}", path.string(), what));
+  };
   if (file.size() < kMagicSize + 12 || std::memcmp(file.data(), kMagic, kMagicSize) != 0) {
     throw fail("not a sealion model file");
   }
@@ -54,9 +56,10 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   std::memcpy(&version, file.data() + kMagicSize, sizeof(version));
   std::memcpy(&header_size, file.data() + kMagicSize + 4, sizeof(header_size));
   if (version != kModelFormatVersion) {
-    throw fail(fmt::format("model format version {} is not supported by this sealion (it reads version {}); "
-                           "retrain the model or use the sealion version that wrote it",
-                           version, kModelFormatVersion));
+    throw fail(fmt::format(
+        "model format version {} is not supported by this sealion (it reads version {}); "
+        "retrain the model or use the sealion version that wrote it",
+        version, kModelFormatVersion));
   }
   const size_t header_start = kMagicSize + 12;
   if (header_size > file.size() - header_start) throw fail("truncated model file");

@@ -6,9 +6,8 @@
 // a model at all, is a clear error.
 
 #include <filesystem>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "sealion/nn/seed_cnn.h"
 

@@ -18,11 +18,11 @@ SeedCnnImpl::SeedCnnImpl() {
 }
 
 torch::Tensor SeedCnnImpl::forward(torch::Tensor x) {
-  x = conv1_->forward(x);  // 64 -> 62
+  x = conv1_->forward(x);               // 64 -> 62
   x = torch::max_pool2d(x.relu_(), 2);  // -> 31
-  x = conv2_->forward(x);  // -> 29
+  x = conv2_->forward(x);               // -> 29
   x = torch::max_pool2d(x.relu_(), 2);  // -> 14
-  x = conv3_->forward(x);  // -> 12
+  x = conv3_->forward(x);               // -> 12
   x = torch::max_pool2d(x.relu_(), 2);  // -> 6
   // Flatten in Keras's order (rows, columns, channels) no matter the memory format.
   x = x.permute({0, 2, 3, 1}).reshape({x.size(0), -1});
@@ -45,7 +45,8 @@ torch::Tensor ToNetworkInput(const torch::Tensor& rgb_uint8_nhwc) {
 void UseChannelsLast(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
   for (auto& parameter : module.parameters()) {
-    if (parameter.dim() == 4) parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
+    if (parameter.dim() == 4)
+      parameter.set_data(parameter.contiguous(torch::MemoryFormat::ChannelsLast));
   }
 }
 

@@ -1,12 +1,12 @@
 #include "sealion/nn/train.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <map>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "sealion/core/image_io.h"
 #include "sealion/nn/model_file.h"
@@ -39,20 +39,24 @@ uint64_t StableHash(const std::string& text, uint64_t seed) {
   return hash;
 }
 
-PatchSet LoadPatches(const std::filesystem::path& dir, const std::vector<size_t>& rows, const CsvTable& manifest,
-                     int threads) {
+PatchSet LoadPatches(const std::filesystem::path& dir, const std::vector<size_t>& rows,
+                     const CsvTable& manifest, int threads) {
   const int64_t n = static_cast<int64_t>(rows.size());
-  PatchSet set{torch::empty({n, kPatchSize, kPatchSize, 3}, torch::kUInt8), torch::empty({n}, torch::kInt64)};
+  PatchSet set{torch::empty({n, kPatchSize, kPatchSize, 3}, torch::kUInt8),
+               torch::empty({n}, torch::kInt64)};
   auto* pixels = set.images.data_ptr<uint8_t>();
   auto* labels = set.labels.data_ptr<int64_t>();
-  const int file_column = manifest.ColumnIndex("file"), class_column = manifest.ColumnIndex("class");
+  const int file_column = manifest.ColumnIndex("file"),
+            class_column = manifest.ColumnIndex("class");
   std::vector<std::string> errors(rows.size());
   ParallelFor(static_cast<int>(n), threads, [&](int i) {
     try {
       const auto& row = manifest.rows[rows[i]];
       cv::Mat patch = ReadColourImage(dir / row[file_column]);
-      if (patch.cols != kPatchSize || patch.rows != kPatchSize) throw Error(row[file_column] + ": not 64x64");
-      cv::Mat rgb(kPatchSize, kPatchSize, CV_8UC3, pixels + static_cast<size_t>(i) * kPatchSize * kPatchSize * 3);
+      if (patch.cols != kPatchSize || patch.rows != kPatchSize)
+        throw Error(row[file_column] + ": not 64x64");
+      cv::Mat rgb(kPatchSize, kPatchSize, CV_8UC3,
+                  pixels + static_cast<size_t>(i) * kPatchSize * kPatchSize * 3);
       cv::cvtColor(patch, rgb, cv::COLOR_BGR2RGB);
       labels[i] = ClassIndexFromName(row[class_column]);
     } catch (const std::exception& error) {
@@ -82,7 +86,10 @@ Evaluation Evaluate(SeedCnn& network, const PatchSet& set, int batch_size) {
     const int64_t end = std::min(n, start + batch_size);
     const torch::Tensor logits = network->forward(ToNetworkInput(set.images.slice(0, start, end)));
     const torch::Tensor labels = set.labels.slice(0, start, end);
-    loss_sum += torch::nn::functional::cross_entropy(logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)).item<double>();
+    loss_sum +=
+        torch::nn::functional::cross_entropy(
+            logits, labels, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
+            .item<double>();
     const torch::Tensor predicted = logits.argmax(1);
     correct += predicted.eq(labels).sum().item<int64_t>();
     const auto* p = predicted.data_ptr<int64_t>();
@@ -95,18 +102,22 @@ Evaluation Evaluate(SeedCnn& network, const PatchSet& set, int batch_size) {
 }
 
 json EpochToJson(const EpochRecord& e) {
-  return {{"epoch", e.epoch}, {"train_loss", e.train_loss}, {"train_accuracy", e.train_accuracy},
-          {"validation_loss", e.validation_loss}, {"validation_accuracy", e.validation_accuracy},
+  return {{"epoch", e.epoch},
+          {"train_loss", e.train_loss},
+          {"train_accuracy", e.train_accuracy},
+          {"validation_loss", e.validation_loss},
+          {"validation_accuracy", e.validation_accuracy},
           {"samples_per_second", e.samples_per_second}};
 }
 
 EpochRecord EpochFromJson(const json& j) {
-  return {j.at("epoch"), j.at("train_loss"), j.at("train_accuracy"), j.at("validation_loss"),
-          j.at("validation_accuracy"), j.at("samples_per_second")};
+  return {j.at("epoch"),           j.at("train_loss"),          j.at("train_accuracy"),
+          j.at("validation_loss"), j.at("validation_accuracy"), j.at("samples_per_second")};
 }
 
-void SaveCheckpoint(const std::filesystem::path& path, SeedCnn& network, torch::optim::Adam& optimizer,
-                    const std::vector<EpochRecord>& history, const std::string& fingerprint) {
+void SaveCheckpoint(const std::filesystem::path& path, SeedCnn& network,
+                    torch::optim::Adam& optimizer, const std::vector<EpochRecord>& history,
+                    const std::string& fingerprint) {
   torch::serialize::OutputArchive archive;
   torch::serialize::OutputArchive model_archive, optimizer_archive;
   network->save(model_archive);
@@ -116,13 +127,16 @@ void SaveCheckpoint(const std::filesystem::path& path, SeedCnn& network, torch::
   json history_json = json::array();
   for (const auto& e : history) history_json.push_back(EpochToJson(e));
   const std::string text = json{{"history", history_json}, {"fingerprint", fingerprint}}.dump();
-  archive.write("state", torch::from_blob(const_cast<char*>(text.data()), {static_cast<int64_t>(text.size())}, torch::kUInt8).clone());
+  archive.write("state", torch::from_blob(const_cast<char*>(text.data()),
+                                          {static_cast<int64_t>(text.size())}, torch::kUInt8)
+                             .clone());
   std::ostringstream bytes;
   archive.save_to(bytes);
   WriteFileAtomically(path, bytes.str());
 }
 
-std::vector<EpochRecord> LoadCheckpoint(const std::filesystem::path& path, SeedCnn& network, torch::optim::Adam& optimizer,
+std::vector<EpochRecord> LoadCheckpoint(const std::filesystem::path& path, SeedCnn& network,
+                                        torch::optim::Adam& optimizer,
                                         const std::string& fingerprint) {
   return WithContext("resuming from " + path.string(), [&] {
     torch::serialize::InputArchive archive;
@@ -134,9 +148,13 @@ std::vector<EpochRecord> LoadCheckpoint(const std::filesystem::path& path, SeedC
     optimizer.load(optimizer_archive);
     torch::Tensor state;
     archive.read("state", state);
-    const json saved = json::parse(std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()), static_cast<size_t>(state.numel())));
+    const json saved =
+        json::parse(std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()),
+                                static_cast<size_t>(state.numel())));
     if (saved.at("fingerprint") != fingerprint) {
-      throw Error("the checkpoint was made with other thumbnails or settings (seed, batch, learning rate, split)");
+      throw Error(
+          "the checkpoint was made with other thumbnails or settings (seed, batch, learning rate, "
+          "split)");
     }
     std::vector<EpochRecord> history;
     for (const auto& e : saved.at("history")) history.push_back(EpochFromJson(e));
@@ -152,7 +170,8 @@ void TrainOptions::Check() const {
   if (epochs < 1) throw Error("train: --epochs must be >= 1");
   if (batch_size < 1) throw Error("train: --batch must be >= 1");
   if (!(learning_rate > 0)) throw Error("train: --lr must be > 0");
-  if (validation_fraction < 0 || validation_fraction >= 1) throw Error("train: --val-fraction must be in [0, 1)");
+  if (validation_fraction < 0 || validation_fraction >= 1)
+    throw Error("train: --val-fraction must be in [0, 1)");
   if (threads < 0) throw Error("train: --threads must be >= 0");
 }
 
@@ -171,26 +190,34 @@ TrainResult RunTrain(const TrainOptions& options) {
   std::map<std::string, bool> photo_is_validation;
   for (size_t row = 0; row < manifest.rows.size(); ++row) {
     const std::string photo = SourcePhoto(manifest.rows[row][source_column]);
-    const bool validation = static_cast<double>(StableHash(photo, options.seed) % 1000000) / 1e6 < options.validation_fraction;
+    const bool validation = static_cast<double>(StableHash(photo, options.seed) % 1000000) / 1e6 <
+                            options.validation_fraction;
     photo_is_validation[photo] = validation;
     (validation ? validation_rows : train_rows).push_back(row);
   }
-  if (train_rows.empty()) throw Error(options.patch_dir.string() + ": no training thumbnails (all photos fell in validation?)");
+  if (train_rows.empty())
+    throw Error(options.patch_dir.string() +
+                ": no training thumbnails (all photos fell in validation?)");
   TrainResult result;
-  for (const auto& [photo, validation] : photo_is_validation) (validation ? result.validation_photos : result.train_photos)++;
+  for (const auto& [photo, validation] : photo_is_validation)
+    (validation ? result.validation_photos : result.train_photos)++;
   const PatchSet train = LoadPatches(options.patch_dir, train_rows, manifest, options.threads);
-  const PatchSet validation = LoadPatches(options.patch_dir, validation_rows, manifest, options.threads);
+  const PatchSet validation =
+      LoadPatches(options.patch_dir, validation_rows, manifest, options.threads);
   result.train_samples = train.images.size(0);
   result.validation_samples = validation.images.size(0);
-  spdlog::info("train: {} thumbnails from {} photos, validation: {} from {} photos", result.train_samples,
-               result.train_photos, result.validation_samples, result.validation_photos);
+  spdlog::info("train: {} thumbnails from {} photos, validation: {} from {} photos",
+               result.train_samples, result.train_photos, result.validation_samples,
+               result.validation_photos);
 
   torch::manual_seed(options.seed);
   SeedCnn network;
   UseChannelsLast(*network);
-  torch::optim::Adam optimizer(network->parameters(), torch::optim::AdamOptions(options.learning_rate));
-  const std::string fingerprint = fmt::format("{}|{}|{}|{}|{}|{}", manifest.rows.size(), options.seed, options.batch_size,
-                                              options.learning_rate, options.validation_fraction, result.train_samples);
+  torch::optim::Adam optimizer(network->parameters(),
+                               torch::optim::AdamOptions(options.learning_rate));
+  const std::string fingerprint =
+      fmt::format("{}|{}|{}|{}|{}|{}", manifest.rows.size(), options.seed, options.batch_size,
+                  options.learning_rate, options.validation_fraction, result.train_samples);
   if (!options.resume.empty()) {
     result.epochs = LoadCheckpoint(options.resume, network, optimizer, fingerprint);
     spdlog::info("resuming after epoch {}", result.epochs.size());
@@ -203,31 +230,44 @@ TrainResult RunTrain(const TrainOptions& options) {
     torch::manual_seed(options.seed * 1000003 + static_cast<uint64_t>(epoch));
     const torch::Tensor order = torch::randperm(n, torch::TensorOptions().dtype(torch::kInt64));
     network->train();
-    ProgressReporter progress(fmt::format("train epoch {}/{}", epoch, options.epochs), "samples", n);
+    ProgressReporter progress(fmt::format("train epoch {}/{}", epoch, options.epochs), "samples",
+                              n);
     double loss_sum = 0;
     int64_t correct = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      const torch::Tensor index = order.slice(0, b * options.batch_size, std::min(n, (b + 1) * options.batch_size));
+      const torch::Tensor index =
+          order.slice(0, b * options.batch_size, std::min(n, (b + 1) * options.batch_size));
       const torch::Tensor labels = train.labels.index_select(0, index);
-      const torch::Tensor logits = network->forward(ToNetworkInput(train.images.index_select(0, index)));
+      const torch::Tensor logits =
+          network->forward(ToNetworkInput(train.images.index_select(0, index)));
       const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
       optimizer.zero_grad();
       loss.backward();
       optimizer.step();
       loss_sum += loss.item<double>() * static_cast<double>(index.size(0));
       correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
-      progress.Advance(index.size(0), fmt::format("loss {:.3f}", loss_sum / static_cast<double>(std::min(n, (b + 1) * options.batch_size))));
+      progress.Advance(
+          index.size(0),
+          fmt::format("loss {:.3f}",
+                      loss_sum / static_cast<double>(std::min(n, (b + 1) * options.batch_size))));
     }
     progress.Finish();
     const double training_seconds = progress.ElapsedSeconds();  // validation is not training time
     const Evaluation evaluation = Evaluate(network, validation, 64);
-    EpochRecord record{epoch, loss_sum / static_cast<double>(n), static_cast<double>(correct) / static_cast<double>(n),
-                       evaluation.loss, evaluation.accuracy, static_cast<double>(n) / training_seconds};
+    EpochRecord record{epoch,
+                       loss_sum / static_cast<double>(n),
+                       static_cast<double>(correct) / static_cast<double>(n),
+                       evaluation.loss,
+                       evaluation.accuracy,
+                       static_cast<double>(n) / training_seconds};
     result.epochs.push_back(record);
-    spdlog::info("epoch {}: train loss {:.4f} accuracy {:.3f} | validation loss {:.4f} accuracy {:.3f} | {:.0f} samples/s",
-                 epoch, record.train_loss, record.train_accuracy, record.validation_loss, record.validation_accuracy,
-                 record.samples_per_second);
-    SaveCheckpoint(CheckpointPath(options.model_path), network, optimizer, result.epochs, fingerprint);
+    spdlog::info(
+        "epoch {}: train loss {:.4f} accuracy {:.3f} | validation loss {:.4f} accuracy {:.3f} | "
+        "{:.0f} samples/s",
+        epoch, record.train_loss, record.train_accuracy, record.validation_loss,
+        record.validation_accuracy, record.samples_per_second);
+    SaveCheckpoint(CheckpointPath(options.model_path), network, optimizer, result.epochs,
+                   fingerprint);
   }
 
   const Evaluation final_evaluation = Evaluate(network, validation, 64);
@@ -236,19 +276,26 @@ TrainResult RunTrain(const TrainOptions& options) {
   for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
   json confusion = json::array();
   for (const auto& row : result.confusion) confusion.push_back(row);
-  const json training = {{"patch_dir", options.patch_dir.string()}, {"epochs", options.epochs},
-                         {"batch_size", options.batch_size}, {"learning_rate", options.learning_rate},
-                         {"validation_fraction", options.validation_fraction}, {"seed", options.seed},
-                         {"train_samples", result.train_samples}, {"validation_samples", result.validation_samples},
-                         {"train_photos", result.train_photos}, {"validation_photos", result.validation_photos},
-                         {"history", history}, {"validation_confusion", confusion},
+  const json training = {{"patch_dir", options.patch_dir.string()},
+                         {"epochs", options.epochs},
+                         {"batch_size", options.batch_size},
+                         {"learning_rate", options.learning_rate},
+                         {"validation_fraction", options.validation_fraction},
+                         {"seed", options.seed},
+                         {"train_samples", result.train_samples},
+                         {"validation_samples", result.validation_samples},
+                         {"train_photos", result.train_photos},
+                         {"validation_photos", result.validation_photos},
+                         {"history", history},
+                         {"validation_confusion", confusion},
                          {"final_validation_accuracy", final_evaluation.accuracy},
                          {"final_validation_loss", final_evaluation.loss}};
   SaveModel(options.model_path, network, {{"training", training}});
   std::string csv = "true\\predicted";
   for (const auto name : kClassNames) csv += fmt::format(",{}", name);
   csv += "\n";
-  for (int t = 0; t < kNumClasses; ++t) csv += fmt::format("{},{}\n", ClassName(t), fmt::join(result.confusion[t], ","));
+  for (int t = 0; t < kNumClasses; ++t)
+    csv += fmt::format("{},{}\n", ClassName(t), fmt::join(result.confusion[t], ","));
   std::filesystem::path confusion_path = options.model_path;
   confusion_path += ".confusion.csv";
   WriteFileAtomically(confusion_path, csv);
@@ -267,7 +314,8 @@ std::string FormatConfusionMatrix(const ConfusionMatrix& confusion) {
     for (const auto v : confusion[t]) total += v;
     table += fmt::format("{:>16}", ClassName(t));
     for (const auto v : confusion[t]) table += fmt::format(" {:>14}", v);
-    table += total ? fmt::format(" {:>7.1f}%\n", 100.0 * static_cast<double>(confusion[t][t]) / static_cast<double>(total))
+    table += total ? fmt::format(" {:>7.1f}%\n", 100.0 * static_cast<double>(confusion[t][t]) /
+                                                     static_cast<double>(total))
                    : fmt::format(" {:>8}\n", "-");
   }
   return table;

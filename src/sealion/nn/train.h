@@ -21,8 +21,8 @@ struct TrainOptions {
   double learning_rate = 1e-3;       // Adam, as the seed (Keras's default)
   double validation_fraction = 0.2;  // share of source photos held out
   uint64_t seed = 1;
-  int threads = 0;                   // LibTorch threads; 0: every core
-  std::filesystem::path resume;      // a checkpoint to continue from
+  int threads = 0;               // LibTorch threads; 0: every core
+  std::filesystem::path resume;  // a checkpoint to continue from
 
   void Check() const;
 };
@@ -34,7 +34,8 @@ struct EpochRecord {
   double samples_per_second = 0;
 };
 
-using ConfusionMatrix = std::array<std::array<int64_t, kNumClasses>, kNumClasses>;  // [true][predicted]
+using ConfusionMatrix =
+    std::array<std::array<int64_t, kNumClasses>, kNumClasses>;  // [true][predicted]
 
 struct TrainResult {
   std::vector<EpochRecord> epochs;

@@ -58,7 +58,8 @@ TEST_F(TrainTest, ShortRunReducesTheLoss) {
   EXPECT_LT(result.epochs.back().train_loss, result.epochs.front().train_loss);
   EXPECT_GT(result.validation_samples, 0);
   int64_t confusion_total = 0;
-  for (const auto& row : result.confusion) for (const auto v : row) confusion_total += v;
+  for (const auto& row : result.confusion)
+    for (const auto v : row) confusion_total += v;
   EXPECT_EQ(confusion_total, result.validation_samples);
 }
 
@@ -75,7 +76,8 @@ TEST_F(TrainTest, SavedModelLoadsAndGivesIdenticalOutputs) {
   first.network->eval();
   second.network->eval();
   torch::NoGradGuard no_grad;
-  EXPECT_TRUE(torch::equal(first.network->forward(ToNetworkInput(input)), second.network->forward(ToNetworkInput(input))));
+  EXPECT_TRUE(torch::equal(first.network->forward(ToNetworkInput(input)),
+                           second.network->forward(ToNetworkInput(input))));
 }
 
 TEST_F(TrainTest, IncompatibleModelFilesAreClearErrors) {
@@ -88,7 +90,8 @@ TEST_F(TrainTest, IncompatibleModelFilesAreClearErrors) {
     LoadModel(dir_->path() / "future.model");
     FAIL() << "a model of another format version loaded";
   } catch (const Error& error) {
-    EXPECT_NE(std::string(error.what()).find("format version 99"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("format version 99"), std::string::npos)
+        << error.what();
   }
   WriteFileAtomically(dir_->path() / "junk.model", "hello");
   EXPECT_THROW(LoadModel(dir_->path() / "junk.model"), Error);

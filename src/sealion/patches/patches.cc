@@ -1,14 +1,14 @@
 #include "sealion/patches/patches.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <array>
 #include <mutex>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
 
 #include "sealion/core/classes.h"
 #include "sealion/core/dataset.h"
@@ -49,27 +49,31 @@ std::vector<ImageDots> ReadMetadata(const std::filesystem::path& path) {
 }
 
 // Writes one thumbnail; returns its manifest row.
-std::string WritePatch(const cv::Mat& photo, cv::Point centre, const std::filesystem::path& output_dir,
-                       const std::string& name, const std::string& image_filename, int class_index, cv::Point dot) {
+std::string WritePatch(const cv::Mat& photo, cv::Point centre,
+                       const std::filesystem::path& output_dir, const std::string& name,
+                       const std::string& image_filename, int class_index, cv::Point dot) {
   const cv::Point origin = PatchOrigin(centre, photo.size());
   WriteImageAtomically(output_dir / name, photo(cv::Rect(origin, cv::Size(kPatch, kPatch))));
   // The dot's place relative to the thumbnail's centre: the -1/0/+1 offset and any border shift.
-  return fmt::format("{},{},{},{},{},{},{}\n", name, ClassName(class_index), image_filename, dot.x, dot.y,
-                     dot.x - origin.x - kPatch / 2, dot.y - origin.y - kPatch / 2);
+  return fmt::format("{},{},{},{},{},{},{}\n", name, ClassName(class_index), image_filename, dot.x,
+                     dot.y, dot.x - origin.x - kPatch / 2, dot.y - origin.y - kPatch / 2);
 }
 
-std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset, const ImageDots& image,
-                     std::array<int64_t, 6>& per_class, std::mutex& counts_mutex) {
+std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset,
+                     const ImageDots& image, std::array<int64_t, 6>& per_class,
+                     std::mutex& counts_mutex) {
   const int64_t id = PhotoIdFromFileName(image.filename);
   const cv::Mat plain = ReadColourImage(dataset.PlainPath(id));
-  if (plain.cols < kPatch || plain.rows < kPatch) throw Error(fmt::format("{}: smaller than a thumbnail", image.filename));
+  if (plain.cols < kPatch || plain.rows < kPatch)
+    throw Error(fmt::format("{}: smaller than a thumbnail", image.filename));
   std::string rows;
   std::array<int64_t, 6> counts{};
   int dot_number = 0;
   for (const auto& [class_index, dot] : image.dots) {
     for (const int offset : {-1, 0, 1}) {
       rows += WritePatch(plain, dot + cv::Point(offset, offset), options.output_dir,
-                         PatchFileName(image.filename, class_index, dot_number, offset), image.filename, class_index, dot);
+                         PatchFileName(image.filename, class_index, dot_number, offset),
+                         image.filename, class_index, dot);
       ++counts[class_index];
     }
     ++dot_number;
@@ -84,27 +88,36 @@ std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset,
   const int clearance = options.background_clearance;
   for (const auto& entry : image.dots) {
     const cv::Point& dot = entry.second;
-    cv::rectangle(blocked, cv::Rect(dot.x - kPatch / 2 - clearance, dot.y - kPatch / 2 - clearance,
-                                    kPatch + 2 * clearance, kPatch + 2 * clearance), cv::Scalar(255), -1);
+    cv::rectangle(blocked,
+                  cv::Rect(dot.x - kPatch / 2 - clearance, dot.y - kPatch / 2 - clearance,
+                           kPatch + 2 * clearance, kPatch + 2 * clearance),
+                  cv::Scalar(255), -1);
   }
   cv::Mat blocked_integral;
   cv::integral(blocked, blocked_integral, CV_32S);
-  const int wanted = options.negatives_per_image >= 0 ? options.negatives_per_image
-                                                      : std::max<int>(30, 3 * static_cast<int>(image.dots.size()));
+  const int wanted = options.negatives_per_image >= 0
+                         ? options.negatives_per_image
+                         : std::max<int>(30, 3 * static_cast<int>(image.dots.size()));
   Rng rng(options.seed, 4, static_cast<uint64_t>(id));
   int made = 0;
   for (int attempt = 0; made < wanted && attempt < wanted * 50; ++attempt) {
-    const cv::Point origin(static_cast<int>(rng.Integer(0, plain.cols - kPatch)), static_cast<int>(rng.Integer(0, plain.rows - kPatch)));
-    const int sum = blocked_integral.at<int>(origin.y + kPatch, origin.x + kPatch) - blocked_integral.at<int>(origin.y, origin.x + kPatch) -
-                    blocked_integral.at<int>(origin.y + kPatch, origin.x) + blocked_integral.at<int>(origin.y, origin.x);
+    const cv::Point origin(static_cast<int>(rng.Integer(0, plain.cols - kPatch)),
+                           static_cast<int>(rng.Integer(0, plain.rows - kPatch)));
+    const int sum = blocked_integral.at<int>(origin.y + kPatch, origin.x + kPatch) -
+                    blocked_integral.at<int>(origin.y, origin.x + kPatch) -
+                    blocked_integral.at<int>(origin.y + kPatch, origin.x) +
+                    blocked_integral.at<int>(origin.y, origin.x);
     if (sum != 0) continue;
     const cv::Point centre = origin + cv::Point(kPatch / 2, kPatch / 2);
-    rows += WritePatch(plain, centre, options.output_dir, PatchFileName(image.filename, kNonSeal, made, 0), image.filename,
-                       kNonSeal, centre);
+    rows += WritePatch(plain, centre, options.output_dir,
+                       PatchFileName(image.filename, kNonSeal, made, 0), image.filename, kNonSeal,
+                       centre);
     ++counts[kNonSeal];
     ++made;
   }
-  if (made < wanted) spdlog::warn("{}: only {} of {} background thumbnails fit clear of dots and masks", image.filename, made, wanted);
+  if (made < wanted)
+    spdlog::warn("{}: only {} of {} background thumbnails fit clear of dots and masks",
+                 image.filename, made, wanted);
   std::lock_guard lock(counts_mutex);
   for (size_t c = 0; c < counts.size(); ++c) per_class[c] += counts[c];
   return rows;
@@ -121,11 +134,13 @@ std::string CutChips(const PatchesOptions& options, std::array<int64_t, 6>& per_
       cv::Mat chip = ReadColourImage(path);
       if (chip.cols < kPatch || chip.rows < kPatch) {
         const int pad_x = std::max(0, kPatch - chip.cols), pad_y = std::max(0, kPatch - chip.rows);
-        cv::copyMakeBorder(chip, chip, pad_y / 2, pad_y - pad_y / 2, pad_x / 2, pad_x - pad_x / 2, cv::BORDER_REFLECT_101);
+        cv::copyMakeBorder(chip, chip, pad_y / 2, pad_y - pad_y / 2, pad_x / 2, pad_x - pad_x / 2,
+                           cv::BORDER_REFLECT_101);
       }
       const cv::Point centre(chip.cols / 2, chip.rows / 2);
       const std::string name = "chip_" + path.stem().string() + ".png";
-      rows += WritePatch(chip, centre, options.output_dir, name, "chip:" + path.filename().string(), c, centre);
+      rows += WritePatch(chip, centre, options.output_dir, name, "chip:" + path.filename().string(),
+                         c, centre);
       ++per_class[c];
     }
   }
@@ -135,18 +150,22 @@ std::string CutChips(const PatchesOptions& options, std::array<int64_t, 6>& per_
 }  // namespace
 
 cv::Point PatchOrigin(cv::Point centre, cv::Size size) {
-  return {std::clamp(centre.x - kPatch / 2, 0, size.width - kPatch), std::clamp(centre.y - kPatch / 2, 0, size.height - kPatch)};
+  return {std::clamp(centre.x - kPatch / 2, 0, size.width - kPatch),
+          std::clamp(centre.y - kPatch / 2, 0, size.height - kPatch)};
 }
 
-std::string PatchFileName(const std::string& image_filename, int class_index, int thumbnail, int offset) {
-  return fmt::format("img_{}-{}-{}-{}.png", image_filename, ClassName(class_index), thumbnail, offset);
+std::string PatchFileName(const std::string& image_filename, int class_index, int thumbnail,
+                          int offset) {
+  return fmt::format("img_{}-{}-{}-{}.png", image_filename, ClassName(class_index), thumbnail,
+                     offset);
 }
 
 void PatchesOptions::Check() const {
   if (dataset_dir.empty()) throw Error("patches: a dataset folder is required");
   if (metadata.empty()) throw Error("patches: --metadata is required");
   if (output_dir.empty()) throw Error("patches: --output is required");
-  if (negatives_per_image < -1) throw Error("patches: --negatives-per-image must be >= 0 (or -1 for auto)");
+  if (negatives_per_image < -1)
+    throw Error("patches: --negatives-per-image must be >= 0 (or -1 for auto)");
   if (background_clearance < 0) throw Error("patches: --background-clearance must be >= 0");
   if (threads < 0) throw Error("patches: --threads must be >= 0");
 }
@@ -158,12 +177,14 @@ PatchesSummary RunPatches(const PatchesOptions& options) {
   PatchesSummary summary;
   std::vector<ImageDots> usable;
   for (auto& image : images) {
-    const int64_t id = WithContext("metadata " + options.metadata.string(), [&] { return PhotoIdFromFileName(image.filename); });
+    const int64_t id = WithContext("metadata " + options.metadata.string(),
+                                   [&] { return PhotoIdFromFileName(image.filename); });
     if (dataset.HasPlain(id)) {
       usable.push_back(std::move(image));
     } else {
       // Thumbnails from a dotted photo would teach the network the dot colours.
-      spdlog::warn("{}: no plain photo in Train/, skipped (its dots would be in the thumbnails)", image.filename);
+      spdlog::warn("{}: no plain photo in Train/, skipped (its dots would be in the thumbnails)",
+                   image.filename);
       ++summary.skipped_without_plain;
     }
   }
@@ -183,7 +204,8 @@ PatchesSummary RunPatches(const PatchesOptions& options) {
   progress.Finish();
   std::string manifest = "file,class,source_image,dot_x,dot_y,dot_offset_x,dot_offset_y\n";
   for (size_t i = 0; i < usable.size(); ++i) {
-    if (!errors[i].empty()) throw Error(fmt::format("cutting {}: {}", usable[i].filename, errors[i]));
+    if (!errors[i].empty())
+      throw Error(fmt::format("cutting {}: {}", usable[i].filename, errors[i]));
     manifest += rows[i];
   }
   if (!options.chips_dir.empty()) manifest += CutChips(options, summary.per_class);

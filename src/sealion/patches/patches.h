@@ -10,24 +10,23 @@
 
 #include <array>
 #include <filesystem>
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 #include "sealion/core/classes.h"
 
 namespace sealion {
 
 struct PatchesOptions {
-  std::filesystem::path dataset_dir;   // competition layout, with Train/ (the plain photos)
-  std::filesystem::path metadata;      // training_metadata.json from `sealion extract`
+  std::filesystem::path dataset_dir;  // competition layout, with Train/ (the plain photos)
+  std::filesystem::path metadata;     // training_metadata.json from `sealion extract`
   std::filesystem::path output_dir;
-  int negatives_per_image = -1;        // background thumbnails per photo; -1: as many as the
-                                       // photo's sea lion thumbnails (3 per dot), at least 30
-  int background_clearance = 16;       // px kept free of dots around a background window
-  uint64_t seed = 1;                   // the same seed gives the same patch set
-  int threads = 0;                     // 0: every core
-  std::filesystem::path chips_dir;     // optional: real chips (chips/<class>/*.png), centre-cut
+  int negatives_per_image = -1;     // background thumbnails per photo; -1: as many as the
+                                    // photo's sea lion thumbnails (3 per dot), at least 30
+  int background_clearance = 16;    // px kept free of dots around a background window
+  uint64_t seed = 1;                // the same seed gives the same patch set
+  int threads = 0;                  // 0: every core
+  std::filesystem::path chips_dir;  // optional: real chips (chips/<class>/*.png), centre-cut
 
   void Check() const;
 };
@@ -44,6 +43,7 @@ PatchesSummary RunPatches(const PatchesOptions& options);
 cv::Point PatchOrigin(cv::Point centre, cv::Size size);
 
 // The seed's name: img_<image-filename>-<class>-<thumbnail-no>-<offset>.png
-std::string PatchFileName(const std::string& image_filename, int class_index, int thumbnail, int offset);
+std::string PatchFileName(const std::string& image_filename, int class_index, int thumbnail,
+                          int offset);
 
 }  // namespace sealion

@@ -1,6 +1,7 @@
 #include "sealion/patches/patches.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -19,16 +20,21 @@ struct CodedDataset {
   CodedDataset(const std::vector<std::pair<int, cv::Point>>& dots, cv::Size size = {400, 300}) {
     plain = cv::Mat(size, CV_8UC3);
     for (int y = 0; y < size.height; ++y) {
-      for (int x = 0; x < size.width; ++x) plain.at<cv::Vec3b>(y, x) = cv::Vec3b(x % 256, y % 256, (x / 256) * 16 + (y / 256));
+      for (int x = 0; x < size.width; ++x)
+        plain.at<cv::Vec3b>(y, x) = cv::Vec3b(x % 256, y % 256, (x / 256) * 16 + (y / 256));
     }
     std::filesystem::create_directories(dir.path() / "Train");
     std::filesystem::create_directories(dir.path() / "TrainDotted");
     WriteImageAtomically(dir.path() / "Train" / "7.png", plain);
-    nlohmann::json sea_lions = {{"adult_males", nlohmann::json::array()}, {"subadult_males", nlohmann::json::array()},
-                                {"adult_females", nlohmann::json::array()}, {"juveniles", nlohmann::json::array()},
+    nlohmann::json sea_lions = {{"adult_males", nlohmann::json::array()},
+                                {"subadult_males", nlohmann::json::array()},
+                                {"adult_females", nlohmann::json::array()},
+                                {"juveniles", nlohmann::json::array()},
                                 {"pups", nlohmann::json::array()}};
     for (const auto& [c, p] : dots) sea_lions[std::string(kClassNames[c])].push_back({p.x, p.y});
-    WriteFileAtomically(dir.path() / "meta.json", nlohmann::json::array({{{"sea-lions", sea_lions}, {"filename", "7.jpg"}}}).dump());
+    WriteFileAtomically(
+        dir.path() / "meta.json",
+        nlohmann::json::array({{{"sea-lions", sea_lions}, {"filename", "7.jpg"}}}).dump());
     // Train/7.jpg must exist under the competition's name; PNG bytes decode the same.
     std::filesystem::copy_file(dir.path() / "Train" / "7.png", dir.path() / "Train" / "7.jpg");
   }
@@ -62,7 +68,8 @@ TEST(Patches, WindowsAtTheBorderShiftInside) {
   EXPECT_EQ(PatchOrigin({100, 100}, {400, 300}), cv::Point(68, 68));
   CodedDataset data({{kAdultMales, {2, 298}}});
   RunPatches(data.Options());
-  const cv::Mat patch = ReadColourImage(data.dir.path() / "patches" / PatchFileName("7.jpg", kAdultMales, 0, 0));
+  const cv::Mat patch =
+      ReadColourImage(data.dir.path() / "patches" / PatchFileName("7.jpg", kAdultMales, 0, 0));
   EXPECT_EQ(patch.at<cv::Vec3b>(0, 0), data.plain.at<cv::Vec3b>(236, 0));
   const CsvTable manifest = ReadCsv(data.dir.path() / "patches" / "manifest.csv");
   EXPECT_EQ(manifest.rows[1][5], "-30");  // the dot sits 30 px left of the centre
@@ -83,7 +90,8 @@ TEST(Patches, BackgroundNeverOverlapsADot) {
     const int64_t cx = manifest.IntegerAt(row, 3), cy = manifest.IntegerAt(row, 4);
     for (const auto& [c, dot] : dots) {
       EXPECT_FALSE(std::abs(dot.x - cx) < 32 + 16 && std::abs(dot.y - cy) < 32 + 16)
-          << "background at " << cx << "," << cy << " overlaps the dot at " << dot.x << "," << dot.y;
+          << "background at " << cx << "," << cy << " overlaps the dot at " << dot.x << ","
+          << dot.y;
     }
   }
 }

@@ -4,9 +4,8 @@
 
 #include <filesystem>
 #include <map>
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 namespace sealion {
 
@@ -21,7 +20,7 @@ std::map<int64_t, std::vector<Mark>> ReadDetections(const std::filesystem::path&
 std::map<int64_t, std::vector<Mark>> ReadCoords(const std::filesystem::path& path);
 
 // The photo downscaled to `width` px (0: full size), counted tiles outlined, true animals ringed.
-cv::Mat DrawOverlay(const cv::Mat& photo, const std::vector<Mark>& detections, const std::vector<Mark>& truth,
-                    int width);
+cv::Mat DrawOverlay(const cv::Mat& photo, const std::vector<Mark>& detections,
+                    const std::vector<Mark>& truth, int width);
 
 }  // namespace sealion

@@ -1,8 +1,8 @@
 #include "sealion/report/report.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 
@@ -18,11 +18,13 @@ namespace sealion {
 namespace {
 
 std::string Base64(const std::vector<uint8_t>& bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   for (size_t i = 0; i < bytes.size(); i += 3) {
-    const uint32_t chunk = (bytes[i] << 16) | (i + 1 < bytes.size() ? bytes[i + 1] << 8 : 0) | (i + 2 < bytes.size() ? bytes[i + 2] : 0);
+    const uint32_t chunk = (bytes[i] << 16) | (i + 1 < bytes.size() ? bytes[i + 1] << 8 : 0) |
+                           (i + 2 < bytes.size() ? bytes[i + 2] : 0);
     out += kAlphabet[(chunk >> 18) & 63];
     out += kAlphabet[(chunk >> 12) & 63];
     out += i + 1 < bytes.size() ? kAlphabet[(chunk >> 6) & 63] : '=';
@@ -43,14 +45,20 @@ std::string ClassHeaderCells() {
   return cells;
 }
 
-std::string ScoreSection(const ScoreResult& score, const CountsById& submission, const CountsById& truth) {
-  std::string html = "<h2>Counting error (the competition's metric)</h2><table><tr><th>class</th><th>RMSE</th><th>bias</th><th>mean true</th></tr>";
+std::string ScoreSection(const ScoreResult& score, const CountsById& submission,
+                         const CountsById& truth) {
+  std::string html =
+      "<h2>Counting error (the competition's "
+      "metric)</h2><table><tr><th>class</th><th>RMSE</th><th>bias</th><th>mean true</th></tr>";
   for (int c = 0; c < kNumSeaLionClasses; ++c) {
     const auto& s = score.per_class[c];
-    html += fmt::format("<tr><td>{}</td><td>{:.3f}</td><td>{:+.3f}</td><td>{:.2f}</td></tr>", ClassName(c), s.rmse, s.bias, s.mean_true);
+    html += fmt::format("<tr><td>{}</td><td>{:.3f}</td><td>{:+.3f}</td><td>{:.2f}</td></tr>",
+                        ClassName(c), s.rmse, s.bias, s.mean_true);
   }
-  html += fmt::format("<tr class='total'><td>mean RMSE</td><td id='mean-rmse'>{:.3f}</td><td colspan='2'>over {} photos</td></tr></table>",
-                      score.mean_rmse, score.photos);
+  html += fmt::format(
+      "<tr class='total'><td>mean RMSE</td><td id='mean-rmse'>{:.3f}</td><td colspan='2'>over {} "
+      "photos</td></tr></table>",
+      score.mean_rmse, score.photos);
   std::vector<BarGroup> groups;
   for (int c = 0; c < kNumSeaLionClasses; ++c) {
     double predicted = 0, actual = 0;
@@ -60,18 +68,24 @@ std::string ScoreSection(const ScoreResult& score, const CountsById& submission,
     }
     groups.push_back({std::string(ClassName(c)), {predicted, actual}});
   }
-  html += SvgBarChart(groups, {"predicted", "true"}, {"#d95f02", "#1b9e77"}, "Total animals per class: predicted vs true");
+  html += SvgBarChart(groups, {"predicted", "true"}, {"#d95f02", "#1b9e77"},
+                      "Total animals per class: predicted vs true");
   return html;
 }
 
 std::string TrainingSection(const nlohmann::json& training) {
   std::string html = "<h2>Training</h2>";
-  html += fmt::format("<p>{} training thumbnails from {} photos; validation on {} thumbnails from {} held-out photos; "
-                      "final validation accuracy <b>{:.3f}</b>.</p>",
-                      training.value("train_samples", 0), training.value("train_photos", 0), training.value("validation_samples", 0),
-                      training.value("validation_photos", 0), training.value("final_validation_accuracy", 0.0));
-  LineSeries train_loss{"train loss", "#d95f02", {}}, validation_loss{"validation loss", "#7570b3", {}};
-  LineSeries train_accuracy{"train accuracy", "#d95f02", {}}, validation_accuracy{"validation accuracy", "#1b9e77", {}};
+  html += fmt::format(
+      "<p>{} training thumbnails from {} photos; validation on {} thumbnails from {} held-out "
+      "photos; "
+      "final validation accuracy <b>{:.3f}</b>.</p>",
+      training.value("train_samples", 0), training.value("train_photos", 0),
+      training.value("validation_samples", 0), training.value("validation_photos", 0),
+      training.value("final_validation_accuracy", 0.0));
+  LineSeries train_loss{"train loss", "#d95f02", {}},
+      validation_loss{"validation loss", "#7570b3", {}};
+  LineSeries train_accuracy{"train accuracy", "#d95f02", {}},
+      validation_accuracy{"validation accuracy", "#1b9e77", {}};
   for (const auto& epoch : training.value("history", nlohmann::json::array())) {
     train_loss.values.push_back(epoch.at("train_loss"));
     validation_loss.values.push_back(epoch.at("validation_loss"));
@@ -80,14 +94,17 @@ std::string TrainingSection(const nlohmann::json& training) {
   }
   html += SvgLineChart({train_loss, validation_loss}, "Loss per epoch", "epoch");
   html += SvgLineChart({train_accuracy, validation_accuracy}, "Accuracy per epoch", "epoch");
-  html += "<h3>Validation confusion matrix (rows: true class, columns: predicted)</h3><table><tr><th></th>";
+  html +=
+      "<h3>Validation confusion matrix (rows: true class, columns: "
+      "predicted)</h3><table><tr><th></th>";
   for (const auto name : kClassNames) html += fmt::format("<th>{}</th>", name);
   html += "</tr>";
   const auto confusion = training.value("validation_confusion", nlohmann::json::array());
   for (size_t t = 0; t < confusion.size(); ++t) {
     html += fmt::format("<tr><th>{}</th>", ClassName(static_cast<int>(t)));
     for (size_t p = 0; p < confusion[t].size(); ++p) {
-      html += fmt::format("<td{}>{}</td>", t == p ? " class='diagonal'" : "", confusion[t][p].get<int64_t>());
+      html += fmt::format("<td{}>{}</td>", t == p ? " class='diagonal'" : "",
+                          confusion[t][p].get<int64_t>());
     }
     html += "</tr>";
   }
@@ -108,7 +125,8 @@ ReportSummary RunReport(const ReportOptions& options) {
   const auto& run = options.run_dir;
   const auto submission_path = run / "submission.csv";
   if (!std::filesystem::exists(submission_path)) {
-    throw Error(fmt::format("{}: no submission.csv; run the main job (make run) or sealion count first", run.string()));
+    throw Error(fmt::format(
+        "{}: no submission.csv; run the main job (make run) or sealion count first", run.string()));
   }
   const CountsById submission = ReadCountsCsv(submission_path);
   ReportSummary summary;
@@ -117,18 +135,23 @@ ReportSummary RunReport(const ReportOptions& options) {
     truth = ReadCountsCsv(run / "survey/test_truth.csv");
     summary.has_truth = true;
   }
-  const auto detections = std::filesystem::exists(run / "detections.csv") ? ReadDetections(run / "detections.csv")
-                                                                          : std::map<int64_t, std::vector<Mark>>{};
-  const auto true_marks = std::filesystem::exists(run / "survey/test_coords.csv") ? ReadCoords(run / "survey/test_coords.csv")
-                                                                                   : std::map<int64_t, std::vector<Mark>>{};
+  const auto detections = std::filesystem::exists(run / "detections.csv")
+                              ? ReadDetections(run / "detections.csv")
+                              : std::map<int64_t, std::vector<Mark>>{};
+  const auto true_marks = std::filesystem::exists(run / "survey/test_coords.csv")
+                              ? ReadCoords(run / "survey/test_coords.csv")
+                              : std::map<int64_t, std::vector<Mark>>{};
 
-  std::string html = R"(<!DOCTYPE html><html><head><meta charset="utf-8"><title>sealion report</title><style>
+  std::string html =
+      R"(<!DOCTYPE html><html><head><meta charset="utf-8"><title>sealion report</title><style>
 body{font-family:sans-serif;margin:24px;max-width:1000px;color:#222}table{border-collapse:collapse;margin:8px 0}
 td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}th{background:#f4f4f4}tr.total td{font-weight:bold}
 td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;padding-top:8px}img{max-width:100%}
 .legend span{display:inline-block;width:12px;height:12px;margin:0 4px 0 12px;vertical-align:middle}pre{background:#f8f8f8;padding:8px;overflow-x:auto}
 </style></head><body>)";
-  html += fmt::format("<h1>sealion report</h1><p>Run folder: <code>{}</code>. {} photos counted.</p>", EscapeHtml(run.string()), submission.size());
+  html +=
+      fmt::format("<h1>sealion report</h1><p>Run folder: <code>{}</code>. {} photos counted.</p>",
+                  EscapeHtml(run.string()), submission.size());
   if (summary.has_truth) {
     html += ScoreSection(ScoreCounts(submission, truth), submission, truth);
   } else {
@@ -140,28 +163,38 @@ td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;pa
   for (const auto& [id, counts] : submission) {
     double squared = 0;
     if (truth.count(id)) {
-      for (int c = 0; c < kNumSeaLionClasses; ++c) squared += std::pow(static_cast<double>(counts[c] - truth.at(id)[c]), 2);
+      for (int c = 0; c < kNumSeaLionClasses; ++c)
+        squared += std::pow(static_cast<double>(counts[c] - truth.at(id)[c]), 2);
     }
     order.emplace_back(-squared, id);
   }
   std::sort(order.begin(), order.end());
-  html += "<h2>Photos, worst first</h2><p class='legend'>Counted tiles are outlined in their class's dot colour; true animals are ringed.";
+  html +=
+      "<h2>Photos, worst first</h2><p class='legend'>Counted tiles are outlined in their class's "
+      "dot colour; true animals are ringed.";
   for (int c = 0; c < kNumSeaLionClasses; ++c) {
     const Rgb& colour = kDotColours[c];
-    html += fmt::format("<span style='background:rgb({},{},{})'></span>{}", colour.r, colour.g, colour.b, ClassName(c));
+    html += fmt::format("<span style='background:rgb({},{},{})'></span>{}", colour.r, colour.g,
+                        colour.b, ClassName(c));
   }
   html += "</p>";
   for (const auto& [negative_error, id] : order) {
     if (summary.photos_shown >= options.max_photos) break;
-    html += fmt::format("<div class='photo'><h3>Photo {}</h3><table><tr><th></th>{}</tr><tr><th>predicted</th>{}</tr>", id,
-                        ClassHeaderCells(), CountsCells(submission.at(id)));
+    html += fmt::format(
+        "<div class='photo'><h3>Photo "
+        "{}</h3><table><tr><th></th>{}</tr><tr><th>predicted</th>{}</tr>",
+        id, ClassHeaderCells(), CountsCells(submission.at(id)));
     if (truth.count(id)) html += fmt::format("<tr><th>true</th>{}</tr>", CountsCells(truth.at(id)));
     html += "</table>";
     const auto photo_path = run / "survey/Test" / fmt::format("{}.jpg", id);
     if (std::filesystem::exists(photo_path)) {
-      const cv::Mat overlay = DrawOverlay(ReadColourImage(photo_path), detections.count(id) ? detections.at(id) : std::vector<Mark>{},
-                                          true_marks.count(id) ? true_marks.at(id) : std::vector<Mark>{}, options.overlay_width);
-      html += fmt::format("<img class='overlay' alt='overlay of photo {}' src='data:image/jpeg;base64,{}'>", id, Base64(EncodeJpeg(overlay, 82)));
+      const cv::Mat overlay = DrawOverlay(
+          ReadColourImage(photo_path),
+          detections.count(id) ? detections.at(id) : std::vector<Mark>{},
+          true_marks.count(id) ? true_marks.at(id) : std::vector<Mark>{}, options.overlay_width);
+      html += fmt::format(
+          "<img class='overlay' alt='overlay of photo {}' src='data:image/jpeg;base64,{}'>", id,
+          Base64(EncodeJpeg(overlay, 82)));
     }
     html += "</div>";
     ++summary.photos_shown;
@@ -173,7 +206,8 @@ td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;pa
   }
   const auto real_extract = run / "real-extract.txt";
   if (std::filesystem::exists(real_extract)) {
-    html += "<h2>Extraction check on the real Kaggle sample</h2><pre>" + EscapeHtml(ReadFileToString(real_extract)) + "</pre>";
+    html += "<h2>Extraction check on the real Kaggle sample</h2><pre>" +
+            EscapeHtml(ReadFileToString(real_extract)) + "</pre>";
     summary.has_real_extract = true;
   }
   html += "</body></html>\n";

@@ -3,9 +3,9 @@
 
 #include "sealion/report/report.h"
 
-#include <cstdlib>
-
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 
 #include "sealion/count/count.h"
 #include "sealion/nn/model_file.h"
@@ -29,8 +29,9 @@ std::filesystem::path MakeTinyRun(const std::filesystem::path& run) {
   torch::manual_seed(3);
   SeedCnn network;
   SaveModel(run / "model.bin", network, {{"training", "untrained, for the report test"}});
-  WriteFileAtomically(run / "model.bin.training.json",
-                      R"({"train_samples": 10, "train_photos": 1, "validation_samples": 4, "validation_photos": 1,
+  WriteFileAtomically(
+      run / "model.bin.training.json",
+      R"({"train_samples": 10, "train_photos": 1, "validation_samples": 4, "validation_photos": 1,
                           "final_validation_accuracy": 0.5, "history": [
                           {"epoch": 1, "train_loss": 1.2, "train_accuracy": 0.4, "validation_loss": 1.3, "validation_accuracy": 0.35, "samples_per_second": 100},
                           {"epoch": 2, "train_loss": 0.8, "train_accuracy": 0.6, "validation_loss": 0.9, "validation_accuracy": 0.5, "samples_per_second": 100}],
@@ -57,7 +58,8 @@ TEST(Report, HasTheScoreTableOverlaysAndCurves) {
   EXPECT_NE(html.find("data:image/jpeg;base64,"), std::string::npos);
   EXPECT_NE(html.find("Loss per epoch"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos) << "the report needs no JavaScript";
-  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg")) << "no network resources";
+  EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"))
+      << "no network resources";
 }
 
 TEST(Report, MissingSubmissionIsAClearError) {
@@ -72,28 +74,37 @@ TEST(Report, RendersInHeadlessChromium) {
   testing::ScopedTempDir dir;
   const auto run = MakeTinyRun(dir.path() / "run");
   RunReport({run, run / "report.html"});
-  const std::string flags = "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
-                            "--disable-background-networking --disable-component-update --disable-sync "
-                            "--user-data-dir=" + (dir.path() / "profile").string();
-  const std::string dom_command = "chromium " + flags + " --dump-dom file://" + (run / "report.html").string() + " > " +
+  const std::string flags =
+      "--headless --no-sandbox --disable-gpu --disable-quic --no-first-run "
+      "--disable-background-networking --disable-component-update --disable-sync "
+      "--user-data-dir=" +
+      (dir.path() / "profile").string();
+  const std::string dom_command = "chromium " + flags + " --dump-dom file://" +
+                                  (run / "report.html").string() + " > " +
                                   (dir.path() / "dom.html").string() + " 2>/dev/null";
   ASSERT_EQ(std::system(dom_command.c_str()), 0);
   const std::string dom = ReadFileToString(dir.path() / "dom.html");
-  EXPECT_NE(dom.find("mean RMSE"), std::string::npos) << "the RMSE table is not on the rendered page";
-  EXPECT_NE(dom.find("class=\"overlay\""), std::string::npos) << "no overlay image on the rendered page";
+  EXPECT_NE(dom.find("mean RMSE"), std::string::npos)
+      << "the RMSE table is not on the rendered page";
+  EXPECT_NE(dom.find("class=\"overlay\""), std::string::npos)
+      << "no overlay image on the rendered page";
   // The screenshot, kept beside the test binary as an artifact.
-  const std::filesystem::path screenshot = std::filesystem::current_path() / "report_screenshot.png";
-  const std::string shot_command = "chromium " + flags + " --window-size=1100,1400 --screenshot=" + screenshot.string() +
-                                   " file://" + (run / "report.html").string() + " > /dev/null 2>&1";
+  const std::filesystem::path screenshot =
+      std::filesystem::current_path() / "report_screenshot.png";
+  const std::string shot_command =
+      "chromium " + flags + " --window-size=1100,1400 --screenshot=" + screenshot.string() +
+      " file://" + (run / "report.html").string() + " > /dev/null 2>&1";
   ASSERT_EQ(std::system(shot_command.c_str()), 0);
   EXPECT_GT(std::filesystem::file_size(screenshot), 10000u);
 }
 
 TEST(Svg, EscapesTextAndDrawsEveryBar) {
   EXPECT_EQ(EscapeHtml("a<b & 'c'"), "a&lt;b &amp; &#39;c&#39;");
-  const std::string svg = SvgBarChart({{"pups", {3, 4}}, {"juveniles", {1, 0}}}, {"predicted", "true"}, {"#000", "#fff"}, "t");
+  const std::string svg = SvgBarChart({{"pups", {3, 4}}, {"juveniles", {1, 0}}},
+                                      {"predicted", "true"}, {"#000", "#fff"}, "t");
   size_t bars = 0;
-  for (size_t at = svg.find("<rect x"); at != std::string::npos; at = svg.find("<rect x", at + 1)) ++bars;
+  for (size_t at = svg.find("<rect x"); at != std::string::npos; at = svg.find("<rect x", at + 1))
+    ++bars;
   EXPECT_EQ(bars, 4u + 2u);  // four bars and two legend swatches
 }
 

@@ -12,7 +12,8 @@ struct BarGroup {
 };
 
 // Grouped bars with a legend: e.g. predicted and true totals per class.
-std::string SvgBarChart(const std::vector<BarGroup>& groups, const std::vector<std::string>& series_names,
+std::string SvgBarChart(const std::vector<BarGroup>& groups,
+                        const std::vector<std::string>& series_names,
                         const std::vector<std::string>& series_colours, const std::string& title);
 
 struct LineSeries {
@@ -22,7 +23,8 @@ struct LineSeries {
 };
 
 // Lines over epochs with a legend.
-std::string SvgLineChart(const std::vector<LineSeries>& series, const std::string& title, const std::string& x_label);
+std::string SvgLineChart(const std::vector<LineSeries>& series, const std::string& title,
+                         const std::string& x_label);
 
 // Escapes text for HTML and SVG.
 std::string EscapeHtml(const std::string& text);

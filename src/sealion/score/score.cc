@@ -1,10 +1,10 @@
 #include "sealion/score/score.h"
 
-#include <cmath>
-#include <vector>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <cmath>
+#include <vector>
 
 #include "sealion/util/error.h"
 
@@ -31,12 +31,12 @@ ScoreResult ScoreCounts(const CountsById& submission, const CountsById& truth) {
   const auto missing_in_submission = MissingFrom(submission, truth);
   const auto missing_in_truth = MissingFrom(truth, submission);
   if (!missing_in_submission.empty()) {
-    throw Error(fmt::format("{} photo(s) of the truth are missing from the submission: {}", missing_in_submission.size(),
-                            FirstIds(missing_in_submission)));
+    throw Error(fmt::format("{} photo(s) of the truth are missing from the submission: {}",
+                            missing_in_submission.size(), FirstIds(missing_in_submission)));
   }
   if (!missing_in_truth.empty()) {
-    throw Error(fmt::format("{} photo(s) of the submission are not in the truth: {}", missing_in_truth.size(),
-                            FirstIds(missing_in_truth)));
+    throw Error(fmt::format("{} photo(s) of the submission are not in the truth: {}",
+                            missing_in_truth.size(), FirstIds(missing_in_truth)));
   }
   if (truth.empty()) throw Error("no photos to score");
   ScoreResult result;
@@ -56,17 +56,21 @@ ScoreResult ScoreCounts(const CountsById& submission, const CountsById& truth) {
   return result;
 }
 
-ScoreResult ScoreFiles(const std::filesystem::path& submission, const std::filesystem::path& truth) {
+ScoreResult ScoreFiles(const std::filesystem::path& submission,
+                       const std::filesystem::path& truth) {
   return ScoreCounts(ReadCountsCsv(submission), ReadCountsCsv(truth));
 }
 
 std::string FormatScoreTable(const ScoreResult& result) {
-  std::string table = fmt::format("{:<16} {:>10} {:>10} {:>10}\n", "class", "RMSE", "bias", "mean true");
+  std::string table =
+      fmt::format("{:<16} {:>10} {:>10} {:>10}\n", "class", "RMSE", "bias", "mean true");
   for (int c = 0; c < kNumSeaLionClasses; ++c) {
     const auto& s = result.per_class[c];
-    table += fmt::format("{:<16} {:>10.3f} {:>+10.3f} {:>10.2f}\n", ClassName(c), s.rmse, s.bias, s.mean_true);
+    table += fmt::format("{:<16} {:>10.3f} {:>+10.3f} {:>10.2f}\n", ClassName(c), s.rmse, s.bias,
+                         s.mean_true);
   }
-  table += fmt::format("{:<16} {:>10.3f}   (competition score over {} photos)\n", "mean RMSE", result.mean_rmse, result.photos);
+  table += fmt::format("{:<16} {:>10.3f}   (competition score over {} photos)\n", "mean RMSE",
+                       result.mean_rmse, result.photos);
   return table;
 }
 
@@ -74,7 +78,8 @@ nlohmann::json ScoreToJson(const ScoreResult& result) {
   nlohmann::json classes = nlohmann::json::object();
   for (int c = 0; c < kNumSeaLionClasses; ++c) {
     const auto& s = result.per_class[c];
-    classes[std::string(ClassName(c))] = {{"rmse", s.rmse}, {"bias", s.bias}, {"mean_true", s.mean_true}};
+    classes[std::string(ClassName(c))] = {
+        {"rmse", s.rmse}, {"bias", s.bias}, {"mean_true", s.mean_true}};
   }
   return {{"mean_rmse", result.mean_rmse}, {"photos", result.photos}, {"classes", classes}};
 }

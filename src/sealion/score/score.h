@@ -3,9 +3,8 @@
 // all photos, averaged over the classes; with each class's mean signed error (bias).
 
 #include <array>
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "sealion/core/counts_csv.h"
 
@@ -13,13 +12,13 @@ namespace sealion {
 
 struct ClassScore {
   double rmse = 0;
-  double bias = 0;        // mean of (predicted - true)
-  double mean_true = 0;   // mean true count, for scale
+  double bias = 0;       // mean of (predicted - true)
+  double mean_true = 0;  // mean true count, for scale
 };
 
 struct ScoreResult {
   std::array<ClassScore, kNumSeaLionClasses> per_class{};
-  double mean_rmse = 0;   // the competition's score
+  double mean_rmse = 0;  // the competition's score
   int64_t photos = 0;
 };
 

@@ -1,8 +1,8 @@
 #include "sealion/score/score.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
@@ -17,7 +17,8 @@ TEST(Score, AgreesWithAHandComputedMetric) {
   const ScoreResult result = ScoreCounts(submission, truth);
   // Errors per class over the three photos: adult_males (1,0,0), subadult (0,-1,3),
   // females (-2,0,1), juveniles (0,2,0), pups (0,0,-4).
-  const double expected[] = {std::sqrt(1.0 / 3), std::sqrt(10.0 / 3), std::sqrt(5.0 / 3), std::sqrt(4.0 / 3), std::sqrt(16.0 / 3)};
+  const double expected[] = {std::sqrt(1.0 / 3), std::sqrt(10.0 / 3), std::sqrt(5.0 / 3),
+                             std::sqrt(4.0 / 3), std::sqrt(16.0 / 3)};
   const double bias[] = {1.0 / 3, 2.0 / 3, -1.0 / 3, 2.0 / 3, -4.0 / 3};
   double mean = 0;
   for (int c = 0; c < kNumSeaLionClasses; ++c) {

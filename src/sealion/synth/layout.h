@@ -9,9 +9,8 @@
 // animal size and density stay those of the real photos at every output size.
 
 #include <filesystem>
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 #include "sealion/synth/random.h"
 
@@ -44,6 +43,7 @@ class ReferenceLayouts {
 std::vector<PlacedAnimal> SampleModelLayout(Rng& rng);
 
 // Maps a 5616x3744 layout to an output of `size` (scale or crop, see above).
-std::vector<PlacedAnimal> FitLayoutToSize(const std::vector<PlacedAnimal>& layout, cv::Size size, Rng& rng);
+std::vector<PlacedAnimal> FitLayoutToSize(const std::vector<PlacedAnimal>& layout, cv::Size size,
+                                          Rng& rng);
 
 }  // namespace sealion

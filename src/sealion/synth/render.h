@@ -2,9 +2,8 @@
 // Drawing a synthetic aerial survey photo: water, surf, rock and sand at aerial scale, with
 // elongated, shaded animals (with shadows) lying on land; dots and black masks for the dotted copy.
 
-#include <vector>
-
 #include <opencv2/core.hpp>
+#include <vector>
 
 #include "sealion/synth/layout.h"
 #include "sealion/synth/random.h"

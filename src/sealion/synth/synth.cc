@@ -1,12 +1,12 @@
 #include "sealion/synth/synth.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
 #include <cstdlib>
 #include <mutex>
-#include <optional>
-
-#include <fmt/format.h>
 #include <opencv2/imgproc.hpp>
-#include <spdlog/spdlog.h>
+#include <optional>
 
 #include "sealion/core/classes.h"
 #include "sealion/core/counts_csv.h"
@@ -37,17 +37,21 @@ cv::Size PhotoSize(const SynthOptions& options, Rng& rng) {
 std::string CoordRows(int64_t id, const std::vector<PlacedAnimal>& animals) {
   std::string rows;
   for (const auto& animal : animals) {
-    rows += fmt::format("{},{},{},{}\n", id, ClassName(animal.class_index), cvRound(animal.centre.x), cvRound(animal.centre.y));
+    rows += fmt::format("{},{},{},{}\n", id, ClassName(animal.class_index),
+                        cvRound(animal.centre.x), cvRound(animal.centre.y));
   }
   return rows;
 }
 
-std::vector<PlacedAnimal> SampleLayout(const std::optional<ReferenceLayouts>& reference, cv::Size size, Rng& rng) {
-  const std::vector<PlacedAnimal> source = reference ? reference->Sample(rng) : SampleModelLayout(rng);
+std::vector<PlacedAnimal> SampleLayout(const std::optional<ReferenceLayouts>& reference,
+                                       cv::Size size, Rng& rng) {
+  const std::vector<PlacedAnimal> source =
+      reference ? reference->Sample(rng) : SampleModelLayout(rng);
   return FitLayoutToSize(source, size, rng);
 }
 
-PhotoTruth MakeTrainPhoto(const SynthOptions& options, const std::optional<ReferenceLayouts>& reference, int64_t id,
+PhotoTruth MakeTrainPhoto(const SynthOptions& options,
+                          const std::optional<ReferenceLayouts>& reference, int64_t id,
                           bool mismatched) {
   Rng rng(options.seed, kTrainSplit, static_cast<uint64_t>(id));
   const cv::Size size = PhotoSize(options, rng);
@@ -58,19 +62,22 @@ PhotoTruth MakeTrainPhoto(const SynthOptions& options, const std::optional<Refer
   if (mismatched) {
     // The dotted copy of another framing: the plain photo shifted by tens of pixels.
     truth.mismatched = true;
-    const cv::Point2f shift(static_cast<float>(rng.Uniform(30, 80)), static_cast<float>(rng.Uniform(30, 80)));
+    const cv::Point2f shift(static_cast<float>(rng.Uniform(30, 80)),
+                            static_cast<float>(rng.Uniform(30, 80)));
     const cv::Mat move = (cv::Mat_<double>(2, 3) << 1, 0, shift.x, 0, 1, shift.y);
     cv::warpAffine(plain, dotted, move, plain.size(), cv::INTER_NEAREST, cv::BORDER_REFLECT);
     std::vector<PlacedAnimal> moved;
     for (auto animal : animals) {
       animal.centre += shift;
-      if (animal.centre.x < size.width - 4 && animal.centre.y < size.height - 4) moved.push_back(animal);
+      if (animal.centre.x < size.width - 4 && animal.centre.y < size.height - 4)
+        moved.push_back(animal);
     }
     animals = moved;
   } else {
     dotted = plain.clone();
   }
-  if (rng.Chance(0.2)) dotted.convertTo(dotted, CV_8UC3, rng.Uniform(0.96, 1.05), rng.Uniform(-4, 4));  // exposure
+  if (rng.Chance(0.2))
+    dotted.convertTo(dotted, CV_8UC3, rng.Uniform(0.96, 1.05), rng.Uniform(-4, 4));  // exposure
   DrawDots(dotted, animals);
   if (rng.Chance(options.masked_share)) {
     truth.masked = true;
@@ -79,8 +86,9 @@ PhotoTruth MakeTrainPhoto(const SynthOptions& options, const std::optional<Refer
     for (const auto& animal : animals) {
       // Animals under a mask are not counted, as in the real train.csv. A dot the mask's edge
       // cuts is masked whole, so that no half dot is left whose count would be ambiguous.
-      const cv::Rect dot_box = cv::Rect(cvRound(animal.centre.x) - 5, cvRound(animal.centre.y) - 5, 11, 11) &
-                               cv::Rect(0, 0, size.width, size.height);
+      const cv::Rect dot_box =
+          cv::Rect(cvRound(animal.centre.x) - 5, cvRound(animal.centre.y) - 5, 11, 11) &
+          cv::Rect(0, 0, size.width, size.height);
       if (cv::countNonZero(mask(dot_box)) == 0) {
         visible.push_back(animal);
       } else {
@@ -95,12 +103,15 @@ PhotoTruth MakeTrainPhoto(const SynthOptions& options, const std::optional<Refer
   }
   for (const auto& animal : animals) ++truth.counts[animal.class_index];
   truth.coords = CoordRows(id, animals);
-  WriteImageAtomically(options.output_dir / "Train" / fmt::format("{}.jpg", id), plain, options.jpeg_quality);
-  WriteImageAtomically(options.output_dir / "TrainDotted" / fmt::format("{}.jpg", id), dotted, options.jpeg_quality);
+  WriteImageAtomically(options.output_dir / "Train" / fmt::format("{}.jpg", id), plain,
+                       options.jpeg_quality);
+  WriteImageAtomically(options.output_dir / "TrainDotted" / fmt::format("{}.jpg", id), dotted,
+                       options.jpeg_quality);
   return truth;
 }
 
-PhotoTruth MakeTestPhoto(const SynthOptions& options, const std::optional<ReferenceLayouts>& reference, int64_t id) {
+PhotoTruth MakeTestPhoto(const SynthOptions& options,
+                         const std::optional<ReferenceLayouts>& reference, int64_t id) {
   Rng rng(options.seed, kTestSplit, static_cast<uint64_t>(id));
   const cv::Size size = PhotoSize(options, rng);
   const std::vector<PlacedAnimal> animals = SampleLayout(reference, size, rng);
@@ -108,7 +119,8 @@ PhotoTruth MakeTestPhoto(const SynthOptions& options, const std::optional<Refere
   PhotoTruth truth;
   for (const auto& animal : animals) ++truth.counts[animal.class_index];
   truth.coords = CoordRows(id, animals);
-  WriteImageAtomically(options.output_dir / "Test" / fmt::format("{}.jpg", id), plain, options.jpeg_quality);
+  WriteImageAtomically(options.output_dir / "Test" / fmt::format("{}.jpg", id), plain,
+                       options.jpeg_quality);
   return truth;
 }
 
@@ -122,7 +134,8 @@ void SynthOptions::Check() const {
     throw Error("synth: --width/--height must be between 128 and 11232x7488");
   }
   if (threads < 0) throw Error("synth: --threads must be >= 0");
-  if (jpeg_quality < 1 || jpeg_quality > 100) throw Error("synth: --jpeg-quality must be in [1, 100]");
+  if (jpeg_quality < 1 || jpeg_quality > 100)
+    throw Error("synth: --jpeg-quality must be in [1, 100]");
 }
 
 std::filesystem::path FindReferenceCoords() {
@@ -140,9 +153,11 @@ SynthSummary RunSynth(const SynthOptions& options) {
   SynthSummary summary;
   std::optional<ReferenceLayouts> reference;
   if (!options.reference_coords.empty()) {
-    reference = WithContext("reading real layouts", [&] { return ReferenceLayouts::Read(options.reference_coords); });
+    reference = WithContext("reading real layouts",
+                            [&] { return ReferenceLayouts::Read(options.reference_coords); });
     summary.used_reference_layouts = true;
-    spdlog::info("layouts: {} real photos from {}", reference->size(), options.reference_coords.string());
+    spdlog::info("layouts: {} real photos from {}", reference->size(),
+                 options.reference_coords.string());
   } else {
     spdlog::info("layouts: built-in model fitted to the real layouts");
   }
@@ -169,7 +184,8 @@ SynthSummary RunSynth(const SynthOptions& options) {
 
   CountsById train_counts, test_counts;
   std::string train_coords = "train_id,class,x,y\n", test_coords = "test_id,class,x,y\n";
-  std::string mismatched_list = "train_id\n", sample_submission = fmt::format("test_id,{}\n", kCountColumns);
+  std::string mismatched_list = "train_id\n",
+              sample_submission = fmt::format("test_id,{}\n", kCountColumns);
   for (int job = 0; job < total; ++job) {
     const PhotoTruth& truth = truths[job];
     int64_t animals = 0;

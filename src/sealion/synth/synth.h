@@ -9,17 +9,17 @@ namespace sealion {
 
 struct SynthOptions {
   std::filesystem::path output_dir;
-  int train_photos = 10;          // training pairs (Train/ and TrainDotted/)
-  int test_photos = 5;            // test photos (Test/)
-  uint64_t seed = 1;              // the same seed and inputs give byte-identical files
-  int width = 0;                  // photo width; 0: 5616 or 4992 at random, as in the real set
-  int height = 0;                 // photo height; 0: 3744 or 3328 to match
-  int threads = 0;                // worker threads; 0: every core
+  int train_photos = 10;  // training pairs (Train/ and TrainDotted/)
+  int test_photos = 5;    // test photos (Test/)
+  uint64_t seed = 1;      // the same seed and inputs give byte-identical files
+  int width = 0;          // photo width; 0: 5616 or 4992 at random, as in the real set
+  int height = 0;         // photo height; 0: 3744 or 3328 to match
+  int threads = 0;        // worker threads; 0: every core
   std::filesystem::path reference_coords;  // real layouts; empty: the built-in model
-  int jpeg_quality = 90;          // as the originals
-  double masked_share = 0.3;      // share of dotted copies with black masks
-  double rotated_share = 0.03;    // share of dotted copies turned by 180 degrees
-  double mismatched_share = 0.03; // share of training ids whose dotted copy does not match
+  int jpeg_quality = 90;                   // as the originals
+  double masked_share = 0.3;               // share of dotted copies with black masks
+  double rotated_share = 0.03;             // share of dotted copies turned by 180 degrees
+  double mismatched_share = 0.03;          // share of training ids whose dotted copy does not match
 
   void Check() const;
 };

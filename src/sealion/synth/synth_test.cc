@@ -1,9 +1,9 @@
 #include "sealion/synth/synth.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <map>
-
-#include <gtest/gtest.h>
 
 #include "sealion/core/counts_csv.h"
 #include "sealion/core/dataset.h"
@@ -33,11 +33,14 @@ TEST(Synth, SameSeedGivesTheSameBytesAndAnotherSeedDoesNot) {
   RunSynth(SmallSurvey(dir.path() / "a", 5));
   RunSynth(SmallSurvey(dir.path() / "b", 5));
   RunSynth(SmallSurvey(dir.path() / "c", 6));
-  for (const char* file : {"Train/0.jpg", "TrainDotted/2.jpg", "Test/1.jpg", "train.csv", "test_truth.csv",
-                           "train_coords.csv", "test_coords.csv", "MismatchedTrainImages.txt"}) {
-    EXPECT_EQ(ReadFileToString(dir.path() / "a" / file), ReadFileToString(dir.path() / "b" / file)) << file;
+  for (const char* file :
+       {"Train/0.jpg", "TrainDotted/2.jpg", "Test/1.jpg", "train.csv", "test_truth.csv",
+        "train_coords.csv", "test_coords.csv", "MismatchedTrainImages.txt"}) {
+    EXPECT_EQ(ReadFileToString(dir.path() / "a" / file), ReadFileToString(dir.path() / "b" / file))
+        << file;
   }
-  EXPECT_NE(ReadFileToString(dir.path() / "a" / "Train/0.jpg"), ReadFileToString(dir.path() / "c" / "Train/0.jpg"));
+  EXPECT_NE(ReadFileToString(dir.path() / "a" / "Train/0.jpg"),
+            ReadFileToString(dir.path() / "c" / "Train/0.jpg"));
 }
 
 TEST(Synth, WritesTheCompetitionLayout) {

@@ -1,11 +1,10 @@
 #include "sealion/util/atomic_file.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "sealion/util/error.h"
 

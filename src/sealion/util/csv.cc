@@ -1,10 +1,10 @@
 #include "sealion/util/csv.h"
 
-#include <charconv>
-#include <fstream>
-
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include <charconv>
+#include <fstream>
 
 #include "sealion/util/error.h"
 
@@ -17,7 +17,8 @@ std::vector<std::string> SplitCsvLine(const std::string& line) {
   size_t start = 0;
   while (true) {
     const size_t comma = text.find(',', start);
-    cells.emplace_back(text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
+    cells.emplace_back(
+        text.substr(start, comma == std::string_view::npos ? text.npos : comma - start));
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -46,7 +47,8 @@ CsvTable ReadCsv(const std::filesystem::path& path) {
     table.rows.push_back(std::move(cells));
     table.line_numbers.push_back(line_number);
   }
-  if (table.header.empty()) throw Error(fmt::format("{}: empty file, expected a header", path.string()));
+  if (table.header.empty())
+    throw Error(fmt::format("{}: empty file, expected a header", path.string()));
   return table;
 }
 
@@ -66,17 +68,21 @@ T ParseCell(const CsvTable& table, size_t row, int column, const char* kind) {
   T value{};
   const auto [end, status] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
   if (status != std::errc() || end != cell.data() + cell.size() || cell.empty()) {
-    throw Error(fmt::format("{}:{}: column '{}' is '{}', not {}", table.path.string(), table.line_numbers.at(row),
-                            table.header.at(column), cell, kind));
+    throw Error(fmt::format("{}:{}: column '{}' is '{}', not {}", table.path.string(),
+                            table.line_numbers.at(row), table.header.at(column), cell, kind));
   }
   return value;
 }
 
 }  // namespace
 
-int64_t CsvTable::IntegerAt(size_t row, int column) const { return ParseCell<int64_t>(*this, row, column, "an integer"); }
+int64_t CsvTable::IntegerAt(size_t row, int column) const {
+  return ParseCell<int64_t>(*this, row, column, "an integer");
+}
 
-double CsvTable::NumberAt(size_t row, int column) const { return ParseCell<double>(*this, row, column, "a number"); }
+double CsvTable::NumberAt(size_t row, int column) const {
+  return ParseCell<double>(*this, row, column, "a number");
+}
 
 void RequireHeader(const CsvTable& table, const std::vector<std::string>& expected) {
   if (table.header != expected) {

@@ -10,10 +10,10 @@
 namespace sealion {
 
 struct CsvTable {
-  std::filesystem::path path;               // where it was read from, for error messages
-  std::vector<std::string> header;          // column names
+  std::filesystem::path path;       // where it was read from, for error messages
+  std::vector<std::string> header;  // column names
   std::vector<std::vector<std::string>> rows;
-  std::vector<int> line_numbers;            // 1-based source line of each row
+  std::vector<int> line_numbers;  // 1-based source line of each row
 
   // Index of a column; throws naming the file when it is absent.
   int ColumnIndex(const std::string& name) const;

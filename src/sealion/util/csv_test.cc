@@ -35,13 +35,17 @@ TEST(CountsCsv, RoundTripsAndRejectsDuplicatesAndNonNumbers) {
   testing::ScopedTempDir dir;
   const CountsById counts = {{7, {1, 2, 3, 4, 5}}, {3, {0, 0, 9, 0, 1}}};
   const std::string text = FormatCountsCsv("train_id", counts);
-  EXPECT_EQ(text, "train_id,adult_males,subadult_males,adult_females,juveniles,pups\n3,0,0,9,0,1\n7,1,2,3,4,5\n");
+  EXPECT_EQ(text,
+            "train_id,adult_males,subadult_males,adult_females,juveniles,pups\n3,0,0,9,0,1\n7,1,2,"
+            "3,4,5\n");
   WriteFileAtomically(dir.path() / "counts.csv", text);
   EXPECT_EQ(ReadCountsCsv(dir.path() / "counts.csv"), counts);
 
   WriteFileAtomically(dir.path() / "dup.csv", text + "3,0,0,0,0,0\n");
   EXPECT_THROW(ReadCountsCsv(dir.path() / "dup.csv"), Error);
-  WriteFileAtomically(dir.path() / "nan.csv", "test_id,adult_males,subadult_males,adult_females,juveniles,pups\n1,0,x,0,0,0\n");
+  WriteFileAtomically(
+      dir.path() / "nan.csv",
+      "test_id,adult_males,subadult_males,adult_females,juveniles,pups\n1,0,x,0,0,0\n");
   EXPECT_THROW(ReadCountsCsv(dir.path() / "nan.csv"), Error);
   WriteFileAtomically(dir.path() / "header.csv", "test_id,adult_males,pups\n1,0,0\n");
   EXPECT_THROW(ReadCountsCsv(dir.path() / "header.csv"), Error);
@@ -53,7 +57,8 @@ TEST(AtomicFile, LeavesNoTemporaryBehind) {
   WriteFileAtomically(dir.path() / "sub" / "a.txt", "two");
   EXPECT_EQ(ReadFileToString(dir.path() / "sub" / "a.txt"), "two");
   int files = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path() / "sub")) ++files;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path() / "sub"))
+    ++files;
   EXPECT_EQ(files, 1);
 }
 

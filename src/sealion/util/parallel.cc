@@ -1,10 +1,10 @@
 #include "sealion/util/parallel.h"
 
-#include <thread>
-
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+
+#include <thread>
 
 namespace sealion {
 
@@ -17,9 +17,10 @@ int ResolveThreadCount(int requested_threads) {
 void ParallelFor(int count, int threads, const std::function<void(int)>& body) {
   tbb::task_arena arena(ResolveThreadCount(threads));
   arena.execute([&] {
-    tbb::parallel_for(tbb::blocked_range<int>(0, count, 1), [&](const tbb::blocked_range<int>& range) {
-      for (int i = range.begin(); i != range.end(); ++i) body(i);
-    });
+    tbb::parallel_for(tbb::blocked_range<int>(0, count, 1),
+                      [&](const tbb::blocked_range<int>& range) {
+                        for (int i = range.begin(); i != range.end(); ++i) body(i);
+                      });
   });
 }
 

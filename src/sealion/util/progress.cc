@@ -1,11 +1,10 @@
 #include "sealion/util/progress.h"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 namespace sealion {
 
@@ -45,7 +44,8 @@ void ProgressReporter::Finish() {
 void ProgressReporter::Print(bool final_line) {
   const double elapsed = ElapsedSeconds();
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
-  std::string line = fmt::format("{}: {}/{} {} | {:.2f} {}/s", what_, done_, total_, unit_, rate, unit_);
+  std::string line =
+      fmt::format("{}: {}/{} {} | {:.2f} {}/s", what_, done_, total_, unit_, rate, unit_);
   if (!extra_.empty()) line += " | " + extra_;
   if (final_line) {
     line += fmt::format(" | done in {:.1f} s", elapsed);
