@@ -92,6 +92,19 @@ ImageExtraction ExtractOne(const TrainDataset& dataset, int64_t id, const Extrac
       image.detection =
           WithContext(fmt::format("detecting dots of {}", dataset.DottedPath(id).string()),
                       [&] { return DetectDots(dotted, plain, options.detector); });
+      if (!plain.empty() && !image.detection.used_plain) {
+        spdlog::warn(
+            "{}: the plain photo does not match the dotted one under any turn (correlation "
+            "{:.2f}); "
+            "dots found by colour alone",
+            dataset.DottedPath(id).string(), image.detection.plain_correlation);
+      }
+      if (image.detection.rotation_degrees != 0) {
+        spdlog::info(
+            "{}: dotted copy turned {} degrees against the plain photo; coordinates are the plain "
+            "photo's",
+            dataset.DottedPath(id).string(), image.detection.rotation_degrees);
+      }
       WriteFileAtomically(result_path, ToJson(image, fingerprint).dump());
     }
   } catch (const std::exception& error) {

@@ -66,6 +66,21 @@ std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset,
   const cv::Mat plain = ReadColourImage(dataset.PlainPath(id));
   if (plain.cols < kPatch || plain.rows < kPatch)
     throw Error(fmt::format("{}: smaller than a thumbnail", image.filename));
+  // The dotted copy, turned to the plain frame, gives the masks; a copy that matches the plain
+  // photo under no turn means the dots are not in the plain photo's frame: skip the photo.
+  cv::Mat blocked(plain.size(), CV_8U, cv::Scalar(0));
+  if (std::filesystem::exists(dataset.DottedPath(id))) {
+    const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
+    const RotationEstimate turn = EstimateRotation(dotted, plain);
+    if (turn.correlation < DotDetectorOptions{}.min_plain_correlation) {
+      spdlog::warn(
+          "{}: the plain photo does not match the dotted one (correlation {:.2f}); skipped, "
+          "its dots would not mark animals in the plain photo",
+          image.filename, turn.correlation);
+      return "";
+    }
+    blocked = DetectMask(RotateClockwise(dotted, turn.degrees), 40, 0);
+  }
   std::string rows;
   std::array<int64_t, 6> counts{};
   int dot_number = 0;
@@ -78,13 +93,7 @@ std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset,
     }
     ++dot_number;
   }
-  // Background: clear of dots and of the dotted copy's masks (turned to the plain frame).
-  cv::Mat blocked(plain.size(), CV_8U, cv::Scalar(0));
-  if (std::filesystem::exists(dataset.DottedPath(id))) {
-    const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
-    const int turn = EstimateRotation(dotted, plain).degrees;
-    blocked = DetectMask(RotateClockwise(dotted, turn), 40, 0);
-  }
+  // Background: clear of dots and of the masks.
   const int clearance = options.background_clearance;
   for (const auto& entry : image.dots) {
     const cv::Point& dot = entry.second;
