@@ -72,7 +72,8 @@ std::string SvgBarChart(const std::vector<BarGroup>& groups,
   maximum = NiceMaximum(maximum);
   std::string svg = Frame(title, maximum);
   const double plot_height = kHeight - kTop - kBottom;
-  const double group_width = (kWidth - kLeft - kRight) / std::max<size_t>(1, groups.size());
+  const double group_width = static_cast<double>(kWidth - kLeft - kRight) /
+                             static_cast<double>(std::max<size_t>(1, groups.size()));
   const double bar_width = group_width * 0.8 / std::max<size_t>(1, series_names.size());
   for (size_t g = 0; g < groups.size(); ++g) {
     const double x0 = kLeft + g * group_width + group_width * 0.1;

@@ -36,7 +36,7 @@ cv::Mat Blend(const cv::Mat& a, const cv::Mat& b, const cv::Mat& weight_of_b) {
   return out;
 }
 
-cv::Mat Colour(cv::Size size, cv::Scalar bgr, const cv::Mat& variation, float amplitude) {
+cv::Mat Colour(cv::Size size, const cv::Scalar& bgr, const cv::Mat& variation, float amplitude) {
   cv::Mat base(size, CV_32FC3, bgr);
   cv::Mat shade;
   cv::merge(std::vector<cv::Mat>{variation, variation, variation}, shade);
