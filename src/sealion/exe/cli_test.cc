@@ -63,5 +63,51 @@ TEST(Cli, ExtractGoesOnPastATruncatedJpeg) {
   EXPECT_EQ(metadata[1]["sea-lions"]["pups"].size(), 0u);
 }
 
+// The whole pipeline through the real program on a tiny survey, as a user runs it.
+TEST(Cli, EveryCommandEndToEnd) {
+  testing::ScopedTempDir dir;
+  const std::string d = dir.path().string();
+  auto run = [&](const std::string& arguments) {
+    const auto result = RunSealion(arguments);
+    EXPECT_EQ(result.exit_code, 0) << "sealion " << arguments << "\n" << result.output;
+    return result.output;
+  };
+  run("synth -o " + d +
+      "/survey --train 4 --test 2 --width 640 --height 480 --seed 9 --layouts model");
+  EXPECT_NE(run("extract " + d + "/survey -o " + d + "/extract").find("exact:"), std::string::npos);
+  EXPECT_NE(run("patches " + d + "/survey --metadata " + d + "/extract/training_metadata.json -o " +
+                d + "/patches")
+                .find("non_seal"),
+            std::string::npos);
+  EXPECT_NE(run("train " + d + "/patches -o " + d + "/model.bin --epochs 1 --val-fraction 0.25")
+                .find("recall"),
+            std::string::npos);
+  run("count " + d + "/survey/Test --model " + d + "/model.bin -o " + d +
+      "/submission.csv --detections " + d + "/detections.csv");
+  EXPECT_EQ(ReadCountsCsv(dir.path() / "submission.csv").size(), 2u);
+  EXPECT_NE(run("score " + d + "/submission.csv " + d + "/survey/test_truth.csv").find("mean RMSE"),
+            std::string::npos);
+  const auto score = nlohmann::json::parse(
+      run("score " + d + "/submission.csv " + d + "/survey/test_truth.csv --json"));
+  EXPECT_TRUE(score.contains("mean_rmse"));
+  EXPECT_EQ(score["photos"], 2);
+  run("overlay " + d + "/survey/Test/1.jpg --detections " + d + "/detections.csv -o " + d +
+      "/overlay.png");
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "overlay.png"));
+  // report reads the main job's layout: submission.csv, detections.csv, survey/,
+  // model.bin.training.json.
+  EXPECT_NE(run("report " + d + " -o " + d + "/report.html").find("2 photo overlays"),
+            std::string::npos);
+}
+
+TEST(Cli, BadFlagsAreErrorsThatNameTheFlag) {
+  const auto result = RunSealion("train /nowhere -o /tmp/x.model --epochs 0");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("--epochs"), std::string::npos) << result.output;
+  const auto synth = RunSealion("synth -o /tmp/x --width 640");
+  EXPECT_NE(synth.exit_code, 0);
+  EXPECT_NE(synth.output.find("--height"), std::string::npos) << synth.output;
+}
+
 }  // namespace
 }  // namespace sealion
