@@ -30,6 +30,9 @@ int RunSynthCommand(int argc, char** argv) {
          "animal layouts: 'auto' (real layouts from reference_coords.csv when found, else the "
          "model), 'model', or a path to a reference_coords.csv")
       ->capture_default_str();
+  app.add_option(
+      "--chips", options.chips_dir,
+      "real chips (DIR/<class>/*.png) as animal appearance, e.g. the Kaggle sample's chips/");
   app.add_option("--masked-share", options.masked_share, "share of dotted copies with black masks")
       ->capture_default_str();
   app.add_option("--rotated-share", options.rotated_share,
@@ -46,11 +49,12 @@ int RunSynthCommand(int argc, char** argv) {
   const SynthSummary summary = RunSynth(options);
   fmt::print(
       "synthesised {} training pairs ({} animals counted; {} masked, {} turned, {} mismatched) and "
-      "{} test "
-      "photos ({} animals) in {:.1f} s with {} layouts into {}\n",
+      "{} test photos ({} animals) in {:.1f} s with {} layouts and {} animals into {}\n",
       summary.train_photos, summary.train_animals, summary.masked, summary.rotated,
       summary.mismatched, summary.test_photos, summary.test_animals, summary.seconds,
-      summary.used_reference_layouts ? "real" : "model", options.output_dir.string());
+      summary.used_reference_layouts ? "real" : "model",
+      summary.chips > 0 ? fmt::format("{} real chips as", summary.chips) : std::string("drawn"),
+      options.output_dir.string());
   return 0;
 }
 

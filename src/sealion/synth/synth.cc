@@ -52,11 +52,11 @@ std::vector<PlacedAnimal> SampleLayout(const std::optional<ReferenceLayouts>& re
 
 PhotoTruth MakeTrainPhoto(const SynthOptions& options,
                           const std::optional<ReferenceLayouts>& reference, int64_t id,
-                          bool mismatched) {
+                          bool mismatched, const ChipLibrary* chips) {
   Rng rng(options.seed, kTrainSplit, static_cast<uint64_t>(id));
   const cv::Size size = PhotoSize(options, rng);
   std::vector<PlacedAnimal> animals = SampleLayout(reference, size, rng);
-  const cv::Mat plain = RenderPlainPhoto(size, animals, rng);
+  const cv::Mat plain = RenderPlainPhoto(size, animals, rng, chips);
   PhotoTruth truth;
   cv::Mat dotted;
   if (mismatched) {
@@ -111,11 +111,12 @@ PhotoTruth MakeTrainPhoto(const SynthOptions& options,
 }
 
 PhotoTruth MakeTestPhoto(const SynthOptions& options,
-                         const std::optional<ReferenceLayouts>& reference, int64_t id) {
+                         const std::optional<ReferenceLayouts>& reference, int64_t id,
+                         const ChipLibrary* chips) {
   Rng rng(options.seed, kTestSplit, static_cast<uint64_t>(id));
   const cv::Size size = PhotoSize(options, rng);
   const std::vector<PlacedAnimal> animals = SampleLayout(reference, size, rng);
-  const cv::Mat plain = RenderPlainPhoto(size, animals, rng);
+  const cv::Mat plain = RenderPlainPhoto(size, animals, rng, chips);
   PhotoTruth truth;
   for (const auto& animal : animals) ++truth.counts[animal.class_index];
   truth.coords = CoordRows(id, animals);
@@ -161,6 +162,13 @@ SynthSummary RunSynth(const SynthOptions& options) {
   } else {
     spdlog::info("layouts: built-in model fitted to the real layouts");
   }
+  std::optional<ChipLibrary> chips;
+  if (!options.chips_dir.empty()) {
+    chips = ChipLibrary::Read(options.chips_dir);
+    summary.chips = chips->size();
+    spdlog::info("appearance: {} real chips from {}", chips->size(), options.chips_dir.string());
+  }
+  const ChipLibrary* chips_pointer = chips ? &*chips : nullptr;
   // Which training ids get a mismatched dotted copy: decided up front, at least one in twenty.
   std::vector<bool> mismatched(static_cast<size_t>(options.train_photos), false);
   Rng choice(options.seed, 3, 0);
@@ -174,9 +182,10 @@ SynthSummary RunSynth(const SynthOptions& options) {
   std::vector<PhotoTruth> truths(static_cast<size_t>(total));
   ProgressReporter progress("synth", "photos", total);
   ParallelFor(total, options.threads, [&](int job) {
-    truths[job] = job < options.train_photos
-                      ? MakeTrainPhoto(options, reference, job, mismatched[job])
-                      : MakeTestPhoto(options, reference, job - options.train_photos);
+    truths[job] =
+        job < options.train_photos
+            ? MakeTrainPhoto(options, reference, job, mismatched[job], chips_pointer)
+            : MakeTestPhoto(options, reference, job - options.train_photos, chips_pointer);
     progress.Advance();
   });
   progress.Finish();

@@ -16,10 +16,11 @@ struct SynthOptions {
   int height = 0;         // photo height; 0: 3744 or 3328 to match
   int threads = 0;        // worker threads; 0: every core
   std::filesystem::path reference_coords;  // real layouts; empty: the built-in model
-  int jpeg_quality = 90;                   // as the originals
-  double masked_share = 0.3;               // share of dotted copies with black masks
-  double rotated_share = 0.03;             // share of dotted copies turned by 180 degrees
-  double mismatched_share = 0.03;          // share of training ids whose dotted copy does not match
+  std::filesystem::path chips_dir;  // real chips as animal appearance (<class>/*.png); empty: drawn
+  int jpeg_quality = 90;            // as the originals
+  double masked_share = 0.3;        // share of dotted copies with black masks
+  double rotated_share = 0.03;      // share of dotted copies turned by 180 degrees
+  double mismatched_share = 0.03;   // share of training ids whose dotted copy does not match
 
   void Check() const;
 };
@@ -31,6 +32,7 @@ struct SynthSummary {
   int64_t test_animals = 0;
   int masked = 0, rotated = 0, mismatched = 0;
   bool used_reference_layouts = false;
+  size_t chips = 0;  // real chips used as appearance
   double seconds = 0;
 };
 

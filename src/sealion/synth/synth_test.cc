@@ -4,13 +4,16 @@
 
 #include <cmath>
 #include <map>
+#include <opencv2/imgproc.hpp>
 
 #include "sealion/core/counts_csv.h"
 #include "sealion/core/dataset.h"
+#include "sealion/core/image_io.h"
 #include "sealion/extract/extract.h"
 #include "sealion/synth/layout.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
+#include "sealion/util/error.h"
 #include "tests/test_support.h"
 
 namespace sealion {
@@ -131,6 +134,28 @@ TEST(SynthRoundTrip, ExtractRecoversTheTruth) {
   ASSERT_GT(cells, 0);
   EXPECT_GE(exact, 0.995 * cells) << exact << " of " << cells << " cells exact";
   EXPECT_EQ(dots_within_2px, dots) << "dots within 2 px of the truth";
+}
+
+TEST(Synth, RealChipsAsAppearanceAreDeterministicAndAnEmptyFolderIsAnError) {
+  testing::ScopedTempDir dir;
+  std::filesystem::create_directories(dir.path() / "chips" / "pups");
+  for (int i = 0; i < 2; ++i) {
+    cv::Mat chip(40, 40, CV_8UC3, cv::Scalar(40 + 30 * i, 60, 80));
+    cv::ellipse(chip, {20, 20}, {12, 6}, 30 * i, 0, 360, cv::Scalar(90, 110, 140), -1);
+    WriteImageAtomically(dir.path() / "chips" / "pups" / ("41_pups_" + std::to_string(i) + ".png"),
+                         chip);
+  }
+  SynthOptions options = SmallSurvey(dir.path() / "a", 8);
+  options.chips_dir = dir.path() / "chips";
+  const SynthSummary summary = RunSynth(options);
+  EXPECT_EQ(summary.chips, 2u);
+  options.output_dir = dir.path() / "b";
+  RunSynth(options);
+  EXPECT_EQ(ReadFileToString(dir.path() / "a" / "Train/1.jpg"),
+            ReadFileToString(dir.path() / "b" / "Train/1.jpg"));
+  std::filesystem::create_directories(dir.path() / "empty");
+  options.chips_dir = dir.path() / "empty";
+  EXPECT_THROW(RunSynth(options), Error);
 }
 
 }  // namespace
