@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <opencv2/imgproc.hpp>
 #include <unordered_map>
 
@@ -234,6 +235,29 @@ cv::Vec3b MeanColour(const cv::Mat& image, cv::Point centre) {
                    cv::saturate_cast<uint8_t>(mean[2]));
 }
 
+// LoG peaks of `evidence` classified into dots, added to `result` in the plain photo's frame.
+// With the difference image (`nearest_class` empty) the class is the colour at the centre;
+// with colour evidence it is the majority class around the centre, given enough support.
+void CollectDots(const cv::Mat& evidence, int threshold, const cv::Mat& dotted,
+                 const cv::Mat& nearest_class, const DotDetectorOptions& options,
+                 DotDetection* result) {
+  for (const cv::Point& centre :
+       FindBlobCentres(evidence, threshold, options, &result->rejected_blobs)) {
+    int class_index = -1;
+    if (nearest_class.empty()) {
+      class_index = ClassifyDotColour(MeanColour(dotted, centre), options.colour_tolerance);
+    } else if (ColourSupport(evidence, centre) >= options.min_colour_support) {
+      class_index = VoteClass(nearest_class, evidence, centre, threshold);
+    }
+    if (class_index < 0) {
+      ++result->rejected_blobs;
+      continue;
+    }
+    // Coordinates are the plain photo's: undo the shift of the dotted copy.
+    result->dots.push_back({class_index, centre.x - result->shift.x, centre.y - result->shift.y});
+  }
+}
+
 }  // namespace
 
 void DotDetectorOptions::Check() const {
@@ -297,6 +321,51 @@ cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted) {
   cv::Mat matched;
   cv::LUT(plain, lut, matched);
   return matched;
+}
+
+cv::Point EstimateShift(const cv::Mat& dotted, const cv::Mat& plain, int max_shift) {
+  // The most textured crop of a 3x3 grid where the dotted copy has (almost) no mask: smooth water
+  // would make every shift look alike, and masks exist only in the dotted copy.
+  const int side = std::min({384, dotted.cols - 2 * max_shift, dotted.rows - 2 * max_shift});
+  if (side < 32) return {0, 0};
+  cv::Rect best_crop;
+  double most_texture = -1;
+  for (int gy = 1; gy <= 3; ++gy) {
+    for (int gx = 1; gx <= 3; ++gx) {
+      const cv::Rect crop(
+          cv::Point(max_shift + (dotted.cols - 2 * max_shift - side) * (gx - 1) / 2,
+                    max_shift + (dotted.rows - 2 * max_shift - side) * (gy - 1) / 2),
+          cv::Size(side, side));
+      cv::Mat grey;
+      cv::cvtColor(dotted(crop), grey, cv::COLOR_BGR2GRAY);
+      if (cv::countNonZero(grey < 14) > side * side / 20) continue;
+      cv::Scalar mean, deviation;
+      cv::meanStdDev(grey, mean, deviation);
+      if (deviation[0] > most_texture) {
+        most_texture = deviation[0];
+        best_crop = crop;
+      }
+    }
+  }
+  if (most_texture < 0) return {0, 0};
+  cv::Mat dotted_grey, plain_grey;
+  cv::cvtColor(dotted(best_crop), dotted_grey, cv::COLOR_BGR2GRAY);
+  cv::cvtColor(plain, plain_grey, cv::COLOR_BGR2GRAY);
+  // dotted(p) = plain(p - shift): compare the crop with the plain photo moved by each shift.
+  cv::Point best_shift(0, 0);
+  double best_difference = std::numeric_limits<double>::max();
+  cv::Mat difference;
+  for (int dy = -max_shift; dy <= max_shift; ++dy) {
+    for (int dx = -max_shift; dx <= max_shift; ++dx) {
+      cv::absdiff(dotted_grey, plain_grey(best_crop - cv::Point(dx, dy)), difference);
+      const double mean_difference = cv::mean(difference)[0];
+      if (mean_difference < best_difference) {
+        best_difference = mean_difference;
+        best_shift = {dx, dy};
+      }
+    }
+  }
+  return best_shift;
 }
 
 int ClassifyDotColour(const cv::Vec3b& bgr, double tolerance) {
@@ -393,37 +462,44 @@ DotDetection DetectDots(const cv::Mat& dotted_in, const cv::Mat& plain,
   }
   // The margin covers JPEG ringing at mask edges, which only the difference image sees: ringing
   // is dark grey, far from every dot colour.
-  cv::Mat mask = DetectMask(dotted, options.mask_threshold, 0);
-  result.masked_fraction = cv::countNonZero(mask) / static_cast<double>(mask.total());
+  const cv::Mat undilated_mask = DetectMask(dotted, options.mask_threshold, 0);
+  result.masked_fraction =
+      cv::countNonZero(undilated_mask) / static_cast<double>(undilated_mask.total());
+  cv::Mat mask = undilated_mask;
   if (result.used_plain && options.mask_margin > 0) {
     const int size = 2 * options.mask_margin + 1;
-    cv::dilate(mask, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size}));
+    cv::dilate(undilated_mask, mask, cv::getStructuringElement(cv::MORPH_ELLIPSE, {size, size}));
   }
 
-  cv::Mat evidence, nearest_class;
-  int threshold = 0;
   if (result.used_plain) {
-    evidence = DifferenceEvidence(dotted, plain, ExposureLut(small_plain, small_dotted), mask);
-    threshold = options.difference_threshold;
-  } else {
-    evidence = ColourEvidence(dotted, options, &nearest_class);
-    evidence.setTo(0, mask);
-    threshold = 128;  // the class tolerance
+    // Bring the plain photo onto the dotted one when the copy is moved by a few pixels.
+    result.shift = EstimateShift(dotted, plain, options.max_alignment_shift);
+    cv::Mat aligned_plain = plain;  // shares the caller's pixels: never written to
+    if (result.shift != cv::Point(0, 0)) {
+      const cv::Mat move = (cv::Mat_<double>(2, 3) << 1, 0, result.shift.x, 0, 1, result.shift.y);
+      cv::Mat moved;  // a new buffer: warping into `aligned_plain` would overwrite `plain`
+      cv::warpAffine(plain, moved, move, plain.size(), cv::INTER_NEAREST, cv::BORDER_REPLICATE);
+      aligned_plain = moved;
+    }
+    const cv::Mat evidence =
+        DifferenceEvidence(dotted, aligned_plain, ExposureLut(small_plain, small_dotted), mask);
+    CollectDots(evidence, options.difference_threshold, dotted, cv::Mat(), options, &result);
+    // Copies that do not line up pixel for pixel (resampled, scaled) leave the edges of every
+    // object in the difference: thousands of blobs that are not dot-coloured. Use colour alone.
+    const int dots_found = static_cast<int>(result.dots.size());
+    if (result.rejected_blobs > std::max(options.max_rejected_blobs, dots_found)) {
+      result.used_plain = false;
+      result.plain_difference_unclean = true;
+      result.shift = {0, 0};
+      result.dots.clear();
+      result.rejected_blobs = 0;
+    }
   }
-
-  for (const cv::Point& centre :
-       FindBlobCentres(evidence, threshold, options, &result.rejected_blobs)) {
-    int class_index = -1;
-    if (result.used_plain) {
-      class_index = ClassifyDotColour(MeanColour(dotted, centre), options.colour_tolerance);
-    } else if (ColourSupport(evidence, centre) >= options.min_colour_support) {
-      class_index = VoteClass(nearest_class, evidence, centre, threshold);
-    }
-    if (class_index < 0) {
-      ++result.rejected_blobs;
-      continue;
-    }
-    result.dots.push_back({class_index, centre.x, centre.y});
+  if (!result.used_plain) {
+    cv::Mat nearest_class;
+    cv::Mat evidence = ColourEvidence(dotted, options, &nearest_class);
+    evidence.setTo(0, undilated_mask);
+    CollectDots(evidence, 128, dotted, nearest_class, options, &result);  // 128: the tolerance
   }
   std::sort(result.dots.begin(), result.dots.end(), [](const DetectedDot& a, const DetectedDot& b) {
     return std::tie(a.class_index, a.y, a.x) < std::tie(b.class_index, b.y, b.x);

@@ -31,6 +31,11 @@ struct DotDetectorOptions {
                                        // colour in the 7x7 around a dot; a filled dot of radius 3
                                        // gives >= 12 on real photos, thin dark crevices about 7
   double min_plain_correlation = 0.8;  // below: the plain photo does not match, use colour only
+  int max_alignment_shift = 8;  // px; the dotted copy may be moved this far against the plain
+  int max_rejected_blobs = 10;  // difference blobs that are not dots, beyond which (and
+                                // beyond the number of dots found) the copies do not line
+                                // up pixel for pixel: dots are then found by colour alone
+                                // (clean real pairs reject none; a 1 px shift, thousands)
 
   // Throws sealion::Error naming the bad field.
   void Check() const;
@@ -45,10 +50,13 @@ struct DetectedDot {
 struct DotDetection {
   std::vector<DetectedDot> dots;  // sorted by class, then row, then column
   int rotation_degrees = 0;       // clockwise turn applied to the dotted photo to match the plain
+  cv::Point shift;                // px the (turned) dotted photo is moved against the plain one
   bool used_plain = false;        // false: dots found by colour alone
-  double plain_correlation = 0;   // how well the (turned) dotted photo matches the plain one
-  double masked_fraction = 0;     // fraction of the dotted photo under black masks
-  int rejected_blobs = 0;         // evidence rejected as not a dot (too large, wrong colour)
+  bool plain_difference_unclean = false;  // the plain photo matched, but the difference was not
+                                          // clean enough to use (see max_rejected_blobs)
+  double plain_correlation = 0;  // how well the (turned) dotted photo matches the plain one
+  double masked_fraction = 0;    // fraction of the dotted photo under black masks
+  int rejected_blobs = 0;        // evidence rejected as not a dot (too large, wrong colour)
 };
 
 // Detects and classifies the dots. `plain` may be empty (dotted-only mode). Both are BGR.
@@ -73,6 +81,11 @@ cv::Mat RotateClockwise(const cv::Mat& image, int degrees);
 // The plain photo with each channel mapped linearly (least squares on downscaled pixels, black
 // masks left out) to the exposure of the dotted photo.
 cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted);
+
+// How far the dotted photo is moved against the plain one (dotted(p) = plain(p - shift)): the
+// integer shift within +-max_shift px that minimises the mean absolute grey difference on the
+// most textured unmasked 384 px crop.
+cv::Point EstimateShift(const cv::Mat& dotted, const cv::Mat& plain, int max_shift);
 
 // Nearest dot colour to `bgr` within `tolerance` (RGB distance), or -1.
 int ClassifyDotColour(const cv::Vec3b& bgr, double tolerance);

@@ -29,6 +29,11 @@ DrawnPair DrawPair(int width = 640, int height = 480, unsigned seed = 1) {
   cv::Mat noise(height, width, CV_32FC3);
   cv::randn(noise, cv::Scalar(110, 105, 100), cv::Scalar(40, 40, 40));
   cv::GaussianBlur(noise, noise, cv::Size(), 3);
+  // Fine texture, as rock has at aerial scale.
+  cv::Mat grain(height, width, CV_32FC3);
+  cv::randn(grain, cv::Scalar::all(0), cv::Scalar::all(14));
+  cv::GaussianBlur(grain, grain, cv::Size(), 0.8);
+  noise += grain;
   cv::Mat scene;
   noise.convertTo(scene, CV_8UC3);
   // Brown animals, some of them under dots of every class, brown included.
@@ -135,6 +140,52 @@ TEST(DotDetector, MismatchedPlainPhotoFallsBackToColour) {
       DetectDots(ThroughJpeg(pair.dotted), other.plain, DotDetectorOptions{});
   EXPECT_FALSE(detection.used_plain) << "correlation " << detection.plain_correlation;
   ExpectSameDots(pair.dots, detection.dots, 1);
+}
+
+TEST(DotDetector, CopiesMovedByAFewPixelsAreAlignedAndCoordinatesFollowThePlainPhoto) {
+  const DrawnPair pair = DrawPair();
+  for (const cv::Point shift : {cv::Point(1, 0), cv::Point(0, 2), cv::Point(-2, 1)}) {
+    cv::Mat moved;
+    const cv::Mat move = (cv::Mat_<double>(2, 3) << 1, 0, shift.x, 0, 1, shift.y);
+    cv::warpAffine(pair.dotted, moved, move, pair.dotted.size(), cv::INTER_NEAREST,
+                   cv::BORDER_REFLECT);
+    const DotDetection detection = DetectDots(ThroughJpeg(moved), pair.plain, DotDetectorOptions{});
+    EXPECT_TRUE(detection.used_plain);
+    EXPECT_EQ(detection.shift, shift);
+    EXPECT_EQ(EstimateShift(ThroughJpeg(moved), pair.plain, 8), shift);
+    ExpectSameDots(pair.dots, detection.dots, 1);
+  }
+}
+
+TEST(DotDetector, CopiesThatDoNotLineUpFallBackToColour) {
+  // Resampled 0.4% larger: the same scene (high correlation), but off by up to 2 px at the edges.
+  const DrawnPair pair = DrawPair();
+  cv::Mat resampled;
+  cv::resize(pair.dotted, resampled, cv::Size(), 1.004, 1.004, cv::INTER_LINEAR);
+  resampled = resampled(cv::Rect(0, 0, pair.dotted.cols, pair.dotted.rows)).clone();
+  std::vector<DetectedDot> expected;
+  for (auto dot : pair.dots) {
+    dot.x = static_cast<int>(std::lround(dot.x * 1.004));
+    dot.y = static_cast<int>(std::lround(dot.y * 1.004));
+    if (dot.x < pair.dotted.cols - 4 && dot.y < pair.dotted.rows - 4) expected.push_back(dot);
+  }
+  const DotDetection detection =
+      DetectDots(ThroughJpeg(resampled), pair.plain, DotDetectorOptions{});
+  EXPECT_FALSE(detection.used_plain);
+  EXPECT_TRUE(detection.plain_difference_unclean)
+      << "correlation " << detection.plain_correlation << ", rejected " << detection.rejected_blobs;
+  ExpectSameDots(expected, detection.dots, 1);
+}
+
+TEST(DotDetector, LeavesItsInputsUntouched) {
+  const DrawnPair pair = DrawPair();
+  cv::Mat moved;
+  const cv::Mat move = (cv::Mat_<double>(2, 3) << 1, 0, 2, 0, 1, 1);
+  cv::warpAffine(ThroughJpeg(pair.dotted), moved, move, pair.dotted.size(), cv::INTER_NEAREST);
+  const cv::Mat plain_before = pair.plain.clone(), dotted_before = moved.clone();
+  DetectDots(moved, pair.plain, DotDetectorOptions{});
+  EXPECT_EQ(cv::norm(pair.plain, plain_before, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(moved, dotted_before, cv::NORM_INF), 0.0);
 }
 
 TEST(DotDetector, ClassifiesDotColoursAndRejectsOthers) {

@@ -30,13 +30,14 @@ std::string Fingerprint(const TrainDataset& dataset, int64_t id,
     const auto time = std::filesystem::last_write_time(path, error).time_since_epoch().count();
     return fmt::format("{}@{}", size, time);
   };
-  return fmt::format("v1|{}|{}|{},{},{},{},{},{},{},{},{},{},{},{}",
+  return fmt::format("v2|{}|{}|{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
                      file_stamp(dataset.DottedPath(id)), file_stamp(dataset.PlainPath(id)),
                      detector.mask_threshold, detector.mask_margin, detector.difference_threshold,
                      detector.log_sigma, detector.min_dot_separation, detector.min_dot_pixels,
                      detector.max_blob_extent, detector.colour_tolerance,
                      detector.dotted_only_tolerance, detector.dotted_only_brown_tolerance,
-                     detector.min_plain_correlation, detector.min_colour_support);
+                     detector.min_plain_correlation, detector.min_colour_support,
+                     detector.max_alignment_shift, detector.max_rejected_blobs);
 }
 
 json ToJson(const ImageExtraction& image, const std::string& fingerprint) {
@@ -45,6 +46,8 @@ json ToJson(const ImageExtraction& image, const std::string& fingerprint) {
   return {{"fingerprint", fingerprint},
           {"filename", image.filename},
           {"rotation_degrees", image.detection.rotation_degrees},
+          {"shift", {image.detection.shift.x, image.detection.shift.y}},
+          {"plain_difference_unclean", image.detection.plain_difference_unclean},
           {"used_plain", image.detection.used_plain},
           {"plain_correlation", image.detection.plain_correlation},
           {"masked_fraction", image.detection.masked_fraction},
@@ -60,6 +63,9 @@ bool TryReuse(const std::filesystem::path& path, const std::string& fingerprint,
     if (saved.at("fingerprint") != fingerprint) return false;
     DotDetection& detection = image->detection;
     detection.rotation_degrees = saved.at("rotation_degrees");
+    detection.shift =
+        cv::Point(saved.at("shift").at(0).get<int>(), saved.at("shift").at(1).get<int>());
+    detection.plain_difference_unclean = saved.at("plain_difference_unclean");
     detection.used_plain = saved.at("used_plain");
     detection.plain_correlation = saved.at("plain_correlation");
     detection.masked_fraction = saved.at("masked_fraction");
@@ -92,18 +98,24 @@ ImageExtraction ExtractOne(const TrainDataset& dataset, int64_t id, const Extrac
       image.detection =
           WithContext(fmt::format("detecting dots of {}", dataset.DottedPath(id).string()),
                       [&] { return DetectDots(dotted, plain, options.detector); });
-      if (!plain.empty() && !image.detection.used_plain) {
+      const DotDetection& found = image.detection;
+      const std::string dotted_name = dataset.DottedPath(id).string();
+      if (!plain.empty() && found.plain_difference_unclean) {
         spdlog::warn(
-            "{}: the plain photo does not match the dotted one under any turn (correlation "
-            "{:.2f}); "
-            "dots found by colour alone",
-            dataset.DottedPath(id).string(), image.detection.plain_correlation);
+            "{}: the plain photo matches but does not line up pixel for pixel; dots found "
+            "by colour alone",
+            dotted_name);
+      } else if (!plain.empty() && !found.used_plain) {
+        spdlog::warn(
+            "{}: the plain photo does not match the dotted one under any turn "
+            "(correlation {:.2f}); dots found by colour alone",
+            dotted_name, found.plain_correlation);
       }
-      if (image.detection.rotation_degrees != 0) {
+      if (found.rotation_degrees != 0 || found.shift != cv::Point(0, 0)) {
         spdlog::info(
-            "{}: dotted copy turned {} degrees against the plain photo; coordinates are the plain "
-            "photo's",
-            dataset.DottedPath(id).string(), image.detection.rotation_degrees);
+            "{}: dotted copy turned {} degrees and moved by ({}, {}) px against the plain "
+            "photo; coordinates are the plain photo's",
+            dotted_name, found.rotation_degrees, found.shift.x, found.shift.y);
       }
       WriteFileAtomically(result_path, ToJson(image, fingerprint).dump());
     }
@@ -137,6 +149,8 @@ void WriteOutputs(const ExtractReport& report, const ExtractOptions& options) {
     per_image.push_back({{"train_id", image.id},
                          {"used_plain", image.detection.used_plain},
                          {"rotation_degrees", image.detection.rotation_degrees},
+                         {"shift", {image.detection.shift.x, image.detection.shift.y}},
+                         {"plain_difference_unclean", image.detection.plain_difference_unclean},
                          {"plain_correlation", image.detection.plain_correlation},
                          {"masked_fraction", image.detection.masked_fraction},
                          {"rejected_blobs", image.detection.rejected_blobs},
