@@ -84,7 +84,7 @@ cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted);
 
 // How far the dotted photo is moved against the plain one (dotted(p) = plain(p - shift)): the
 // integer shift within +-max_shift px that minimises the mean absolute grey difference on the
-// most textured unmasked 384 px crop.
+// most textured unmasked 384 px crop, found by descending from (0, 0).
 cv::Point EstimateShift(const cv::Mat& dotted, const cv::Mat& plain, int max_shift);
 
 // Nearest dot colour to `bgr` within `tolerance` (RGB distance), or -1.
