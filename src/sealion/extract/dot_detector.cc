@@ -316,13 +316,6 @@ RotationEstimate EstimateRotation(const cv::Mat& dotted, const cv::Mat& plain) {
                                    plain.size());
 }
 
-cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted) {
-  const cv::Mat lut = ExposureLut(Downscale(plain), Downscale(dotted));
-  cv::Mat matched;
-  cv::LUT(plain, lut, matched);
-  return matched;
-}
-
 cv::Point EstimateShift(const cv::Mat& dotted, const cv::Mat& plain, int max_shift) {
   // The most textured crop of a 3x3 grid where the dotted copy has (almost) no mask: smooth water
   // would make every shift look alike, and masks exist only in the dotted copy.

@@ -78,10 +78,6 @@ RotationEstimate EstimateRotation(const cv::Mat& dotted, const cv::Mat& plain);
 // Turns an image clockwise by 0, 90, 180 or 270 degrees.
 cv::Mat RotateClockwise(const cv::Mat& image, int degrees);
 
-// The plain photo with each channel mapped linearly (least squares on downscaled pixels, black
-// masks left out) to the exposure of the dotted photo.
-cv::Mat MatchExposure(const cv::Mat& plain, const cv::Mat& dotted);
-
 // How far the dotted photo is moved against the plain one (dotted(p) = plain(p - shift)): the
 // integer shift within +-max_shift px that minimises the mean absolute grey difference on the
 // most textured unmasked 384 px crop, found by descending from (0, 0).
