@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <random>
 
+#include "sealion/synth/synth.h"
+
 namespace sealion::testing {
 
 std::optional<std::filesystem::path> KaggleSampleDir() {
@@ -26,6 +28,19 @@ ScopedTempDir::ScopedTempDir() {
 ScopedTempDir::~ScopedTempDir() {
   std::error_code ignored;
   std::filesystem::remove_all(path_, ignored);
+}
+
+void MakeSmallSurvey(const std::filesystem::path& dir, int train_photos, int test_photos, int width,
+                     int height, uint64_t seed) {
+  SynthOptions synth;
+  synth.output_dir = dir;
+  synth.train_photos = train_photos;
+  synth.test_photos = test_photos;
+  synth.width = width;
+  synth.height = height;
+  synth.seed = seed;
+  synth.mismatched_share = 0;
+  RunSynth(synth);
 }
 
 CommandResult RunSealion(const std::string& arguments) {

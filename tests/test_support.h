@@ -39,6 +39,10 @@ struct CommandResult {
   std::string output;  // stdout and stderr together
 };
 
+// Writes a small synthetic survey (built-in layout model, no mismatched ids) into `dir`.
+void MakeSmallSurvey(const std::filesystem::path& dir, int train_photos, int test_photos, int width,
+                     int height, uint64_t seed = 1);
+
 // Runs the built `sealion` program (SEALION_BINARY) with `arguments` through the shell.
 CommandResult RunSealion(const std::string& arguments);
 

@@ -5,7 +5,6 @@
 #include "sealion/core/counts_csv.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/score/score.h"
-#include "sealion/synth/synth.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
@@ -53,13 +52,7 @@ TEST(CountInputs, IdsComeFromNamesOrOrderAndListsExpand) {
 class CountTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    SynthOptions synth;
-    synth.output_dir = dir_.path() / "survey";
-    synth.train_photos = 0;
-    synth.test_photos = 4;
-    synth.width = 320;
-    synth.height = 256;
-    RunSynth(synth);
+    testing::MakeSmallSurvey(dir_.path() / "survey", 0, 4, 320, 256);
     torch::manual_seed(1);
     SeedCnn network;
     SaveModel(dir_.path() / "model.bin", network, {{"training", "untrained, for tests"}});

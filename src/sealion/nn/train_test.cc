@@ -5,7 +5,6 @@
 #include "sealion/extract/extract.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/patches/patches.h"
-#include "sealion/synth/synth.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 #include "tests/test_support.h"
@@ -18,21 +17,14 @@ class TrainTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new testing::ScopedTempDir();
-    SynthOptions synth;
-    synth.output_dir = dir_->path() / "survey";
-    synth.train_photos = 4;
-    synth.test_photos = 0;
-    synth.width = 640;
-    synth.height = 480;
-    synth.seed = 4;
-    synth.mismatched_share = 0;
-    RunSynth(synth);
+    const auto survey = dir_->path() / "survey";
+    testing::MakeSmallSurvey(survey, 4, 0, 640, 480, 4);
     ExtractOptions extract;
-    extract.dataset_dir = synth.output_dir;
+    extract.dataset_dir = survey;
     extract.output_dir = dir_->path() / "extract";
     RunExtract(extract);
     PatchesOptions patches;
-    patches.dataset_dir = synth.output_dir;
+    patches.dataset_dir = survey;
     patches.metadata = extract.output_dir / "training_metadata.json";
     patches.output_dir = dir_->path() / "patches";
     RunPatches(patches);

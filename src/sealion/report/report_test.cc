@@ -10,7 +10,6 @@
 #include "sealion/count/count.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/report/svg.h"
-#include "sealion/synth/synth.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 #include "tests/test_support.h"
@@ -19,13 +18,7 @@ namespace sealion {
 namespace {
 
 std::filesystem::path MakeTinyRun(const std::filesystem::path& run) {
-  SynthOptions synth;
-  synth.output_dir = run / "survey";
-  synth.train_photos = 0;
-  synth.test_photos = 2;
-  synth.width = 512;
-  synth.height = 384;
-  RunSynth(synth);
+  testing::MakeSmallSurvey(run / "survey", 0, 2, 512, 384);
   torch::manual_seed(3);
   SeedCnn network;
   SaveModel(run / "model.bin", network, {{"training", "untrained, for the report test"}});
