@@ -4,7 +4,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include "sealion/core/dataset.h"
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/extract/extract.h"
@@ -46,8 +45,7 @@ int RunExtractCommand(int argc, char** argv) {
   fmt::print("extracted {} dots from {} photo(s) ({} failed, {} skipped as mismatched) into {}\n",
              dots, report.images.size() - report.failed, report.failed,
              report.skipped_mismatched.size(), options.output_dir.string());
-  const TrainDataset dataset = TrainDataset::Open(options.dataset_dir);
-  if (dataset.train_counts) fmt::print("{}", FormatComparisonTable(report, *dataset.train_counts));
+  if (report.train_counts) fmt::print("{}", FormatComparisonTable(report, *report.train_counts));
   return report.failed > 0 ? 1 : 0;
 }
 

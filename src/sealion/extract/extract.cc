@@ -183,6 +183,7 @@ ExtractReport RunExtract(const ExtractOptions& options) {
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
 
   ExtractReport report;
+  report.train_counts = dataset.train_counts;
   std::vector<int64_t> to_process;
   for (const int64_t id : ids) {
     if (!options.include_mismatched && dataset.mismatched_ids.count(id)) {

@@ -3,6 +3,7 @@
 // and counts, in the seed's training_metadata.json schema plus coords.csv and counts.csv.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,7 @@ struct ExtractReport {
   std::vector<ImageExtraction> images;      // processed (and failed) photos, by id
   std::vector<int64_t> skipped_mismatched;  // ids skipped because they are on the mismatched list
   int failed = 0;                           // photos that could not be processed
+  std::optional<CountsById> train_counts;   // the dataset's train.csv, when it has one
 };
 
 // Runs the extraction and writes training_metadata.json, coords.csv, counts.csv and
