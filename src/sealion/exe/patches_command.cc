@@ -38,11 +38,15 @@ int RunPatchesCommand(int argc, char** argv) {
                  "also cut real chips from DIR/<class>/*.png (centre 64x64)");
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const PatchesSummary summary = RunPatches(options);
-  fmt::print("cut thumbnails from {} photos ({} skipped without a plain photo) into {}:\n",
-             summary.images, summary.skipped_without_plain, options.output_dir.string());
+  fmt::print(
+      "cut thumbnails from {} photos ({} skipped without a plain photo, {} with a mismatched "
+      "plain photo, {} failed) into {}:\n",
+      summary.images, summary.skipped_without_plain, summary.skipped_mismatched,
+      summary.errors.size(), options.output_dir.string());
   for (int c = 0; c < kNumClasses; ++c)
     fmt::print("  {:<15} {}\n", ClassName(c), summary.per_class[c]);
-  return 0;
+  for (const auto& error : summary.errors) fmt::print(stderr, "failed: {}\n", error);
+  return summary.errors.empty() ? 0 : 1;
 }
 
 }  // namespace sealion

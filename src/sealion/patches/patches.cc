@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 
 #include "sealion/core/classes.h"
 #include "sealion/core/dataset.h"
@@ -59,9 +60,11 @@ std::string WritePatch(const cv::Mat& photo, cv::Point centre,
                      dot.y, dot.x - origin.x - kPatch / 2, dot.y - origin.y - kPatch / 2);
 }
 
-std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset,
-                     const ImageDots& image, std::array<int64_t, 6>& per_class,
-                     std::mutex& counts_mutex) {
+// The manifest rows of one photo's thumbnails, or nothing when the photo must be skipped.
+std::optional<std::string> CutImage(const PatchesOptions& options, const TrainDataset& dataset,
+                                    const ImageDots& image,
+                                    std::array<int64_t, kNumClasses>& per_class,
+                                    std::mutex& counts_mutex) {
   const int64_t id = PhotoIdFromFileName(image.filename);
   const cv::Mat plain = ReadColourImage(dataset.PlainPath(id));
   if (plain.cols < kPatch || plain.rows < kPatch)
@@ -77,12 +80,13 @@ std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset,
           "{}: the plain photo does not match the dotted one (correlation {:.2f}); skipped, "
           "its dots would not mark animals in the plain photo",
           image.filename, turn.correlation);
-      return "";
+      return std::nullopt;
     }
-    blocked = DetectMask(RotateClockwise(dotted, turn.degrees), 40, 0);
+    blocked =
+        DetectMask(RotateClockwise(dotted, turn.degrees), DotDetectorOptions{}.mask_threshold, 0);
   }
   std::string rows;
-  std::array<int64_t, 6> counts{};
+  std::array<int64_t, kNumClasses> counts{};
   int dot_number = 0;
   for (const auto& [class_index, dot] : image.dots) {
     for (const int offset : {-1, 0, 1}) {
@@ -134,7 +138,7 @@ std::string CutImage(const PatchesOptions& options, const TrainDataset& dataset,
 
 // Real chips (chips/<class>/<name>.png): cut 64x64 around the centre, or padded by reflection
 // when smaller (pups are 40 px), so that the animal keeps its real scale.
-std::string CutChips(const PatchesOptions& options, std::array<int64_t, 6>& per_class) {
+std::string CutChips(const PatchesOptions& options, std::array<int64_t, kNumClasses>& per_class) {
   std::string rows;
   for (int c = 0; c < kNumSeaLionClasses; ++c) {
     const auto folder = options.chips_dir / std::string(ClassName(c));
@@ -198,7 +202,7 @@ PatchesSummary RunPatches(const PatchesOptions& options) {
     }
   }
   std::filesystem::create_directories(options.output_dir);
-  std::vector<std::string> rows(usable.size());
+  std::vector<std::optional<std::string>> rows(usable.size());
   std::vector<std::string> errors(usable.size());
   std::mutex counts_mutex;
   ProgressReporter progress("patches", "images", static_cast<int64_t>(usable.size()));
@@ -206,20 +210,26 @@ PatchesSummary RunPatches(const PatchesOptions& options) {
     try {
       rows[i] = CutImage(options, dataset, usable[i], summary.per_class, counts_mutex);
     } catch (const std::exception& error) {
-      errors[i] = error.what();
+      errors[i] = fmt::format("cutting {}: {}", usable[i].filename, error.what());
     }
     progress.Advance();
   });
   progress.Finish();
+  // A photo that fails is reported; the manifest still lists every photo that was cut.
   std::string manifest = "file,class,source_image,dot_x,dot_y,dot_offset_x,dot_offset_y\n";
   for (size_t i = 0; i < usable.size(); ++i) {
-    if (!errors[i].empty())
-      throw Error(fmt::format("cutting {}: {}", usable[i].filename, errors[i]));
-    manifest += rows[i];
+    if (!errors[i].empty()) {
+      spdlog::error("{}", errors[i]);
+      summary.errors.push_back(errors[i]);
+    } else if (!rows[i]) {
+      ++summary.skipped_mismatched;
+    } else {
+      manifest += *rows[i];
+      ++summary.images;
+    }
   }
   if (!options.chips_dir.empty()) manifest += CutChips(options, summary.per_class);
   WriteFileAtomically(options.output_dir / "manifest.csv", manifest);
-  summary.images = static_cast<int>(usable.size());
   return summary;
 }
 

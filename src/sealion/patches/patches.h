@@ -11,6 +11,7 @@
 #include <array>
 #include <filesystem>
 #include <opencv2/core.hpp>
+#include <string>
 #include <vector>
 
 #include "sealion/core/classes.h"
@@ -34,6 +35,8 @@ struct PatchesOptions {
 struct PatchesSummary {
   int images = 0;
   int skipped_without_plain = 0;
+  int skipped_mismatched = 0;       // plain photo matches its dotted copy under no turn
+  std::vector<std::string> errors;  // photos that could not be cut, with the reason
   std::array<int64_t, kNumClasses> per_class{};  // thumbnails per class, non_seal last
 };
 

@@ -109,5 +109,25 @@ TEST(Patches, SameSeedSamePatchSet) {
   EXPECT_NE(first, ReadFileToString(options.output_dir / "manifest.csv"));
 }
 
+TEST(Patches, ABadPhotoFailsAloneAndTheOthersAreStillListed) {
+  CodedDataset data({{kPups, {200, 150}}});
+  // A second photo whose plain copy is cut short.
+  const std::string bytes = ReadFileToString(data.dir.path() / "Train" / "7.png");
+  WriteFileAtomically(data.dir.path() / "Train" / "8.jpg",
+                      std::string("\xFF\xD8") + bytes.substr(0, 100));
+  auto metadata = nlohmann::json::parse(ReadFileToString(data.dir.path() / "meta.json"));
+  auto second = metadata[0];
+  second["filename"] = "8.jpg";
+  metadata.push_back(second);
+  WriteFileAtomically(data.dir.path() / "meta.json", metadata.dump());
+  const PatchesSummary summary = RunPatches(data.Options());
+  EXPECT_EQ(summary.images, 1);
+  ASSERT_EQ(summary.errors.size(), 1u);
+  EXPECT_NE(summary.errors[0].find("8.jpg"), std::string::npos) << summary.errors[0];
+  const CsvTable manifest = ReadCsv(data.dir.path() / "patches" / "manifest.csv");
+  for (const auto& row : manifest.rows) EXPECT_EQ(row[2], "7.jpg");
+  EXPECT_FALSE(manifest.rows.empty());
+}
+
 }  // namespace
 }  // namespace sealion
