@@ -71,14 +71,12 @@ step "7. score"
 "$sealion" score "$run/submission.csv" "$run/survey/test_truth.csv" --json > "$run/score.json"
 
 step "8. report"
-if "$sealion" help | grep -q '^  report'; then
-  "$sealion" report "$run" -o "$run/report.html"
-fi
+"$sealion" report "$run" -o "$run/report.html"
 
 step "summary"
 grep -h "exact:" "$run/real-extract.txt" | sed 's/^/real sample extraction: /' || true
 sed 's/^/synthetic extraction: /' "$run/synth-extract.txt"
 grep -h "^trained" "$run/train.txt" 2>/dev/null || echo "model reused from an earlier run"
 grep -h "mean RMSE" "$run/score.txt"
-[ -f "$run/report.html" ] && echo "report: $run/report.html"
+echo "report: $run/report.html"
 echo "main job finished in $(( $(date +%s) - start )) s"
