@@ -15,7 +15,7 @@ if [ ! -f "$model" ]; then echo "count_vs_python: no model at $model; run 'make 
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cores=$(nproc)
 export OPENBLAS_NUM_THREADS=1
-unset OPENBLAS_CORETYPE  # the preset Haswell kernel halves OpenBLAS speed on this AVX-512 CPU
+# sealion chooses OpenBLAS kernels at run time (src/sealion/exe/main.cc); Python gets the same choice
 
 "$sealion" synth -o "$work/survey" --train 0 --test "$photos_n" --width 5616 --height 3744 --seed 99 --layouts model > /dev/null 2>&1
 photos=("$work"/survey/Test/*.jpg)

@@ -1,3 +1,9 @@
+# The environment of every test: where the real sample and the program are, and one OpenBLAS
+# thread (a thread count, for determinism). Never a CPU type or instruction set: tests must pass
+# on every x86-64 CPU, with or without AVX-512 (scripts/check-cpu-settings.sh guards this).
+set(SEALION_TEST_ENVIRONMENT
+    "SEALION_KAGGLE_SAMPLE_DIR=${SEALION_KAGGLE_SAMPLE_DIR};SEALION_BINARY=$<TARGET_FILE:sealion>;OPENBLAS_NUM_THREADS=1")
+
 # sealion_add_test(module/name SOURCES a_test.cc ... LIBS lib ... LABELS unit ...)
 # Registers one GoogleTest binary with ctest under module/name, with labels.
 function(sealion_add_test name)
@@ -9,6 +15,17 @@ function(sealion_add_test name)
   add_executable(${target} ${ARG_SOURCES})
   target_link_libraries(${target} PRIVATE ${ARG_LIBS} sealion_test_support GTest::gtest GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${target})
-  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}"
-    ENVIRONMENT "SEALION_KAGGLE_SAMPLE_DIR=${SEALION_KAGGLE_SAMPLE_DIR};SEALION_BINARY=$<TARGET_FILE:sealion>;OPENBLAS_NUM_THREADS=1;OPENBLAS_CORETYPE=SkylakeX")
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" ENVIRONMENT "${SEALION_TEST_ENVIRONMENT}")
+endfunction()
+
+# sealion_add_script_test(module/name SCRIPT path ARGS ... LABELS ...)
+# Registers a shell script as a ctest test; its exit code 77 means skipped (it says why).
+function(sealion_add_script_test name)
+  if(NOT SEALION_BUILD_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "SCRIPT" "ARGS;LABELS" ${ARGN})
+  add_test(NAME ${name} COMMAND bash ${ARG_SCRIPT} ${ARG_ARGS})
+  set_tests_properties(${name} PROPERTIES LABELS "${ARG_LABELS}" SKIP_RETURN_CODE 77
+                       ENVIRONMENT "${SEALION_TEST_ENVIRONMENT}")
 endfunction()

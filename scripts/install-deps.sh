@@ -10,10 +10,12 @@ BUILD_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
 )
-# Python baselines for bench/ and the headless browser for the report test.
+# Python baselines for bench/, the headless browser for the report test, and QEMU to test on
+# an emulated CPU without AVX-512 (tests/portable_test.sh).
 EXTRA_PACKAGES=(
   python3-torch python3-skimage python3-opencv python3-numpy
   chromium bc util-linux time clang-format
+  qemu-user
 )
 
 missing=()

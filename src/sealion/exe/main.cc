@@ -7,11 +7,17 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "sealion/exe/commands.h"
 #include "sealion/util/error.h"
 #include "sealion/version.h"
+
+// OpenBLAS's C interface (cblas.h declares it too, but pulls in the whole BLAS API).
+extern "C" void openblas_set_num_threads(int num_threads);
+extern "C" char* openblas_get_corename();
+extern "C" int openblas_get_num_threads();
 
 namespace {
 
@@ -43,30 +49,62 @@ void PrintHelp() {
   fmt::print("  {:<10} {}\n  {:<10} {}\n", "help", "this message", "version", "print the version");
 }
 
-// OpenBLAS reads its settings when the library loads, before main(). This machine's environment
-// presets OPENBLAS_CORETYPE=Haswell, which halves its speed on AVX-512 CPUs, and OpenBLAS's own
-// threads fight LibTorch's. Fix the environment and re-execute once, before anything runs.
-void ConfigureBlasEnvironment(char** argv) {
+// OpenBLAS's threads fight LibTorch's: hold OpenBLAS to one thread unless the user chose a
+// count. That needs no restart: openblas_set_num_threads() takes effect at once.
+void ConfigureBlasThreads() {
+  if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) openblas_set_num_threads(1);
+}
+
+// OpenBLAS picks its kernels when the library loads, before main(), from OPENBLAS_CORETYPE or,
+// without it, from what the CPU reports. Some environments preset OPENBLAS_CORETYPE=Haswell (an
+// AVX2 kernel, safe everywhere), which halves its speed on CPUs with AVX-512. Decided here, at run
+// time, from the CPU this process runs on: only when the preset is Haswell and the CPU (and the
+// operating system) support every AVX-512 subset that OpenBLAS's SkylakeX kernels use, this
+// process restarts itself once with OPENBLAS_CORETYPE=SkylakeX. On every other CPU, including one
+// without AVX-512 and other architectures, the environment is left exactly as it is.
+// SEALION_KEEP_BLAS_CORETYPE=1 keeps the user's setting in every case.
+void ConfigureBlasKernels(char** argv) {
+#if defined(__x86_64__)
   if (std::getenv("SEALION_BLAS_CONFIGURED") != nullptr) return;
-  bool changed = false;
-  if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) {
-    setenv("OPENBLAS_NUM_THREADS", "1", 1);
-    changed = true;
-  }
-  const char* core_type = std::getenv("OPENBLAS_CORETYPE");
-  if (core_type != nullptr && std::strcmp(core_type, "Haswell") == 0 &&
-      __builtin_cpu_supports("avx512f")) {
-    unsetenv("OPENBLAS_CORETYPE");
-    changed = true;
-  }
+  if (std::getenv("SEALION_KEEP_BLAS_CORETYPE") != nullptr) return;
+  const char* preset = std::getenv("OPENBLAS_CORETYPE");
+  if (preset == nullptr || std::strcmp(preset, "Haswell") != 0) return;
+  const std::string core_type = preset;
+  __builtin_cpu_init();
+  const bool has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
+                          __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
+  if (!has_avx512) return;
+  setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
   setenv("SEALION_BLAS_CONFIGURED", "1", 1);
-  if (changed) execv("/proc/self/exe", argv);  // on failure, carry on with the settings as they are
+  execv("/proc/self/exe", argv);  // on failure, carry on with the preset kernel: slower, not wrong
+  setenv("OPENBLAS_CORETYPE", core_type.c_str(), 1);
+  unsetenv("SEALION_BLAS_CONFIGURED");
+#else
+  (void)argv;
+#endif
+}
+
+// What this process chose at run time, for `sealion version` and for benchmarks that give a
+// Python baseline the same kernels.
+void PrintRuntimeChoices() {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  fmt::print("cpu: x86-64, avx2 {}, avx512f {}\n", __builtin_cpu_supports("avx2") ? "yes" : "no",
+             __builtin_cpu_supports("avx512f") ? "yes" : "no");
+#else
+  fmt::print("cpu: not x86-64 (untested)\n");
+#endif
+  const char* preset = std::getenv("OPENBLAS_CORETYPE");
+  fmt::print("openblas kernel: {} (OPENBLAS_CORETYPE {}), threads {}\n", openblas_get_corename(),
+             preset != nullptr ? preset : "unset", openblas_get_num_threads());
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  ConfigureBlasEnvironment(argv);
+  ConfigureBlasKernels(argv);
+  ConfigureBlasThreads();
   if (const char* level = std::getenv("SEALION_LOG_LEVEL"))
     spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("[%H:%M:%S %^%l%$] %v");
@@ -81,6 +119,7 @@ int main(int argc, char** argv) {
   }
   if (name == "version" || name == "--version") {
     fmt::print("sealion {}\n", sealion::kVersion);
+    PrintRuntimeChoices();
     return 0;
   }
   for (const auto& command : kCommands) {
