@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# The main job (`make run`): the seed's whole pipeline, each step a `sealion` command.
+# The main job (`make run`): both counters on a synthetic survey, each step a `sealion` command.
 #   1. extract on the real Kaggle sample, compared with train.csv (when the sample is present);
-#   2. synth a survey, extract it, cut patches, train the CNN, count the test photos, score them;
-#   3. a summary and an HTML report.
+#   2. synth a survey and extract it;
+#   3. the seed's tile counter: cut patches, train the CNN, count the test photos, score them;
+#   4. the point counter: train the heatmap network, count the test photos, score counts and
+#      every animal (precision, recall, F1), side by side with the tile counter;
+#   5. a summary and an HTML report.
 # Every step reuses what an earlier run produced; --fresh starts over.
 #
 # Settings (environment): SEALION_RUN_DIR (runs/main), SEALION_KAGGLE_SAMPLE_DIR,
-# SEALION_TRAIN_PHOTOS (24), SEALION_TEST_PHOTOS (8), SEALION_EPOCHS (8), SEALION_SEED (1),
+# SEALION_TRAIN_PHOTOS (24), SEALION_TEST_PHOTOS (8), SEALION_EPOCHS (8, tile CNN),
+# SEALION_POINT_EPOCHS (20, point network), SEALION_SEED (1),
 # SEALION_SYNTH_LAYOUTS (auto: real layouts when the sample is present; model; or a CSV path).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -16,6 +20,7 @@ sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 train_photos="${SEALION_TRAIN_PHOTOS:-24}"
 test_photos="${SEALION_TEST_PHOTOS:-8}"
 epochs="${SEALION_EPOCHS:-8}"
+point_epochs="${SEALION_POINT_EPOCHS:-20}"
 seed="${SEALION_SEED:-1}"
 if [ "${1:-}" = "--fresh" ]; then rm -rf "$run"; fi
 mkdir -p "$run"
@@ -66,17 +71,48 @@ else
   echo "reusing $run/submission.csv"
 fi
 
-step "7. score"
+step "7. score the tile counter"
 "$sealion" score "$run/submission.csv" "$run/survey/test_truth.csv" | tee "$run/score.txt"
 "$sealion" score "$run/submission.csv" "$run/survey/test_truth.csv" --json > "$run/score.json"
 
-step "8. report"
+step "8. train the point counter ($point_epochs epochs)"
+if [ ! -f "$run/points.bin" ]; then
+  resume=()
+  [ -f "$run/points.bin.checkpoint" ] && resume=(--resume "$run/points.bin.checkpoint")
+  "$sealion" train --method points "$run/survey" --coords "$run/extract/coords.csv" \
+    -o "$run/points.bin" --epochs "$point_epochs" --seed "$seed" "${resume[@]}" | tee "$run/points-train.txt"
+else
+  echo "reusing $run/points.bin"
+fi
+
+step "9. count the test photos with the point counter"
+if [ ! -f "$run/points-submission.csv" ] || [ "$run/points.bin" -nt "$run/points-submission.csv" ]; then
+  resume=()
+  [ -f "$run/points-submission.csv.journal" ] && [ ! "$run/points.bin" -nt "$run/points-submission.csv.journal" ] && resume=(--resume)
+  "$sealion" count "$run/survey/Test" --model "$run/points.bin" -o "$run/points-submission.csv" \
+    --detections "$run/points-detections.csv" "${resume[@]}" | tee "$run/points-count.txt"
+else
+  echo "reusing $run/points-submission.csv"
+fi
+
+step "10. score the point counter, every animal too"
+score_points=(score "$run/points-submission.csv" "$run/survey/test_truth.csv"
+  --detections "$run/points-detections.csv" --truth-points "$run/survey/test_coords.csv")
+"$sealion" "${score_points[@]}" | tee "$run/points-score.txt"
+"$sealion" "${score_points[@]}" --json > "$run/points-score.json"
+echo "tile counter, every counted tile against the true animals:"
+"$sealion" score "$run/submission.csv" "$run/survey/test_truth.csv" --detections "$run/detections.csv" \
+  --truth-points "$run/survey/test_coords.csv" | tail -n 7 | tee "$run/tiles-animals.txt"
+
+step "11. report"
 "$sealion" report "$run" -o "$run/report.html"
 
 step "summary"
 grep -h "exact:" "$run/real-extract.txt" | sed 's/^/real sample extraction: /' || true
 sed 's/^/synthetic extraction: /' "$run/synth-extract.txt"
 grep -h "^trained" "$run/train.txt" 2>/dev/null || echo "model reused from an earlier run"
-grep -h "mean RMSE" "$run/score.txt"
+printf "tile counter:  %s\n" "$(grep -h "mean RMSE" "$run/score.txt")"
+printf "point counter: %s\n" "$(grep -h "mean RMSE" "$run/points-score.txt")"
+printf "point counter: %s\n" "$(grep -h "^all animals" "$run/points-score.txt")"
 echo "report: $run/report.html"
 echo "main job finished in $(( $(date +%s) - start )) s"

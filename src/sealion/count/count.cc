@@ -19,7 +19,7 @@
 #include "sealion/core/counts_csv.h"
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
-#include "sealion/nn/model_file.h"
+#include "sealion/count/counting_method.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
@@ -150,6 +150,10 @@ void CountOptions::Check() const {
   if (output.empty()) throw Error("count: --output is required");
   if (threads < 0) throw Error("count: --threads must be >= 0");
   if (batch_size < 1 || batch_size > 4096) throw Error("count: --batch must be in [1, 4096]");
+  if (threshold >= 1 || (threshold < 0 && threshold != -1))
+    throw Error("count: --threshold must be in [0, 1) (or -1: the model's)");
+  if (suppression > 2 || (suppression < 0 && suppression != -1))
+    throw Error("count: --suppression must be in [0, 2] (or -1: the model's)");
 }
 
 std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs,
@@ -200,8 +204,13 @@ CountSummary RunCount(const CountOptions& options) {
   ConfigureTorchThreads(options.threads);
   const std::vector<PhotoInput> all_photos =
       ResolveCountInputs(options.inputs, options.ids_from_order);
-  LoadedModel model = LoadModel(options.model_path);
-  model.network->eval();
+  CountingSettings settings;
+  settings.tile_batch_size = options.batch_size;
+  settings.threshold = options.threshold;
+  settings.suppression = options.suppression;
+  const std::unique_ptr<CountingMethod> method =
+      MakeCountingMethod(LoadModel(options.model_path), settings);
+  spdlog::info("counting with the {}", method->Describe());
 
   const auto journal_path = JournalPath(options.output, ".journal");
   const auto detections_journal_path = JournalPath(
@@ -241,11 +250,8 @@ CountSummary RunCount(const CountOptions& options) {
   PhotoQueue queue(1);  // one photo decoded ahead is enough to hide decoding behind compute
   std::thread reader(ReadPhotos, std::cref(to_count), std::ref(queue));
   ProgressReporter progress("count", "photos", static_cast<int64_t>(to_count.size()));
-  const int batch = options.batch_size;
-  torch::Tensor batch_pixels = torch::empty({batch, kPatchSize, kPatchSize, 3}, torch::kUInt8);
   DecodedPhoto photo;
   try {
-    torch::NoGradGuard no_grad;
     while (queue.Pop(&photo)) {
       if (!photo.error.empty()) {
         spdlog::error("{}", photo.error);
@@ -254,46 +260,20 @@ CountSummary RunCount(const CountOptions& options) {
         progress.Advance();
         continue;
       }
-      const std::vector<cv::Point> origins = TileOrigins(photo.rgb.size());
-      ClassCounts counts{};
-      std::string detection_rows;
-      for (size_t start = 0; start < origins.size(); start += static_cast<size_t>(batch)) {
-        const int n =
-            static_cast<int>(std::min(origins.size() - start, static_cast<size_t>(batch)));
-        auto* pixels = batch_pixels.data_ptr<uint8_t>();
-        for (int t = 0; t < n; ++t) {
-          const cv::Point origin = origins[start + static_cast<size_t>(t)];
-          for (int row = 0; row < kPatchSize; ++row) {
-            std::memcpy(pixels + (static_cast<size_t>(t) * kPatchSize + static_cast<size_t>(row)) *
-                                     kPatchSize * 3,
-                        photo.rgb.ptr<uint8_t>(origin.y + row) + static_cast<size_t>(origin.x) * 3,
-                        kPatchSize * 3);
-          }
-        }
-        const torch::Tensor logits =
-            model.network->forward(ToNetworkInput(batch_pixels.slice(0, 0, n)));
-        const auto [best, classes] = torch::softmax(logits, 1).max(1);
-        const auto* class_of = classes.data_ptr<int64_t>();
-        const auto* score_of = best.data_ptr<float>();
-        for (int t = 0; t < n; ++t) {
-          if (class_of[t] == kNonSeal) continue;
-          ++counts[class_of[t]];
-          if (!options.detections.empty()) {
-            const cv::Point origin = origins[start + static_cast<size_t>(t)];
-            detection_rows += fmt::format(
-                "{},{},{},{},{:.4f}\n", photo.input.id, ClassName(static_cast<int>(class_of[t])),
-                origin.x + kPatchSize / 2, origin.y + kPatchSize / 2, score_of[t]);
-          }
-        }
-      }
+      const PhotoCount result = method->CountPhoto(photo.input.id, photo.rgb);
+      const ClassCounts& counts = result.counts;
+      const std::string& detection_rows = result.detection_rows;
       // Detections first, then the journal line that marks the photo done.
       if (detections_journal.is_open()) detections_journal << detection_rows << std::flush;
       journal << fmt::format("{},{}\n", photo.input.id, fmt::join(counts, ",")) << std::flush;
       done[photo.input.id] = counts;
-      summary.tiles += static_cast<int64_t>(origins.size());
+      summary.work_items += result.work_items;
+      summary.flops += result.flops;
       ++summary.counted;
-      progress.Advance(1, fmt::format("{:.0f} tiles/s", static_cast<double>(summary.tiles) /
-                                                            progress.ElapsedSeconds()));
+      progress.Advance(
+          1, fmt::format("{:.0f} {}/s, {:.0f} GFLOP/s",
+                         static_cast<double>(summary.work_items) / progress.ElapsedSeconds(),
+                         method->WorkUnit(), summary.flops / 1e9 / progress.ElapsedSeconds()));
     }
   } catch (...) {
     while (queue.Pop(&photo)) {
@@ -304,6 +284,7 @@ CountSummary RunCount(const CountOptions& options) {
   reader.join();
   progress.Finish();
   summary.seconds = progress.ElapsedSeconds();
+  summary.work_unit = method->WorkUnit();
 
   // The final files hold every finished photo of this input exactly once, sorted by id.
   CountsById submission;

@@ -1,9 +1,11 @@
 #pragma once
-// `sealion count`: the seed's brute-force counter. Every photo is cut into non-overlapping 64x64
-// tiles from the top-left corner; each tile is classified by the network and counted under its
+// `sealion count`: counts every photo with the method the model file names (counting_method.h):
+// the seed's tile counter or the point counter. The tile counter cuts every photo into
+// non-overlapping 64x64 tiles from the top-left corner, classifies each and counts it under its
 // argmax class (non_seal is not written). Edge policy: partial tiles at the right and bottom
 // edges are not classified, as in the seed (a 5616x3744 photo has 87 x 58 = 5046 tiles; the
-// last 48 columns and 32 rows are not looked at).
+// last 48 columns and 32 rows are not looked at). The point counter finds one point per animal
+// (nn/point_inference.h) and looks at every pixel.
 //
 // Streaming: a reader thread decodes the next photo while the network classifies the current
 // one; at most two decoded photos (one queued, one in work) are held, however many there are.
@@ -25,6 +27,8 @@ struct CountOptions {
   std::filesystem::path detections;  // optional: one row per counted tile
   int threads = 0;                   // LibTorch threads; 0: every core
   int batch_size = 64;               // tiles per forward pass (16-64 ran fastest here)
+  float threshold = -1;              // point models: detection threshold; -1: the model's
+  double suppression = -1;           // point models: suppression radius / body length; -1: model's
   bool resume = false;               // continue from the journal of an interrupted run
   bool ids_from_order = false;       // number photos 0, 1, ... in input order, not by name
 
@@ -37,11 +41,13 @@ struct PhotoInput {
 };
 
 struct CountSummary {
-  int photos = 0;     // in the input
-  int counted = 0;    // counted in this run
-  int resumed = 0;    // taken from the journal
-  int failed = 0;     // could not be read; named in the log
-  int64_t tiles = 0;  // classified in this run
+  int photos = 0;          // in the input
+  int counted = 0;         // counted in this run
+  int resumed = 0;         // taken from the journal
+  int failed = 0;          // could not be read; named in the log
+  int64_t work_items = 0;  // tiles classified, or animals found, in this run
+  std::string work_unit;   // "tiles" or "animals"
+  double flops = 0;        // multiply-adds x 2 of the network in this run
   double seconds = 0;
   std::vector<std::string> errors;
 };

@@ -73,7 +73,8 @@ class CountTest : public ::testing::Test {
 TEST_F(CountTest, WritesASortedSubmissionThatScoresAgainstTheTruth) {
   const CountSummary summary = RunCount(Options("submission.csv"));
   EXPECT_EQ(summary.counted, 4);
-  EXPECT_EQ(summary.tiles, 4 * 5 * 4);
+  EXPECT_EQ(summary.work_items, 4 * 5 * 4);
+  EXPECT_EQ(summary.work_unit, "tiles");
   const CountsById submission = ReadCountsCsv(dir_.path() / "submission.csv");
   ASSERT_EQ(submission.size(), 4u);
   EXPECT_NO_THROW(

@@ -1,5 +1,6 @@
 // sealion count INPUT... --model MODEL_FILE -o submission.csv [--threads N] [--batch B]
-//               [--detections DETECTIONS.csv] [--resume] [--ids-from-order]
+//               [--threshold T] [--suppression F] [--detections DETECTIONS.csv] [--resume]
+//               [--ids-from-order]
 
 #include <fmt/format.h>
 
@@ -14,17 +15,26 @@ namespace sealion {
 int RunCountCommand(int argc, char** argv) {
   CountOptions options;
   CLI::App app{
-      "Counts sea lions by classifying every non-overlapping 64x64 tile of each photo with the "
-      "trained network (the seed's method), and writes the competition's submission CSV.",
+      "Counts sea lions in each photo with the method the model file names: the point counter "
+      "(one point per animal from a heatmap network) or the seed's tile counter (every "
+      "non-overlapping 64x64 tile classified), and writes the competition's submission CSV.",
       "sealion count"};
   app.add_option("inputs", options.inputs, "photos, folders of photos, or @list.txt")->required();
   app.add_option("--model", options.model_path, "model file from sealion train")->required();
   app.add_option("-o,--output", options.output, "submission CSV to write")->required();
   app.add_option("--detections", options.detections,
-                 "also write one row per counted tile (test_id,class,x,y,score)");
+                 "also write one row per counted animal, or tile (test_id,class,x,y,score)");
   app.add_option("--threads", options.threads, "LibTorch threads (0: every core)")
       ->capture_default_str();
-  app.add_option("--batch", options.batch_size, "tiles per forward pass")->capture_default_str();
+  app.add_option("--batch", options.batch_size, "tile models: tiles per forward pass")
+      ->capture_default_str();
+  app.add_option("--threshold", options.threshold,
+                 "point models: detection threshold in (0, 1) (-1: the one train chose)")
+      ->capture_default_str();
+  app.add_option("--suppression", options.suppression,
+                 "point models: peaks closer than this fraction of the body length are one animal "
+                 "(-1: the one train chose)")
+      ->capture_default_str();
   app.add_flag("--resume", options.resume,
                "continue an interrupted run from its journal (OUTPUT.journal)");
   app.add_flag("--ids-from-order", options.ids_from_order,
@@ -32,12 +42,12 @@ int RunCountCommand(int argc, char** argv) {
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const CountSummary summary = RunCount(options);
   fmt::print(
-      "counted {} photo(s) ({} from the journal, {} failed): {} tiles in {:.1f} s ({:.2f} "
-      "photos/s, {:.0f} tiles/s) -> {}\n",
-      summary.counted + summary.resumed, summary.resumed, summary.failed, summary.tiles,
-      summary.seconds, summary.seconds > 0 ? summary.counted / summary.seconds : 0.0,
-      summary.seconds > 0 ? static_cast<double>(summary.tiles) / summary.seconds : 0.0,
-      options.output.string());
+      "counted {} photo(s) ({} from the journal, {} failed): {} {} in {:.1f} s ({:.2f} "
+      "photos/s, {:.0f} GFLOP/s) -> {}\n",
+      summary.counted + summary.resumed, summary.resumed, summary.failed, summary.work_items,
+      summary.work_unit, summary.seconds,
+      summary.seconds > 0 ? summary.counted / summary.seconds : 0.0,
+      summary.seconds > 0 ? summary.flops / 1e9 / summary.seconds : 0.0, options.output.string());
   for (const auto& error : summary.errors) fmt::print(stderr, "failed: {}\n", error);
   return summary.failed > 0 ? 1 : 0;
 }

@@ -1,5 +1,7 @@
-// sealion train PATCH_DIR -o MODEL_FILE [--epochs N] [--batch B] [--lr LR] [--val-fraction F]
-//               [--seed S] [--threads N] [--resume CHECKPOINT]
+// sealion train [--method tiles] PATCH_DIR -o MODEL_FILE [--epochs N] [--batch B] [--lr LR]
+//               [--val-fraction F] [--seed S] [--threads N] [--resume CHECKPOINT]
+// sealion train --method points DATASET_DIR --coords COORDS.csv -o MODEL_FILE [--epochs N]
+//               [--crops-per-photo K] [--crop S] [--photos-in-memory P] [same flags as above]
 
 #include <fmt/format.h>
 
@@ -7,28 +9,14 @@
 
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
+#include "sealion/nn/point_train.h"
 #include "sealion/nn/train.h"
+#include "sealion/util/error.h"
 
 namespace sealion {
+namespace {
 
-int RunTrainCommand(int argc, char** argv) {
-  TrainOptions options;
-  CLI::App app{
-      "Trains the seed's CNN (six classes, non_seal included) on thumbnails from sealion patches.",
-      "sealion train"};
-  app.add_option("patches", options.patch_dir, "folder with manifest.csv and the thumbnails")
-      ->required();
-  app.add_option("-o,--output", options.model_path, "model file to write")->required();
-  app.add_option("--epochs", options.epochs, "training epochs")->capture_default_str();
-  app.add_option("--batch", options.batch_size, "batch size")->capture_default_str();
-  app.add_option("--lr", options.learning_rate, "Adam learning rate")->capture_default_str();
-  app.add_option("--val-fraction", options.validation_fraction, "share of source photos held out")
-      ->capture_default_str();
-  app.add_option("--seed", options.seed, "random seed")->capture_default_str();
-  app.add_option("--threads", options.threads, "LibTorch threads (0: every core)")
-      ->capture_default_str();
-  app.add_option("--resume", options.resume, "checkpoint to continue from (MODEL_FILE.checkpoint)");
-  if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+int PrintTileResult(const TrainOptions& options) {
   const TrainResult result = RunTrain(options);
   const EpochRecord& last = result.epochs.back();
   fmt::print(
@@ -40,6 +28,83 @@ int RunTrainCommand(int argc, char** argv) {
   fmt::print("validation confusion matrix:\n{}", FormatConfusionMatrix(result.confusion));
   fmt::print("model written to {}\n", options.model_path.string());
   return 0;
+}
+
+int PrintPointResult(const PointTrainOptions& options) {
+  const PointTrainResult result = RunPointTrain(options);
+  const PointEpochRecord& last = result.epochs.back();
+  fmt::print(
+      "trained the point network {} epochs on {} photos ({} animals, {} crops of {} px per "
+      "epoch, {:.1f} crops/s); validation on {} whole photos: mean RMSE {:.3f}, F1 {:.3f} at "
+      "threshold {:.2f}, suppression {:.2f} x body length\n",
+      result.epochs.size(), result.train_photos, result.train_animals,
+      result.train_photos * options.crops_per_photo, options.crop_size, last.crops_per_second,
+      result.validation_photos, result.validation.mean_rmse, result.validation.all_f1,
+      result.validation.threshold, result.validation.suppression);
+  if (result.validation_photos > 0)
+    fmt::print("validation photos, counted with the chosen settings:\n{}",
+               FormatPointValidation(result.validation));
+  for (const auto& reason : result.skipped) fmt::print("not used: {}\n", reason);
+  fmt::print("model written to {}\n", options.model_path.string());
+  return 0;
+}
+
+}  // namespace
+
+int RunTrainCommand(int argc, char** argv) {
+  TrainOptions tiles;
+  PointTrainOptions points;
+  std::string method = "tiles";
+  std::filesystem::path input;
+  CLI::App app{
+      "Trains a counter. --method tiles (the seed's CNN, six classes with non_seal, on the "
+      "thumbnails of sealion patches) or --method points (the heatmap network that finds one "
+      "point per animal, on crops of the plain photos and extract's coordinates).",
+      "sealion train"};
+  app.add_option("--method", method, "tiles or points")
+      ->check(CLI::IsMember({"tiles", "points"}))
+      ->capture_default_str();
+  app.add_option("input", input,
+                 "tiles: folder with manifest.csv and the thumbnails; points: the training "
+                 "folder (Train/, TrainDotted/)")
+      ->required();
+  app.add_option("-o,--output", tiles.model_path, "model file to write")->required();
+  app.add_option("--coords", points.coords, "points: extract's coords.csv (train_id,class,x,y)");
+  app.add_option("--epochs", tiles.epochs, "training epochs (tiles 10, points 20)");
+  app.add_option("--batch", tiles.batch_size, "batch size (tiles 32, points 16)");
+  app.add_option("--lr", tiles.learning_rate, "Adam learning rate (tiles 1e-3, points 2e-3)");
+  app.add_option("--val-fraction", tiles.validation_fraction, "share of photos held out")
+      ->capture_default_str();
+  app.add_option("--seed", tiles.seed, "random seed")->capture_default_str();
+  app.add_option("--threads", tiles.threads, "threads (0: every core)")->capture_default_str();
+  app.add_option("--resume", tiles.resume, "checkpoint to continue from (MODEL_FILE.checkpoint)");
+  app.add_option("--crops-per-photo", points.crops_per_photo,
+                 "points: crops cut from each training photo per epoch")
+      ->capture_default_str();
+  app.add_option("--crop", points.crop_size, "points: crop side in pixels, a multiple of 32")
+      ->capture_default_str();
+  app.add_option("--photos-in-memory", points.photos_in_memory,
+                 "points: decoded training photos held at once")
+      ->capture_default_str();
+  if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  if (method == "tiles") {
+    if (app.count("--coords") || app.count("--crops-per-photo") || app.count("--crop") ||
+        app.count("--photos-in-memory"))
+      throw Error(
+          "--coords, --crops-per-photo, --crop and --photos-in-memory are for --method points");
+    tiles.patch_dir = input;
+    return PrintTileResult(tiles);
+  }
+  points.dataset_dir = input;
+  points.model_path = tiles.model_path;
+  if (app.count("--epochs")) points.epochs = tiles.epochs;
+  if (app.count("--batch")) points.batch_size = tiles.batch_size;
+  if (app.count("--lr")) points.learning_rate = tiles.learning_rate;
+  points.validation_fraction = tiles.validation_fraction;
+  points.seed = tiles.seed;
+  points.threads = tiles.threads;
+  points.resume = tiles.resume;
+  return PrintPointResult(points);
 }
 
 }  // namespace sealion

@@ -24,16 +24,15 @@ std::vector<std::string> ClassNameList() {
   return std::vector<std::string>(kClassNames.begin(), kClassNames.end());
 }
 
-}  // namespace
-
-void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::json metadata) {
+// Header and weights into one file, atomically.
+void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& network,
+                    nlohmann::json metadata) {
   metadata["format_version"] = kModelFormatVersion;
-  metadata["architecture"] = kSeedCnnArchitecture;
   metadata["class_names"] = ClassNameList();
-  metadata["patch_size"] = kPatchSize;
-  metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first";
   std::ostringstream weights;
-  torch::save(network, weights);
+  torch::serialize::OutputArchive archive;
+  network.save(archive);
+  archive.save_to(weights);
   const std::string header = metadata.dump();
   std::string file(kMagic, kMagicSize);
   Append<uint32_t>(file, kModelFormatVersion);
@@ -41,6 +40,25 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
   file += header;
   file += weights.str();
   WriteFileAtomically(path, file);
+}
+
+}  // namespace
+
+void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::json metadata) {
+  metadata["method"] = kTileMethod;
+  metadata["architecture"] = kSeedCnnArchitecture;
+  metadata["patch_size"] = kPatchSize;
+  metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first";
+  WriteModelFile(path, *network, std::move(metadata));
+}
+
+void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohmann::json metadata) {
+  if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
+  metadata["method"] = kPointMethod;
+  metadata["architecture"] = kPointNetArchitecture;
+  metadata["stride"] = kPointNetStride;
+  metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  WriteModelFile(path, *network, std::move(metadata));
 }
 
 LoadedModel LoadModel(const std::filesystem::path& path) {
@@ -55,33 +73,53 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   uint64_t header_size = 0;
   std::memcpy(&version, file.data() + kMagicSize, sizeof(version));
   std::memcpy(&header_size, file.data() + kMagicSize + 4, sizeof(header_size));
-  if (version != kModelFormatVersion) {
+  if (version != kModelFormatVersion && version != 1) {
     throw fail(fmt::format(
-        "model format version {} is not supported by this sealion (it reads version {}); "
+        "model format version {} is not supported by this sealion (it reads versions 1 and {}); "
         "retrain the model or use the sealion version that wrote it",
         version, kModelFormatVersion));
   }
   const size_t header_start = kMagicSize + 12;
   if (header_size > file.size() - header_start) throw fail("truncated model file");
-  LoadedModel loaded{SeedCnn(), {}};
+  LoadedModel loaded;
   try {
     loaded.metadata = nlohmann::json::parse(file.substr(header_start, header_size));
   } catch (const std::exception& error) {
     throw fail(std::string("corrupt model header: ") + error.what());
   }
-  if (loaded.metadata.value("architecture", "") != kSeedCnnArchitecture) {
-    throw fail(fmt::format("unknown architecture '{}'", loaded.metadata.value("architecture", "")));
+  const std::string architecture = loaded.metadata.value("architecture", "");
+  loaded.method = loaded.metadata.value("method", kTileMethod);  // version 1: tiles only
+  if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
+    loaded.tile_network = SeedCnn();
+  } else if (architecture == kPointNetArchitecture && loaded.method == kPointMethod) {
+    loaded.point_network = PointNet();
+    if (loaded.metadata.value("stride", 0) != kPointNetStride)
+      throw fail("the point model's stride differs from this version's network");
+    if (!loaded.metadata.contains("detection"))
+      throw fail("the point model has no detection settings");
+  } else {
+    throw fail(
+        fmt::format("unknown architecture '{}' for method '{}'", architecture, loaded.method));
   }
   if (loaded.metadata.value("class_names", std::vector<std::string>{}) != ClassNameList()) {
     throw fail("the model's class names differ from this version's");
   }
   std::istringstream weights(file.substr(header_start + header_size));
   try {
-    torch::load(loaded.network, weights);
+    torch::serialize::InputArchive archive;
+    archive.load_from(weights);
+    if (loaded.tile_network) {
+      loaded.tile_network->load(archive);
+    } else {
+      loaded.point_network->load(archive);
+    }
+  } catch (const c10::Error& error) {  // LibTorch's message without its C++ backtrace
+    throw fail(std::string("corrupt or incompatible weights: ") + error.what_without_backtrace());
   } catch (const std::exception& error) {
     throw fail(std::string("corrupt or incompatible weights: ") + error.what());
   }
-  UseChannelsLast(*loaded.network);
+  if (loaded.tile_network) UseChannelsLast(*loaded.tile_network);
+  if (loaded.point_network) UseChannelsLast(*loaded.point_network);
   return loaded;
 }
 

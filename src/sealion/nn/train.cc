@@ -9,12 +9,14 @@
 #include <opencv2/imgproc.hpp>
 
 #include "sealion/core/image_io.h"
+#include "sealion/nn/checkpoint.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
 #include "sealion/util/parallel.h"
 #include "sealion/util/progress.h"
+#include "sealion/util/stable_hash.h"
 
 namespace sealion {
 namespace {
@@ -30,13 +32,6 @@ struct PatchSet {
 std::string SourcePhoto(const std::string& source) {
   std::string name = source.rfind("chip:", 0) == 0 ? source.substr(5) : source;
   return name.substr(0, name.find_first_of("_."));
-}
-
-// A stable hash (FNV-1a) so the split is the same on every machine.
-uint64_t StableHash(const std::string& text, uint64_t seed) {
-  uint64_t hash = 1469598103934665603ull ^ seed;
-  for (const unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  return hash;
 }
 
 PatchSet LoadPatches(const std::filesystem::path& dir, const std::vector<size_t>& rows,
@@ -115,51 +110,10 @@ EpochRecord EpochFromJson(const json& j) {
           j.at("validation_loss"), j.at("validation_accuracy"), j.at("samples_per_second")};
 }
 
-void SaveCheckpoint(const std::filesystem::path& path, SeedCnn& network,
-                    torch::optim::Adam& optimizer, const std::vector<EpochRecord>& history,
-                    const std::string& fingerprint) {
-  torch::serialize::OutputArchive archive;
-  torch::serialize::OutputArchive model_archive, optimizer_archive;
-  network->save(model_archive);
-  optimizer.save(optimizer_archive);
-  archive.write("model", model_archive);
-  archive.write("optimizer", optimizer_archive);
+json CheckpointState(const std::vector<EpochRecord>& history, const std::string& fingerprint) {
   json history_json = json::array();
   for (const auto& e : history) history_json.push_back(EpochToJson(e));
-  const std::string text = json{{"history", history_json}, {"fingerprint", fingerprint}}.dump();
-  archive.write("state", torch::from_blob(const_cast<char*>(text.data()),
-                                          {static_cast<int64_t>(text.size())}, torch::kUInt8)
-                             .clone());
-  std::ostringstream bytes;
-  archive.save_to(bytes);
-  WriteFileAtomically(path, bytes.str());
-}
-
-std::vector<EpochRecord> LoadCheckpoint(const std::filesystem::path& path, SeedCnn& network,
-                                        torch::optim::Adam& optimizer,
-                                        const std::string& fingerprint) {
-  return WithContext("resuming from " + path.string(), [&] {
-    torch::serialize::InputArchive archive;
-    archive.load_from(path.string());
-    torch::serialize::InputArchive model_archive, optimizer_archive;
-    archive.read("model", model_archive);
-    archive.read("optimizer", optimizer_archive);
-    network->load(model_archive);
-    optimizer.load(optimizer_archive);
-    torch::Tensor state;
-    archive.read("state", state);
-    const json saved =
-        json::parse(std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()),
-                                static_cast<size_t>(state.numel())));
-    if (saved.at("fingerprint") != fingerprint) {
-      throw Error(
-          "the checkpoint was made with other thumbnails or settings (seed, batch, learning rate, "
-          "split)");
-    }
-    std::vector<EpochRecord> history;
-    for (const auto& e : saved.at("history")) history.push_back(EpochFromJson(e));
-    return history;
-  });
+  return {{"history", history_json}, {"fingerprint", fingerprint}};
 }
 
 }  // namespace
@@ -219,7 +173,13 @@ TrainResult RunTrain(const TrainOptions& options) {
       fmt::format("{}|{}|{}|{}|{}|{}", manifest.rows.size(), options.seed, options.batch_size,
                   options.learning_rate, options.validation_fraction, result.train_samples);
   if (!options.resume.empty()) {
-    result.epochs = LoadCheckpoint(options.resume, network, optimizer, fingerprint);
+    const json saved = LoadCheckpoint(options.resume, *network, optimizer);
+    if (saved.at("fingerprint") != fingerprint) {
+      throw Error(options.resume.string() +
+                  ": the checkpoint was made with other thumbnails or settings (seed, batch, "
+                  "learning rate, split)");
+    }
+    for (const auto& e : saved.at("history")) result.epochs.push_back(EpochFromJson(e));
     spdlog::info("resuming after epoch {}", result.epochs.size());
   }
 
@@ -266,8 +226,8 @@ TrainResult RunTrain(const TrainOptions& options) {
         "{:.0f} samples/s",
         epoch, record.train_loss, record.train_accuracy, record.validation_loss,
         record.validation_accuracy, record.samples_per_second);
-    SaveCheckpoint(CheckpointPath(options.model_path), network, optimizer, result.epochs,
-                   fingerprint);
+    SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
+                   CheckpointState(result.epochs, fingerprint));
   }
 
   const Evaluation final_evaluation = Evaluate(network, validation, 64);

@@ -65,11 +65,11 @@ TEST_F(TrainTest, SavedModelLoadsAndGivesIdenticalOutputs) {
   EXPECT_EQ(first.metadata["training"]["epochs"], 1);
   torch::manual_seed(0);
   const torch::Tensor input = torch::randint(0, 256, {5, 64, 64, 3}, torch::kUInt8);
-  first.network->eval();
-  second.network->eval();
+  first.tile_network->eval();
+  second.tile_network->eval();
   torch::NoGradGuard no_grad;
-  EXPECT_TRUE(torch::equal(first.network->forward(ToNetworkInput(input)),
-                           second.network->forward(ToNetworkInput(input))));
+  EXPECT_TRUE(torch::equal(first.tile_network->forward(ToNetworkInput(input)),
+                           second.tile_network->forward(ToNetworkInput(input))));
 }
 
 TEST_F(TrainTest, IncompatibleModelFilesAreClearErrors) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <vector>
 
+#include "sealion/util/csv.h"
 #include "sealion/util/error.h"
 
 namespace sealion {
@@ -82,6 +83,90 @@ nlohmann::json ScoreToJson(const ScoreResult& result) {
         {"rmse", s.rmse}, {"bias", s.bias}, {"mean_true", s.mean_true}};
   }
   return {{"mean_rmse", result.mean_rmse}, {"photos", result.photos}, {"classes", classes}};
+}
+
+namespace {
+
+// Rows id,class,x,y[,score] grouped by id; the score defaults to 1.
+std::map<int64_t, std::vector<DetectedAnimal>> ReadPoints(const std::filesystem::path& path) {
+  const CsvTable table = ReadCsv(path);
+  if (table.header.size() < 4) throw Error(path.string() + ": expected the columns id,class,x,y");
+  std::map<int64_t, std::vector<DetectedAnimal>> by_id;
+  for (size_t row = 0; row < table.rows.size(); ++row) {
+    const auto& cells = table.rows[row];
+    WithContext(fmt::format("{}: line {}", path.string(), row + 2), [&] {
+      if (cells.size() < 4) throw Error("expected id,class,x,y");
+      DetectedAnimal point;
+      point.class_index = ClassIndexFromName(cells[1]);
+      if (point.class_index >= kNumSeaLionClasses) throw Error("non_seal is not an animal");
+      point.x = std::stod(cells[2]);
+      point.y = std::stod(cells[3]);
+      point.score = cells.size() > 4 ? std::stof(cells[4]) : 1.0f;
+      by_id[std::stoll(cells[0])].push_back(point);
+    });
+  }
+  return by_id;
+}
+
+std::string Cell(double value) {
+  return value < 0 ? fmt::format("{:>10}", "-") : fmt::format("{:>10.3f}", value);
+}
+
+}  // namespace
+
+MatchTally ScoreDetectionFiles(const std::filesystem::path& detections,
+                               const std::filesystem::path& truth_points,
+                               const std::set<int64_t>& photo_ids) {
+  const auto detected = ReadPoints(detections);
+  const auto truth = ReadPoints(truth_points);
+  for (const auto& [id, points] : detected) {
+    if (!photo_ids.count(id))
+      throw Error(
+          fmt::format("{}: photo {} is not among the scored photos", detections.string(), id));
+  }
+  MatchTally tally;
+  for (const int64_t id : photo_ids) {
+    std::vector<Animal> true_animals;
+    if (const auto found = truth.find(id); found != truth.end()) {
+      for (const auto& p : found->second) true_animals.push_back({p.x, p.y, p.class_index});
+    }
+    const auto found = detected.find(id);
+    MatchAnimals(found != detected.end() ? found->second : std::vector<DetectedAnimal>{},
+                 true_animals, &tally);
+  }
+  return tally;
+}
+
+std::string FormatMatchTable(const MatchTally& tally) {
+  std::string table = fmt::format("{:<16} {:>10}{:>10}{:>10}{:>8}{:>8}{:>8}\n", "class",
+                                  "precision", "recall", "F1", "hits", "misses", "false");
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    table += fmt::format("{:<16} {}{}{}{:>8}{:>8}{:>8}\n", ClassName(c), Cell(tally.Precision(c)),
+                         Cell(tally.Recall(c)), Cell(tally.F1(c)), tally.true_positives[c],
+                         tally.false_negatives[c], tally.false_positives[c]);
+  }
+  table += fmt::format(
+      "{:<16} {}{}{}{:>8}{:>8}{:>8}   (points matched within half a body "
+      "length)\n",
+      "all animals", Cell(tally.AllPrecision()), Cell(tally.AllRecall()), Cell(tally.AllF1()),
+      tally.all_true_positives, tally.all_false_negatives, tally.all_false_positives);
+  return table;
+}
+
+nlohmann::json MatchToJson(const MatchTally& tally) {
+  nlohmann::json classes = nlohmann::json::object();
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    classes[std::string(ClassName(c))] = {{"precision", tally.Precision(c)},
+                                          {"recall", tally.Recall(c)},
+                                          {"f1", tally.F1(c)},
+                                          {"hits", tally.true_positives[c]},
+                                          {"misses", tally.false_negatives[c]},
+                                          {"false_alarms", tally.false_positives[c]}};
+  }
+  return {{"f1", tally.AllF1()},
+          {"precision", tally.AllPrecision()},
+          {"recall", tally.AllRecall()},
+          {"classes", classes}};
 }
 
 }  // namespace sealion

@@ -4,9 +4,11 @@
 
 #include <array>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
 
 #include "sealion/core/counts_csv.h"
+#include "sealion/core/point_match.h"
 
 namespace sealion {
 
@@ -30,5 +32,16 @@ ScoreResult ScoreFiles(const std::filesystem::path& submission, const std::files
 
 std::string FormatScoreTable(const ScoreResult& result);
 nlohmann::json ScoreToJson(const ScoreResult& result);
+
+// Per-animal scoring: detections (test_id,class,x,y,score: `count --detections`) against true
+// points (test_coords.csv of a synthetic survey, or extract's coords.csv), matched as
+// core/point_match.h says. Photos of the truth without detections count as found nothing;
+// detections of photos the truth does not hold are an error.
+MatchTally ScoreDetectionFiles(const std::filesystem::path& detections,
+                               const std::filesystem::path& truth_points,
+                               const std::set<int64_t>& photo_ids);
+
+std::string FormatMatchTable(const MatchTally& tally);
+nlohmann::json MatchToJson(const MatchTally& tally);
 
 }  // namespace sealion

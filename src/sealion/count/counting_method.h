@@ -1,0 +1,45 @@
+#pragma once
+// The counting methods behind `sealion count`, one interface; the model file says which one:
+//   tiles  - the seed's: every non-overlapping 64x64 tile classified, counted once per tile;
+//   points - one point per animal from the heatmap network's peaks.
+// `count` streams photos through a method; the method owns its network and settings.
+
+#include <memory>
+#include <opencv2/core.hpp>
+#include <string>
+
+#include "sealion/core/classes.h"
+#include "sealion/nn/model_file.h"
+
+namespace sealion {
+
+struct PhotoCount {
+  ClassCounts counts{};
+  std::string detection_rows;  // "id,class,x,y,score\n" per counted tile or animal
+  int64_t work_items = 0;      // tiles classified, or animals found
+  double flops = 0;            // multiply-adds x 2 spent on the photo
+};
+
+class CountingMethod {
+ public:
+  virtual ~CountingMethod() = default;
+  // `rgb`: the photo, RGB 8 bit.
+  virtual PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb) = 0;
+  // What work_items counts ("tiles", "animals").
+  virtual const char* WorkUnit() const = 0;
+  // A line saying which method and settings run, for the log.
+  virtual std::string Describe() const = 0;
+};
+
+struct CountingSettings {
+  int tile_batch_size = 64;  // tiles: tiles per forward pass
+  float threshold = -1;      // points: detection threshold; < 0: the model's
+  double suppression =
+      -1;  // points: suppression radius as a fraction of the body length; < 0: the model's
+};
+
+// The method of `model` (LoadModel), ready to count.
+std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
+                                                   const CountingSettings& settings);
+
+}  // namespace sealion

@@ -1,0 +1,201 @@
+#include "sealion/nn/point_data.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <mutex>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
+#include <set>
+
+#include "sealion/core/dataset.h"
+#include "sealion/core/image_io.h"
+#include "sealion/extract/dot_detector.h"
+#include "sealion/nn/point_net.h"
+#include "sealion/util/csv.h"
+#include "sealion/util/error.h"
+#include "sealion/util/parallel.h"
+
+namespace sealion {
+namespace {
+
+constexpr int kStride = kPointNetStride;
+
+// Cells of a photo whose pixels are mostly outside the masks.
+cv::Mat ValidCells(const cv::Mat& mask, cv::Size photo_size) {
+  const cv::Size cells((photo_size.width + kStride - 1) / kStride,
+                       (photo_size.height + kStride - 1) / kStride);
+  if (mask.empty()) return cv::Mat(cells, CV_8U, cv::Scalar(255));
+  cv::Mat masked_share;
+  cv::resize(mask, masked_share, cells, 0, 0, cv::INTER_AREA);
+  cv::Mat valid;
+  cv::compare(masked_share, 128, valid, cv::CMP_LT);
+  return valid;
+}
+
+}  // namespace
+
+std::vector<std::pair<int64_t, std::vector<Animal>>> ReadAnimalCoords(
+    const std::filesystem::path& coords_csv) {
+  const CsvTable table = ReadCsv(coords_csv);
+  if (table.header.size() < 4)
+    throw Error(coords_csv.string() + ": expected the columns id,class,x,y");
+  std::map<int64_t, std::vector<Animal>> by_id;
+  for (size_t row = 0; row < table.rows.size(); ++row) {
+    const auto& cells = table.rows[row];
+    WithContext(fmt::format("{}: line {}", coords_csv.string(), row + 2), [&] {
+      if (cells.size() < 4) throw Error("expected id,class,x,y");
+      by_id[std::stoll(cells[0])].push_back(
+          {std::stod(cells[2]), std::stod(cells[3]), ClassIndexFromName(cells[1])});
+    });
+  }
+  return {by_id.begin(), by_id.end()};
+}
+
+std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
+                                              const std::filesystem::path& coords_csv, int threads,
+                                              std::vector<std::string>* skipped) {
+  const TrainDataset dataset = TrainDataset::Open(dataset_dir);
+  std::map<int64_t, std::vector<Animal>> animals_by_id;
+  for (auto& [id, animals] : ReadAnimalCoords(coords_csv)) animals_by_id[id] = std::move(animals);
+  // Photos extract processed and found empty are labelled too: all background.
+  const auto counts_csv = coords_csv.parent_path() / "counts.csv";
+  if (std::filesystem::exists(counts_csv)) {
+    for (const auto& [id, counts] : ReadCountsCsv(counts_csv)) animals_by_id[id];
+  }
+  std::vector<LabelledPhoto> photos;
+  for (const auto& [id, animals] : animals_by_id) {
+    if (!dataset.HasPlain(id)) {
+      skipped->push_back(fmt::format("{}: no plain photo (Train/{}.jpg); not used", id, id));
+      continue;
+    }
+    LabelledPhoto photo;
+    photo.id = id;
+    photo.plain_path = dataset.PlainPath(id);
+    photo.animals = animals;
+    photos.push_back(std::move(photo));
+  }
+  std::vector<std::string> problems(photos.size());
+  ParallelFor(static_cast<int>(photos.size()), threads, [&](int i) {
+    LabelledPhoto& photo = photos[static_cast<size_t>(i)];
+    try {
+      const cv::Mat plain = ReadColourImage(photo.plain_path);
+      photo.size = plain.size();
+      cv::Mat mask;
+      if (std::filesystem::exists(dataset.DottedPath(photo.id))) {
+        const cv::Mat dotted = ReadColourImage(dataset.DottedPath(photo.id));
+        const RotationEstimate turn = EstimateRotation(dotted, plain);
+        if (turn.correlation < DotDetectorOptions{}.min_plain_correlation) {
+          problems[static_cast<size_t>(i)] = fmt::format(
+              "{}: the plain photo does not match the dotted one (correlation {:.2f}); not used",
+              photo.id, turn.correlation);
+          return;
+        }
+        mask = DetectMask(RotateClockwise(dotted, turn.degrees),
+                          DotDetectorOptions{}.mask_threshold, 0);
+      }
+      photo.valid_cells = ValidCells(mask, photo.size);
+    } catch (const std::exception& error) {
+      problems[static_cast<size_t>(i)] = error.what();
+    }
+  });
+  std::vector<LabelledPhoto> usable;
+  for (size_t i = 0; i < photos.size(); ++i) {
+    if (problems[i].empty()) {
+      usable.push_back(std::move(photos[i]));
+    } else {
+      skipped->push_back(problems[i]);
+    }
+  }
+  return usable;
+}
+
+TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop_size,
+                        const AugmentOptions& augment, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const auto uniform = [&](double low, double high) { return low + (high - low) * unit(rng); };
+
+  // The window in the photo, its side scaled by s.
+  const double scale =
+      std::exp(uniform(-std::log1p(augment.scale_range), std::log1p(augment.scale_range)));
+  const int window = std::max(8, static_cast<int>(std::lround(crop_size * scale)));
+  double centre_x, centre_y;
+  if (!photo.animals.empty() && unit(rng) < augment.animal_centred) {
+    const Animal& animal = photo.animals[rng() % photo.animals.size()];
+    centre_x = animal.x + uniform(-0.4, 0.4) * window;
+    centre_y = animal.y + uniform(-0.4, 0.4) * window;
+  } else {
+    centre_x = uniform(0, photo.size.width);
+    centre_y = uniform(0, photo.size.height);
+  }
+  const int x0 = static_cast<int>(std::lround(centre_x - window / 2.0));
+  const int y0 = static_cast<int>(std::lround(centre_y - window / 2.0));
+  cv::Mat source(window, window, CV_8UC3, cv::Scalar(128, 128, 128));
+  const cv::Rect inside = cv::Rect(x0, y0, window, window) & cv::Rect(cv::Point(0, 0), rgb.size());
+  if (inside.area() > 0) rgb(inside).copyTo(source(inside - cv::Point(x0, y0)));
+  TrainingCrop crop;
+  cv::resize(source, crop.rgb, cv::Size(crop_size, crop_size), 0, 0,
+             window > crop_size ? cv::INTER_AREA : cv::INTER_LINEAR);
+  const double pixel_scale = static_cast<double>(window) / crop_size;
+
+  std::vector<Animal> animals;
+  for (const Animal& animal : photo.animals) {
+    const double x = (animal.x - x0 + 0.5) / pixel_scale - 0.5;
+    const double y = (animal.y - y0 + 0.5) / pixel_scale - 0.5;
+    if (x >= 0 && y >= 0 && x < crop_size && y < crop_size)
+      animals.push_back({x, y, animal.class_index});
+  }
+  const int cells = crop_size / kStride;
+  cv::Mat valid(cells, cells, CV_8U, cv::Scalar(0));
+  for (int cy = 0; cy < cells; ++cy) {
+    for (int cx = 0; cx < cells; ++cx) {
+      const double px = x0 + (kStride * cx + (kStride - 1) / 2.0 + 0.5) * pixel_scale - 0.5;
+      const double py = y0 + (kStride * cy + (kStride - 1) / 2.0 + 0.5) * pixel_scale - 0.5;
+      const int photo_cx = static_cast<int>(std::floor(px / kStride));
+      const int photo_cy = static_cast<int>(std::floor(py / kStride));
+      if (px < 0 || py < 0 || px >= photo.size.width || py >= photo.size.height) continue;
+      valid.at<uint8_t>(cy, cx) = photo.valid_cells.at<uint8_t>(photo_cy, photo_cx);
+    }
+  }
+
+  // Quarter turns clockwise and a horizontal flip, applied to pixels, cells and points alike.
+  const int turns = static_cast<int>(rng() % 4);
+  const bool flip = rng() % 2 == 1;
+  for (int t = 0; t < turns; ++t) {
+    cv::rotate(crop.rgb, crop.rgb, cv::ROTATE_90_CLOCKWISE);
+    cv::rotate(valid, valid, cv::ROTATE_90_CLOCKWISE);
+    for (Animal& animal : animals)
+      animal = {crop_size - 1 - animal.y, animal.x, animal.class_index};
+  }
+  if (flip) {
+    cv::flip(crop.rgb, crop.rgb, 1);
+    cv::flip(valid, valid, 1);
+    for (Animal& animal : animals) animal.x = crop_size - 1 - animal.x;
+  }
+
+  // Exposure and colour, then blur and JPEG recompression.
+  std::normal_distribution<double> colour(0.0, augment.colour);
+  const double gain = std::exp(uniform(-augment.exposure, augment.exposure));
+  const cv::Scalar channel_gain(gain * std::exp(colour(rng)), gain * std::exp(colour(rng)),
+                                gain * std::exp(colour(rng)));
+  cv::multiply(crop.rgb, channel_gain, crop.rgb);
+  if (unit(rng) < augment.blur) {
+    cv::GaussianBlur(crop.rgb, crop.rgb, cv::Size(0, 0), uniform(0.5, 1.2));
+  }
+  if (unit(rng) < augment.jpeg) {
+    const int quality = 30 + static_cast<int>(rng() % 66);
+    std::vector<uint8_t> bytes;
+    cv::Mat bgr;
+    cv::cvtColor(crop.rgb, bgr, cv::COLOR_RGB2BGR);
+    cv::imencode(".jpg", bgr, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});
+    cv::cvtColor(cv::imdecode(bytes, cv::IMREAD_COLOR), crop.rgb, cv::COLOR_BGR2RGB);
+  }
+  crop.targets = MakePointTargets(animals, cv::Size(cells, cells), valid, kStride);
+  return crop;
+}
+
+}  // namespace sealion

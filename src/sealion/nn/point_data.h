@@ -1,0 +1,58 @@
+#pragma once
+// Training data of the point network: labelled photos (the plain photo, its animals, and which
+// stride-4 cells carry labels), and augmented crops cut from them.
+
+#include <cstdint>
+#include <filesystem>
+#include <opencv2/core.hpp>
+#include <string>
+#include <vector>
+
+#include "sealion/core/point_match.h"
+#include "sealion/nn/point_targets.h"
+
+namespace sealion {
+
+struct LabelledPhoto {
+  int64_t id = 0;
+  std::filesystem::path plain_path;
+  cv::Size size;
+  std::vector<Animal> animals;  // in the plain photo's pixels
+  cv::Mat valid_cells;          // CV_8U, one per stride-4 cell, non-zero where labels hold
+};
+
+// The labelled photos of a training folder: every photo that `coords_csv` (extract's coords.csv,
+// train_id,class,x,y) covers, with the photos extract processed without finding animals (its
+// counts.csv beside coords_csv). A photo needs its plain copy (Train/<id>.jpg); the dotted copy,
+// turned to the plain frame, gives the black masks, whose cells carry no labels. Photos without a
+// plain copy, or whose plain copy matches the dotted one under no turn, are skipped with a
+// warning (returned in *skipped).
+std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
+                                              const std::filesystem::path& coords_csv, int threads,
+                                              std::vector<std::string>* skipped);
+
+// Reads coords CSV rows (id,class,x,y) grouped by id.
+std::vector<std::pair<int64_t, std::vector<Animal>>> ReadAnimalCoords(
+    const std::filesystem::path& coords_csv);
+
+struct AugmentOptions {
+  double scale_range = 0.2;     // the source window is crop x s, s in [1/(1+r), 1+r]
+  double animal_centred = 0.6;  // share of crops centred near an animal, the rest anywhere
+  double exposure = 0.3;        // global gain exp(U(-e, e))
+  double colour = 0.06;         // per-channel gain exp(N(0, c))
+  double blur = 0.1;            // probability of a slight Gaussian blur
+  double jpeg = 0.3;            // probability of JPEG recompression at quality 30-95
+};
+
+struct TrainingCrop {
+  cv::Mat rgb;  // crop x crop, RGB 8 bit
+  PointTargets targets;
+};
+
+// One augmented crop of `photo` (whose decoded RGB pixels are `rgb`), fully determined by `seed`:
+// a window (near an animal or anywhere, scaled), quarter turns and flips, exposure and colour,
+// blur, JPEG recompression. Pixels outside the photo are grey and carry no labels.
+TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop_size,
+                        const AugmentOptions& augment, uint64_t seed);
+
+}  // namespace sealion

@@ -1,0 +1,128 @@
+#include "sealion/nn/point_inference.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+#include <unordered_map>
+
+#include "sealion/nn/point_targets.h"
+#include "sealion/nn/seed_cnn.h"
+#include "sealion/util/error.h"
+
+namespace sealion {
+namespace {
+
+int RoundUp(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
+
+}  // namespace
+
+void PointInferenceOptions::Check() const {
+  for (const int side : {tile_width, tile_height}) {
+    if (side < kPointNetAlignment || side % kPointNetAlignment != 0)
+      throw Error("tile sides must be positive multiples of 32");
+  }
+  if (margin < 0 || margin % kPointNetAlignment != 0)
+    throw Error("the tile margin must be a non-negative multiple of 32");
+  if (!(candidate_threshold > 0 && candidate_threshold < 1))
+    throw Error("the detection threshold must be in (0, 1)");
+}
+
+std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat& rgb,
+                                               const PointInferenceOptions& options,
+                                               double* flops) {
+  options.Check();
+  torch::NoGradGuard no_grad;
+  std::vector<PointDetection> candidates;
+  const int width = rgb.cols, height = rgb.rows;
+  for (int core_y = 0; core_y < height; core_y += options.tile_height) {
+    for (int core_x = 0; core_x < width; core_x += options.tile_width) {
+      const int core_right = std::min(width, core_x + options.tile_width);
+      const int core_bottom = std::min(height, core_y + options.tile_height);
+      const cv::Rect region(
+          cv::Point(std::max(0, core_x - options.margin), std::max(0, core_y - options.margin)),
+          cv::Point(std::min(width, core_right + options.margin),
+                    std::min(height, core_bottom + options.margin)));
+      const int padded_width = RoundUp(region.width, kPointNetAlignment);
+      const int padded_height = RoundUp(region.height, kPointNetAlignment);
+      cv::Mat input;
+      cv::copyMakeBorder(rgb(region), input, 0, padded_height - region.height, 0,
+                         padded_width - region.width, cv::BORDER_REPLICATE);
+      const torch::Tensor pixels =
+          torch::from_blob(input.data, {1, padded_height, padded_width, 3}, torch::kUInt8);
+      const torch::Tensor outputs = network->forward(ToNetworkInput(pixels))[0];
+      if (flops != nullptr) *flops += PointNetFlops(padded_width, padded_height);
+
+      const torch::Tensor heat = torch::sigmoid(outputs[0]).contiguous();
+      const torch::Tensor pooled =
+          torch::max_pool2d(heat.unsqueeze(0), {3, 3}, {1, 1}, {1, 1}).squeeze(0);
+      const torch::Tensor peaks =
+          (heat.eq(pooled) & heat.ge(options.candidate_threshold)).nonzero().contiguous();
+      if (peaks.size(0) == 0) continue;
+      // The class: the most probable one averaged over the peak's 3x3 neighbourhood.
+      const torch::Tensor classes =
+          torch::avg_pool2d(torch::softmax(outputs.slice(0, 1, 1 + kNumSeaLionClasses), 0), {3, 3},
+                            {1, 1}, {1, 1})
+              .argmax(0)
+              .contiguous();
+      const auto* cell = peaks.data_ptr<int64_t>();
+      const auto heat_at = heat.accessor<float, 2>();
+      const auto class_at = classes.accessor<int64_t, 2>();
+      for (int64_t i = 0; i < peaks.size(0); ++i) {
+        const int64_t cy = cell[2 * i], cx = cell[2 * i + 1];
+        const double x =
+            region.x + kPointNetStride * static_cast<double>(cx) + (kPointNetStride - 1) / 2.0;
+        const double y =
+            region.y + kPointNetStride * static_cast<double>(cy) + (kPointNetStride - 1) / 2.0;
+        if (x < core_x || x >= core_right || y < core_y || y >= core_bottom) continue;
+        candidates.push_back({x, y, static_cast<int>(class_at[cy][cx]), heat_at[cy][cx]});
+      }
+    }
+  }
+  return candidates;
+}
+
+std::vector<PointDetection> SuppressByDistance(const std::vector<PointDetection>& candidates,
+                                               float threshold, double suppression_fraction) {
+  std::vector<PointDetection> sorted;
+  for (const auto& candidate : candidates) {
+    if (candidate.score >= threshold) sorted.push_back(candidate);
+  }
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const PointDetection& a, const PointDetection& b) {
+                     if (a.score != b.score) return a.score > b.score;
+                     return a.y != b.y ? a.y < b.y : a.x < b.x;
+                   });
+  const double largest_body = *std::max_element(kBodyLengthPixels.begin(), kBodyLengthPixels.end());
+  const double bucket = std::max(1.0, suppression_fraction * largest_body);
+  const auto key = [&](int64_t bx, int64_t by) { return (bx << 32) ^ (by & 0xffffffff); };
+  std::unordered_map<int64_t, std::vector<size_t>> kept_by_bucket;
+  std::vector<PointDetection> kept;
+  for (const auto& candidate : sorted) {
+    const auto bx = static_cast<int64_t>(std::floor(candidate.x / bucket));
+    const auto by = static_cast<int64_t>(std::floor(candidate.y / bucket));
+    bool suppressed = false;
+    for (int64_t dy = -1; dy <= 1 && !suppressed; ++dy) {
+      for (int64_t dx = -1; dx <= 1 && !suppressed; ++dx) {
+        const auto found = kept_by_bucket.find(key(bx + dx, by + dy));
+        if (found == kept_by_bucket.end()) continue;
+        for (const size_t index : found->second) {
+          const PointDetection& other = kept[index];
+          const double radius =
+              suppression_fraction * std::max(kBodyLengthPixels[candidate.class_index],
+                                              kBodyLengthPixels[other.class_index]);
+          const double dx_px = candidate.x - other.x, dy_px = candidate.y - other.y;
+          if (dx_px * dx_px + dy_px * dy_px < radius * radius) {
+            suppressed = true;
+            break;
+          }
+        }
+      }
+    }
+    if (suppressed) continue;
+    kept_by_bucket[key(bx, by)].push_back(kept.size());
+    kept.push_back(candidate);
+  }
+  return kept;
+}
+
+}  // namespace sealion

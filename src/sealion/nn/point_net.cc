@@ -1,0 +1,106 @@
+#include "sealion/nn/point_net.h"
+
+#include <cmath>
+
+namespace sealion {
+namespace {
+
+torch::nn::Conv2d Conv1x1(int in_channels, int out_channels) {
+  return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 1).bias(true));
+}
+
+torch::Tensor UpsampleTwice(const torch::Tensor& x) {
+  namespace F = torch::nn::functional;
+  return F::interpolate(x, F::InterpolateFuncOptions()
+                               .scale_factor(std::vector<double>{2.0, 2.0})
+                               .mode(torch::kNearest));
+}
+
+}  // namespace
+
+ConvBnReluImpl::ConvBnReluImpl(int in_channels, int out_channels, int kernel, int stride)
+    : stride_(stride), padding_(kernel == 3 ? 1 : 0) {
+  conv_ = register_module(
+      "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, kernel)
+                                    .stride(stride)
+                                    .padding(padding_)
+                                    .bias(false)));
+  norm_ = register_module("norm", torch::nn::BatchNorm2d(out_channels));
+}
+
+torch::Tensor ConvBnReluImpl::forward(torch::Tensor x) {
+  if (folded_weight_.defined()) {
+    return torch::conv2d(x, folded_weight_, folded_bias_, stride_, padding_).relu_();
+  }
+  return norm_->forward(conv_->forward(x)).relu_();
+}
+
+void ConvBnReluImpl::FoldBatchNorm() {
+  torch::NoGradGuard no_grad;
+  const torch::Tensor scale =
+      norm_->weight / torch::sqrt(norm_->running_var + norm_->options.eps());
+  folded_weight_ =
+      (conv_->weight * scale.view({-1, 1, 1, 1})).contiguous(torch::MemoryFormat::ChannelsLast);
+  folded_bias_ = (norm_->bias - norm_->running_mean * scale).contiguous();
+}
+
+PointNetImpl::PointNetImpl() {
+  stem_ = register_module("stem", ConvBnRelu(3, 24, 4, 4));
+  enc4_ = register_module("enc4", ConvBnRelu(24, 24, 3, 1));
+  enc8a_ = register_module("enc8a", ConvBnRelu(24, 48, 3, 2));
+  enc8b_ = register_module("enc8b", ConvBnRelu(48, 48, 3, 1));
+  enc16a_ = register_module("enc16a", ConvBnRelu(48, 96, 3, 2));
+  enc16b_ = register_module("enc16b", ConvBnRelu(96, 96, 3, 1));
+  enc16c_ = register_module("enc16c", ConvBnRelu(96, 96, 3, 1));
+  enc32a_ = register_module("enc32a", ConvBnRelu(96, 128, 3, 2));
+  enc32b_ = register_module("enc32b", ConvBnRelu(128, 128, 3, 1));
+  lateral16_ = register_module("lateral16", Conv1x1(128, 96));
+  dec16_ = register_module("dec16", ConvBnRelu(96, 64, 3, 1));
+  lateral8_ = register_module("lateral8", Conv1x1(64, 48));
+  dec8_ = register_module("dec8", ConvBnRelu(48, 48, 3, 1));
+  lateral4_ = register_module("lateral4", Conv1x1(48, 24));
+  dec4_ = register_module("dec4", ConvBnRelu(24, 24, 3, 1));
+  head_ = register_module("head", Conv1x1(24, kPointNetOutputs));
+  class_context_ = register_module("class_context", Conv1x1(64, kPointNetOutputs - 1));
+  // Start the heatmap near the rate of animal centres (CenterNet's prior of 0.1 per cell is far
+  // too high here: about one cell in 2000 holds a centre), so early training is stable.
+  torch::NoGradGuard no_grad;
+  head_->bias[0].fill_(-std::log((1 - 0.01) / 0.01));
+}
+
+torch::Tensor PointNetImpl::forward(torch::Tensor images) {
+  const torch::Tensor x4 = enc4_->forward(stem_->forward(images));
+  const torch::Tensor x8 = enc8b_->forward(enc8a_->forward(x4));
+  const torch::Tensor x16 = enc16c_->forward(enc16b_->forward(enc16a_->forward(x8)));
+  const torch::Tensor x32 = enc32b_->forward(enc32a_->forward(x16));
+  const torch::Tensor y16 = dec16_->forward(UpsampleTwice(lateral16_->forward(x32)).add_(x16));
+  torch::Tensor y = dec8_->forward(UpsampleTwice(lateral8_->forward(y16)).add_(x8));
+  y = dec4_->forward(UpsampleTwice(lateral4_->forward(y)).add_(x4));
+  torch::Tensor outputs = head_->forward(y);
+  outputs.slice(1, 1, kPointNetOutputs)
+      .add_(UpsampleTwice(UpsampleTwice(class_context_->forward(y16))));
+  return outputs;
+}
+
+void PointNetImpl::FoldBatchNorm() {
+  for (auto& child : modules(/*include_self=*/false)) {
+    if (auto* block = child->as<ConvBnReluImpl>()) block->FoldBatchNorm();
+  }
+  folded_ = true;
+}
+
+double PointNetFlops(int width, int height) {
+  // Output pixels per stride, times multiply-adds per output pixel (weights), times 2.
+  const auto pixels = [&](int stride) {
+    return static_cast<double>(width / stride) * static_cast<double>(height / stride);
+  };
+  const double s4 = pixels(4), s8 = pixels(8), s16 = pixels(16), s32 = pixels(32);
+  const double multiply_adds =
+      s4 * (3 * 16 * 24 + 24 * 9 * 24) + s8 * (24 * 9 * 48 + 48 * 9 * 48) +
+      s16 * (48 * 9 * 96 + 2 * 96 * 9 * 96) + s32 * (96 * 9 * 128 + 128 * 9 * 128) +
+      s32 * 128 * 96 + s16 * 96 * 9 * 64 + s16 * 64 * 48 + s8 * 48 * 9 * 48 + s8 * 48 * 24 +
+      s4 * 24 * 9 * 24 + s4 * 24 * kPointNetOutputs + s16 * 64 * (kPointNetOutputs - 1);
+  return 2 * multiply_adds;
+}
+
+}  // namespace sealion

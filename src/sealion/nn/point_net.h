@@ -1,0 +1,66 @@
+#pragma once
+// The point counter's network: a small fully convolutional encoder to stride 32 with a light
+// decoder (feature-pyramid style: 1x1 lateral, nearest upsampling, add, 3x3 conv) back to
+// stride 4. Six outputs at every stride-4 cell: channel 0 is the logit of "an animal's centre is
+// in this cell", channels 1-5 the logits of the five sea lion classes (competition order).
+//
+//   stem   4x4 conv, stride 4, 3 -> 24                                    (stride 4)
+//   enc4   3x3 24 -> 24;  enc8 3x3/2 24 -> 48, 3x3 48 -> 48               (stride 4, 8)
+//   enc16  3x3/2 48 -> 96, 3x3 96 -> 96 twice;  enc32 3x3/2 96 -> 128, 3x3 128 -> 128
+//   dec16  lateral 128 -> 96 + enc16, 3x3 96 -> 64;  dec8 64 -> 48 + enc8, 3x3 48 -> 48
+//   dec4   48 -> 24 + enc4, 3x3 24 -> 24;  head 1x1 24 -> 6
+//   class context: 1x1 64 -> 5 on dec16, upsampled to stride 4 and added to the class logits
+//   (an adult male is 30 cells long: its class needs more context than stride-4 features hold)
+//
+// Every conv but the laterals and the head is followed by BatchNorm and an in-place ReLU; for
+// inference FoldBatchNorm() folds each BatchNorm into its convolution. About 0.6 M parameters and
+// 121 GFLOP for a 5616x3744 photo (the tile CNN: 324). Input: x/255 - 0.5, RGB, channels-last,
+// height and width multiples of 32.
+
+#include <torch/torch.h>
+
+namespace sealion {
+
+inline constexpr const char* kPointNetArchitecture = "point_net_v1";
+inline constexpr int kPointNetStride = 4;      // output cell size in input pixels
+inline constexpr int kPointNetAlignment = 32;  // input sides must be multiples of this
+inline constexpr int kPointNetOutputs = 6;     // heatmap logit + five class logits
+
+// Conv (no bias) + BatchNorm + ReLU, foldable into one conv with bias for inference.
+class ConvBnReluImpl : public torch::nn::Module {
+ public:
+  ConvBnReluImpl(int in_channels, int out_channels, int kernel, int stride);
+  torch::Tensor forward(torch::Tensor x);
+  void FoldBatchNorm();
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::BatchNorm2d norm_{nullptr};
+  torch::Tensor folded_weight_, folded_bias_;
+  int stride_, padding_;
+};
+TORCH_MODULE(ConvBnRelu);
+
+class PointNetImpl : public torch::nn::Module {
+ public:
+  PointNetImpl();
+  // `images`: float N x 3 x H x W (H, W multiples of 32), scaled. Returns N x 6 x H/4 x W/4.
+  torch::Tensor forward(torch::Tensor images);
+  // Folds every BatchNorm into its convolution; the network is then for inference only.
+  void FoldBatchNorm();
+  bool folded() const { return folded_; }
+
+ private:
+  ConvBnRelu stem_{nullptr}, enc4_{nullptr}, enc8a_{nullptr}, enc8b_{nullptr}, enc16a_{nullptr},
+      enc16b_{nullptr}, enc16c_{nullptr}, enc32a_{nullptr}, enc32b_{nullptr}, dec16_{nullptr},
+      dec8_{nullptr}, dec4_{nullptr};
+  torch::nn::Conv2d lateral16_{nullptr}, lateral8_{nullptr}, lateral4_{nullptr}, head_{nullptr},
+      class_context_{nullptr};
+  bool folded_ = false;
+};
+TORCH_MODULE(PointNet);
+
+// Multiply-adds x 2 of one forward pass over a `width` x `height` input (both multiples of 32).
+double PointNetFlops(int width, int height);
+
+}  // namespace sealion

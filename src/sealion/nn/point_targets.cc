@@ -1,0 +1,98 @@
+#include "sealion/nn/point_targets.h"
+
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgproc.hpp>
+
+namespace sealion {
+
+double PeakSigmaPixels(int class_index) { return kBodyLengthPixels[class_index] / 8.0; }
+
+PointTargets MakePointTargets(const std::vector<Animal>& animals_in_crop, cv::Size cells,
+                              const cv::Mat& valid_cells, int stride) {
+  PointTargets targets{cv::Mat(cells, CV_32F, cv::Scalar(0)), cv::Mat(cells, CV_32F),
+                       cv::Mat(cells, CV_32S, cv::Scalar(-1))};
+  valid_cells.convertTo(targets.weight, CV_32F);
+  cv::threshold(targets.weight, targets.weight, 0, 1, cv::THRESH_BINARY);
+  for (const Animal& animal : animals_in_crop) {
+    const int cx = static_cast<int>(std::floor(animal.x / stride));
+    const int cy = static_cast<int>(std::floor(animal.y / stride));
+    if (cx < 0 || cy < 0 || cx >= cells.width || cy >= cells.height) continue;
+    const double sigma = PeakSigmaPixels(animal.class_index) / stride;
+    const int radius = static_cast<int>(std::ceil(3 * sigma));
+    for (int y = std::max(0, cy - radius); y <= std::min(cells.height - 1, cy + radius); ++y) {
+      float* row = targets.heatmap.ptr<float>(y);
+      for (int x = std::max(0, cx - radius); x <= std::min(cells.width - 1, cx + radius); ++x) {
+        const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
+        row[x] = std::max(row[x], static_cast<float>(std::exp(-d2 / (2 * sigma * sigma))));
+      }
+    }
+    targets.heatmap.at<float>(cy, cx) = 1.0f;
+    for (const auto& [dx, dy] : {std::pair{0, 0}, {1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {
+      const int x = cx + dx, y = cy + dy;
+      if (x < 0 || y < 0 || x >= cells.width || y >= cells.height) continue;
+      // The animal's own cell always takes its class; a neighbour keeps the first claim.
+      if ((dx == 0 && dy == 0) || targets.classes.at<int>(y, x) < 0)
+        targets.classes.at<int>(y, x) = animal.class_index;
+    }
+  }
+  return targets;
+}
+
+std::array<double, kNumSeaLionClasses> ClassWeights(
+    const std::array<int64_t, kNumSeaLionClasses>& animals_per_class) {
+  std::array<double, kNumSeaLionClasses> weights{};
+  weights.fill(1.0);
+  int64_t total = 0;
+  int present = 0;
+  for (const auto n : animals_per_class) {
+    total += n;
+    present += n > 0;
+  }
+  if (total == 0) return weights;
+  const double mean = static_cast<double>(total) / present;
+  double weighted = 0;
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    if (animals_per_class[c] > 0)
+      weights[c] = std::sqrt(mean / static_cast<double>(animals_per_class[c]));
+    weighted += weights[c] * static_cast<double>(animals_per_class[c]);
+  }
+  for (auto& w : weights) w = std::clamp(w * static_cast<double>(total) / weighted, 0.25, 4.0);
+  return weights;
+}
+
+PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& heatmap,
+                           const torch::Tensor& weight, const torch::Tensor& classes,
+                           const torch::Tensor& class_weights) {
+  const torch::Tensor logits = outputs.select(1, 0);
+  const torch::Tensor log_p = torch::log_sigmoid(logits);
+  const torch::Tensor log_not_p = torch::log_sigmoid(-logits);
+  const torch::Tensor p = torch::sigmoid(logits);
+  const torch::Tensor positive = heatmap.eq(1.0f).to(torch::kFloat32) * weight;
+  const torch::Tensor negative = (1 - heatmap.eq(1.0f).to(torch::kFloat32)) * weight;
+  const torch::Tensor positive_loss = -(log_p * (1 - p).pow(2) * positive).sum();
+  const torch::Tensor negative_loss =
+      -(log_not_p * p.pow(2) * (1 - heatmap).pow(4) * negative).sum();
+  const torch::Tensor animals = positive.sum().clamp_min(1.0);
+  PointLoss loss;
+  loss.heatmap = (positive_loss + negative_loss) / animals;
+
+  // Class cross-entropy at the labelled cells only.
+  const torch::Tensor labelled = classes.ge(0) & weight.gt(0);
+  if (labelled.any().item<bool>()) {
+    const torch::Tensor class_logits = outputs.slice(1, 1, 1 + kNumSeaLionClasses)
+                                           .permute({0, 2, 3, 1})
+                                           .reshape({-1, kNumSeaLionClasses});
+    const torch::Tensor index = labelled.reshape({-1}).nonzero().squeeze(1);
+    const torch::Tensor targets = classes.reshape({-1}).index_select(0, index);
+    loss.classes = torch::nn::functional::cross_entropy(
+        class_logits.index_select(0, index), targets,
+        torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights));
+  } else {
+    loss.classes = torch::zeros({}, outputs.options());
+  }
+  loss.total = loss.heatmap + loss.classes;
+  return loss;
+}
+
+}  // namespace sealion

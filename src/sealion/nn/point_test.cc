@@ -1,0 +1,225 @@
+// The point counter's pieces: targets, loss masking, peak suppression, tiled inference, the
+// model file, and a tiny train-count-score run through the real program.
+
+#include <gtest/gtest.h>
+
+#include <opencv2/imgproc.hpp>
+
+#include "sealion/nn/model_file.h"
+#include "sealion/nn/point_inference.h"
+#include "sealion/nn/point_net.h"
+#include "sealion/nn/point_targets.h"
+#include "sealion/util/atomic_file.h"
+#include "sealion/util/error.h"
+#include "tests/test_support.h"
+
+namespace sealion {
+namespace {
+
+TEST(PointTargets, PeakAtTheAnimalsCellGaussianAroundClassAtCentreAndNeighbours) {
+  const cv::Size cells(32, 32);
+  const cv::Mat valid(cells, CV_8U, cv::Scalar(255));
+  const PointTargets targets =
+      MakePointTargets({{41.0, 22.0, kAdultMales}, {101.0, 101.0, kPups}}, cells, valid, 4);
+  EXPECT_EQ(targets.heatmap.at<float>(5, 10), 1.0f);  // 41 / 4 = 10, 22 / 4 = 5
+  EXPECT_EQ(targets.heatmap.at<float>(25, 25), 1.0f);
+  // A male's peak (sigma 15 px = 3.75 cells) is wider than a pup's (5 px = 1.25 cells).
+  const float male_two_cells_away = targets.heatmap.at<float>(5, 12);
+  const float pup_two_cells_away = targets.heatmap.at<float>(25, 27);
+  EXPECT_NEAR(male_two_cells_away, std::exp(-4 / (2 * 3.75 * 3.75)), 1e-5);
+  EXPECT_NEAR(pup_two_cells_away, std::exp(-4 / (2 * 1.25 * 1.25)), 1e-5);
+  EXPECT_LT(targets.heatmap.at<float>(5, 11), 1.0f);
+  EXPECT_EQ(targets.classes.at<int>(5, 10), kAdultMales);
+  EXPECT_EQ(targets.classes.at<int>(5, 11), kAdultMales);
+  EXPECT_EQ(targets.classes.at<int>(4, 10), kAdultMales);
+  EXPECT_EQ(targets.classes.at<int>(4, 11), -1);  // diagonal: no class
+  EXPECT_EQ(targets.classes.at<int>(25, 25), kPups);
+  EXPECT_EQ(cv::countNonZero(targets.classes >= 0), 10);
+  EXPECT_EQ(cv::countNonZero(targets.weight != 1.0f), 0);
+}
+
+TEST(PointTargets, MaskedCellsCarryNoWeightAndAnimalsOutsideAreIgnored) {
+  const cv::Size cells(16, 16);
+  cv::Mat valid(cells, CV_8U, cv::Scalar(255));
+  valid(cv::Rect(0, 0, 8, 16)).setTo(0);
+  const PointTargets targets =
+      MakePointTargets({{-3, 5, kPups}, {70, 200, kPups}}, cells, valid, 4);
+  EXPECT_EQ(cv::countNonZero(targets.heatmap), 0);
+  EXPECT_EQ(cv::countNonZero(targets.weight), 8 * 16);
+  EXPECT_EQ(targets.weight.at<float>(3, 2), 0.0f);
+  EXPECT_EQ(targets.weight.at<float>(3, 12), 1.0f);
+}
+
+TEST(PointLoss, MaskedPixelsCarryNoLossAndNoGradient) {
+  torch::manual_seed(3);
+  const int cells = 16;
+  const cv::Mat valid_mat = [&] {
+    cv::Mat m(cells, cells, CV_8U, cv::Scalar(255));
+    m(cv::Rect(0, 0, cells / 2, cells)).setTo(0);  // left half masked
+    return m;
+  }();
+  const PointTargets targets = MakePointTargets({{40, 30, kAdultFemales}, {10, 10, kPups}},
+                                                cv::Size(cells, cells), valid_mat, 4);
+  const auto as_tensor = [](const cv::Mat& m, torch::ScalarType type) {
+    return torch::from_blob(m.data, {1, m.rows, m.cols}, type).clone();
+  };
+  const torch::Tensor heatmap = as_tensor(targets.heatmap, torch::kFloat32);
+  const torch::Tensor weight = as_tensor(targets.weight, torch::kFloat32);
+  const torch::Tensor classes = as_tensor(targets.classes, torch::kInt32).to(torch::kInt64);
+  const torch::Tensor class_weights = torch::ones({kNumSeaLionClasses});
+  torch::Tensor outputs = torch::randn({1, kPointNetOutputs, cells, cells}).requires_grad_(true);
+  const PointLoss loss = ComputePointLoss(outputs, heatmap, weight, classes, class_weights);
+  loss.total.backward();
+  const torch::Tensor gradient = outputs.grad();
+  EXPECT_EQ(gradient.slice(3, 0, cells / 2).abs().max().item<float>(), 0.0f)
+      << "a masked cell got a gradient (the pup at 10,10 lies under the mask)";
+  EXPECT_GT(gradient.slice(3, cells / 2, cells).abs().max().item<float>(), 0.0f);
+  // Changing the outputs under the mask leaves the loss as it is.
+  torch::Tensor changed = outputs.detach().clone();
+  changed.slice(3, 0, cells / 2).fill_(7.0f);
+  const PointLoss same = ComputePointLoss(changed, heatmap, weight, classes, class_weights);
+  EXPECT_NEAR(same.total.item<float>(), loss.total.item<float>(), 1e-6);
+}
+
+TEST(ClassWeights, RareClassesWeighMoreAndTheAverageAnimalWeighsOne) {
+  const auto weights = ClassWeights({10, 10, 400, 100, 200});
+  EXPECT_GT(weights[kAdultMales], weights[kAdultFemales]);
+  EXPECT_NEAR(weights[kAdultMales], weights[kSubadultMales], 1e-12);
+  double average = 0;
+  const std::array<double, 5> counts = {10, 10, 400, 100, 200};
+  for (int c = 0; c < 5; ++c) average += weights[c] * counts[c] / 720.0;
+  EXPECT_NEAR(average, 1.0, 0.05);  // exact before clamping; the clamp bites little here
+  const auto empty = ClassWeights({0, 0, 5, 0, 0});
+  EXPECT_EQ(empty[kAdultMales], 1.0);
+}
+
+TEST(Suppression, OnePeakPerBodyLengthKeepsTheStrongest) {
+  const std::vector<PointDetection> candidates = {
+      {100, 100, kAdultMales, 0.9f},  // a male ...
+      {112, 100, kAdultMales, 0.6f},  // ... and a second peak on its body, 12 px away
+      {100, 140, kAdultMales, 0.7f},  // another male 40 px away: kept at 0.3 x 120 = 36 px
+      {300, 300, kPups, 0.8f},        // two pups 14 px apart: 0.3 x 40 = 12 px, both kept
+      {314, 300, kPups, 0.5f},       {500, 500, kPups, 0.2f},  // below the threshold
+  };
+  const auto kept = SuppressByDistance(candidates, 0.3f, 0.3);
+  ASSERT_EQ(kept.size(), 4u);
+  EXPECT_EQ(kept[0].score, 0.9f);
+  EXPECT_EQ(kept[1].score, 0.8f);
+  EXPECT_EQ(kept[2].score, 0.7f);
+  EXPECT_EQ(kept[3].score, 0.5f);
+  // A pup beside a male is judged by the larger body: 20 px from the male is the male's.
+  const auto mixed =
+      SuppressByDistance({{0, 0, kAdultMales, 0.9f}, {20, 0, kPups, 0.8f}}, 0.3f, 0.3);
+  EXPECT_EQ(mixed.size(), 1u);
+}
+
+// An untrained network with a bias that puts many peaks above a low threshold.
+PointNet RandomNetwork() {
+  torch::manual_seed(11);
+  PointNet network;
+  UseChannelsLast(*network);
+  network->eval();
+  return network;
+}
+
+TEST(TiledInference, SmallTilesFindExactlyTheCandidatesOfOneWholeTile) {
+  PointNet network = RandomNetwork();
+  cv::Mat photo(190, 250, CV_8UC3);  // odd size, not a multiple of 32
+  cv::randu(photo, 0, 255);
+  cv::GaussianBlur(photo, photo, cv::Size(0, 0), 3);
+  PointInferenceOptions whole;
+  whole.tile_width = 256;
+  whole.tile_height = 224;
+  whole.margin = 0;
+  whole.candidate_threshold = 0.001f;
+  PointInferenceOptions tiled = whole;
+  tiled.tile_width = 64;  // 4 x 3 tiles, seams everywhere
+  tiled.tile_height = 64;
+  tiled.margin = 160;  // more than half the receptive field (about 270 px)
+  const auto reference = FindPeakCandidates(network, photo, whole);
+  const auto candidates = FindPeakCandidates(network, photo, tiled);
+  ASSERT_GT(reference.size(), 20u);
+  ASSERT_EQ(candidates.size(), reference.size());
+  auto by_position = [](const PointDetection& a, const PointDetection& b) {
+    return a.y != b.y ? a.y < b.y : a.x < b.x;
+  };
+  auto sorted_reference = reference, sorted = candidates;
+  std::sort(sorted_reference.begin(), sorted_reference.end(), by_position);
+  std::sort(sorted.begin(), sorted.end(), by_position);
+  for (size_t i = 0; i < sorted.size(); ++i) {
+    EXPECT_EQ(sorted[i].x, sorted_reference[i].x);
+    EXPECT_EQ(sorted[i].y, sorted_reference[i].y);
+    EXPECT_NEAR(sorted[i].score, sorted_reference[i].score, 1e-4);
+    EXPECT_LT(sorted[i].x, photo.cols);
+    EXPECT_LT(sorted[i].y, photo.rows);
+  }
+}
+
+TEST(TiledInference, AnAnimalOnASeamIsCountedOnce) {
+  // Two candidates of one animal, one on each side of a seam at x = 64, merge into one.
+  const auto kept = SuppressByDistance(
+      {{61.5, 33.5, kAdultFemales, 0.8f}, {65.5, 33.5, kAdultFemales, 0.7f}}, 0.5f, 0.25);
+  EXPECT_EQ(kept.size(), 1u);
+  // And tiling itself judges every cell once: no candidate appears twice.
+  PointNet network = RandomNetwork();
+  cv::Mat photo(130, 200, CV_8UC3, cv::Scalar(90, 80, 70));
+  cv::circle(photo, cv::Point(64, 64), 12, cv::Scalar(20, 20, 20), -1);
+  PointInferenceOptions tiled;
+  tiled.tile_width = 64;
+  tiled.tile_height = 64;
+  tiled.margin = 32;
+  tiled.candidate_threshold = 0.001f;
+  const auto candidates = FindPeakCandidates(network, photo, tiled);
+  std::set<std::pair<double, double>> positions;
+  for (const auto& c : candidates) EXPECT_TRUE(positions.insert({c.x, c.y}).second);
+}
+
+TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {
+  testing::ScopedTempDir dir;
+  PointNet network = RandomNetwork();
+  const nlohmann::json detection = {{"threshold", 0.4}, {"suppression_fraction", 0.25}};
+  SavePointModel(dir.path() / "points.bin", network, {{"detection", detection}});
+  LoadedModel loaded = LoadModel(dir.path() / "points.bin");
+  EXPECT_EQ(loaded.method, kPointMethod);
+  ASSERT_TRUE(loaded.point_network);
+  EXPECT_FALSE(loaded.tile_network);
+  EXPECT_EQ(loaded.metadata.at("detection").at("threshold").get<double>(), 0.4);
+  loaded.point_network->eval();
+  const torch::Tensor input =
+      torch::rand({1, 3, 64, 96}).contiguous(torch::MemoryFormat::ChannelsLast);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor expected = network->forward(input);
+  EXPECT_TRUE(torch::allclose(loaded.point_network->forward(input), expected, 1e-5, 1e-6));
+  // Folding BatchNorm into the convolutions gives the same outputs.
+  loaded.point_network->FoldBatchNorm();
+  EXPECT_TRUE(torch::allclose(loaded.point_network->forward(input), expected, 1e-4, 1e-5));
+
+  // A header that names another stride, or no detection settings, is refused by name.
+  std::string bytes = ReadFileToString(dir.path() / "points.bin");
+  const auto at = bytes.find("\"stride\":4");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 10, "\"stride\":8");
+  WriteFileAtomically(dir.path() / "stride8.bin", bytes);
+  try {
+    LoadModel(dir.path() / "stride8.bin");
+    FAIL() << "a model of another stride loaded";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("stride8.bin"), std::string::npos) << error.what();
+  }
+  EXPECT_THROW(SavePointModel(dir.path() / "x.bin", network, {}), Error);
+}
+
+TEST(PointNetwork, SizeAndCostAreWithinTheBudget) {
+  PointNet network;
+  int64_t parameters = 0;
+  for (const auto& p : network->parameters()) parameters += p.numel();
+  EXPECT_GT(parameters, 500000);
+  EXPECT_LT(parameters, 1000000);
+  EXPECT_LT(PointNetFlops(5632, 3744), 130e9);  // a 5616x3744 photo, padded to 32
+  const torch::Tensor input = torch::zeros({1, 3, 96, 128});
+  torch::NoGradGuard no_grad;
+  EXPECT_EQ(network->forward(input).sizes(), (std::vector<int64_t>{1, 6, 24, 32}));
+}
+
+}  // namespace
+}  // namespace sealion

@@ -1,0 +1,404 @@
+#include "sealion/nn/point_train.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <random>
+
+#include "sealion/core/image_io.h"
+#include "sealion/nn/checkpoint.h"
+#include "sealion/nn/model_file.h"
+#include "sealion/nn/point_inference.h"
+#include "sealion/nn/train.h"
+#include "sealion/util/atomic_file.h"
+#include "sealion/util/error.h"
+#include "sealion/util/parallel.h"
+#include "sealion/util/progress.h"
+#include "sealion/util/stable_hash.h"
+
+namespace sealion {
+namespace {
+
+using nlohmann::json;
+
+constexpr float kCandidateFloor = 0.1f;  // the lowest threshold validation may choose
+
+struct ValidationPhoto {
+  std::vector<PointDetection> candidates;  // outside the masks, at or above kCandidateFloor
+  std::vector<Animal> truth;
+};
+
+cv::Mat ReadRgb(const std::filesystem::path& path) {
+  cv::Mat rgb = ReadColourImage(path);
+  cv::cvtColor(rgb, rgb, cv::COLOR_BGR2RGB);
+  return rgb;
+}
+
+ValidationPhoto FindValidationCandidates(PointNet& network, const LabelledPhoto& photo) {
+  PointInferenceOptions inference;
+  inference.candidate_threshold = kCandidateFloor;
+  ValidationPhoto result{{}, photo.animals};
+  for (const auto& candidate : FindPeakCandidates(network, ReadRgb(photo.plain_path), inference)) {
+    const int cx = static_cast<int>(candidate.x) / kPointNetStride;
+    const int cy = static_cast<int>(candidate.y) / kPointNetStride;
+    if (photo.valid_cells.at<uint8_t>(cy, cx) != 0) result.candidates.push_back(candidate);
+  }
+  return result;
+}
+
+// Scores the validation photos under one setting.
+PointValidation Evaluate(const std::vector<ValidationPhoto>& photos, float threshold,
+                         double suppression) {
+  PointValidation result;
+  result.photos = static_cast<int>(photos.size());
+  result.threshold = threshold;
+  result.suppression = suppression;
+  MatchTally tally;
+  std::array<double, kNumSeaLionClasses> squared_error{};
+  for (const auto& photo : photos) {
+    const auto detections = SuppressByDistance(photo.candidates, threshold, suppression);
+    MatchAnimals(detections, photo.truth, &tally);
+    std::array<int64_t, kNumSeaLionClasses> difference{};
+    for (const auto& d : detections) ++difference[d.class_index];
+    for (const auto& t : photo.truth) --difference[t.class_index];
+    for (int c = 0; c < kNumSeaLionClasses; ++c)
+      squared_error[c] += static_cast<double>(difference[c] * difference[c]);
+  }
+  result.mean_rmse = 0;
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    result.rmse[c] = std::sqrt(squared_error[c] / std::max<size_t>(1, photos.size()));
+    result.mean_rmse += result.rmse[c] / kNumSeaLionClasses;
+    result.precision[c] = tally.Precision(c);
+    result.recall[c] = tally.Recall(c);
+    result.f1[c] = tally.F1(c);
+  }
+  result.all_f1 = tally.AllF1();
+  result.all_precision = tally.AllPrecision();
+  result.all_recall = tally.AllRecall();
+  return result;
+}
+
+// The threshold and suppression radius that count the validation photos best.
+PointValidation ChooseDetectionSettings(const std::vector<ValidationPhoto>& photos) {
+  PointValidation best;
+  bool first = true;
+  for (int step = 0; step <= 16; ++step) {
+    const float threshold = kCandidateFloor + 0.05f * static_cast<float>(step);
+    for (const double suppression : {0.15, 0.25, 0.35, 0.5}) {
+      const PointValidation candidate = Evaluate(photos, threshold, suppression);
+      if (first || candidate.mean_rmse < best.mean_rmse - 1e-9 ||
+          (candidate.mean_rmse < best.mean_rmse + 1e-9 && candidate.all_f1 > best.all_f1)) {
+        best = candidate;
+        first = false;
+      }
+    }
+  }
+  return best;
+}
+
+json ValidationToJson(const PointValidation& v) {
+  return {{"photos", v.photos},
+          {"mean_rmse", v.mean_rmse},
+          {"rmse", v.rmse},
+          {"precision", v.precision},
+          {"recall", v.recall},
+          {"f1", v.f1},
+          {"all_f1", v.all_f1},
+          {"all_precision", v.all_precision},
+          {"all_recall", v.all_recall},
+          {"threshold", v.threshold},
+          {"suppression_fraction", v.suppression}};
+}
+
+json EpochToJson(const PointEpochRecord& e) {
+  return {{"epoch", e.epoch},
+          {"train_loss", e.train_loss},
+          {"heatmap_loss", e.heatmap_loss},
+          {"class_loss", e.class_loss},
+          {"crops_per_second", e.crops_per_second},
+          {"validation_rmse", e.validation_rmse},
+          {"validation_f1", e.validation_f1},
+          {"threshold", e.threshold},
+          {"suppression_fraction", e.suppression}};
+}
+
+PointEpochRecord EpochFromJson(const json& j) {
+  PointEpochRecord e;
+  e.epoch = j.at("epoch");
+  e.train_loss = j.at("train_loss");
+  e.heatmap_loss = j.at("heatmap_loss");
+  e.class_loss = j.at("class_loss");
+  e.crops_per_second = j.at("crops_per_second");
+  e.validation_rmse = j.at("validation_rmse");
+  e.validation_f1 = j.at("validation_f1");
+  e.threshold = j.at("threshold");
+  e.suppression = j.at("suppression_fraction");
+  return e;
+}
+
+// One batch of crops as tensors.
+struct Batch {
+  torch::Tensor images, heatmap, weight, classes;
+};
+
+Batch StackCrops(const std::vector<TrainingCrop>& crops, int crop_size) {
+  const auto n = static_cast<int64_t>(crops.size());
+  const int cells = crop_size / kPointNetStride;
+  Batch batch{torch::empty({n, crop_size, crop_size, 3}, torch::kUInt8),
+              torch::empty({n, cells, cells}, torch::kFloat32),
+              torch::empty({n, cells, cells}, torch::kFloat32),
+              torch::empty({n, cells, cells}, torch::kInt32)};
+  const size_t image_bytes = static_cast<size_t>(crop_size) * crop_size * 3;
+  const size_t cell_count = static_cast<size_t>(cells) * cells;
+  for (int64_t i = 0; i < n; ++i) {
+    const TrainingCrop& crop = crops[static_cast<size_t>(i)];
+    std::memcpy(batch.images.data_ptr<uint8_t>() + i * image_bytes, crop.rgb.data, image_bytes);
+    std::memcpy(batch.heatmap.data_ptr<float>() + i * cell_count, crop.targets.heatmap.data,
+                cell_count * sizeof(float));
+    std::memcpy(batch.weight.data_ptr<float>() + i * cell_count, crop.targets.weight.data,
+                cell_count * sizeof(float));
+    std::memcpy(batch.classes.data_ptr<int32_t>() + i * cell_count, crop.targets.classes.data,
+                cell_count * sizeof(int32_t));
+  }
+  batch.classes = batch.classes.to(torch::kInt64);
+  return batch;
+}
+
+}  // namespace
+
+void PointTrainOptions::Check() const {
+  if (dataset_dir.empty()) throw Error("train: a dataset folder is required");
+  if (coords.empty())
+    throw Error("train --method points: --coords is required (extract's coords.csv)");
+  if (model_path.empty()) throw Error("train: --output is required");
+  if (epochs < 1 || epochs > 100000) throw Error("train: --epochs must be in [1, 100000]");
+  if (crops_per_photo < 1 || crops_per_photo > 100000)
+    throw Error("train: --crops-per-photo must be in [1, 100000]");
+  if (crop_size < 64 || crop_size > 2048 || crop_size % kPointNetAlignment != 0)
+    throw Error("train: --crop must be a multiple of 32 in [64, 2048]");
+  if (batch_size < 1 || batch_size > 1024) throw Error("train: --batch must be in [1, 1024]");
+  if (!(learning_rate > 0)) throw Error("train: --lr must be > 0");
+  if (validation_fraction < 0 || validation_fraction >= 1)
+    throw Error("train: --val-fraction must be in [0, 1)");
+  if (photos_in_memory < 1) throw Error("train: --photos-in-memory must be >= 1");
+  if (threads < 0) throw Error("train: --threads must be >= 0");
+}
+
+PointTrainResult RunPointTrain(const PointTrainOptions& options) {
+  options.Check();
+  ConfigureTorchThreads(options.threads);
+  const int threads = ResolveThreadCount(options.threads);
+  PointTrainResult result;
+  std::vector<LabelledPhoto> photos =
+      LoadLabelledPhotos(options.dataset_dir, options.coords, threads, &result.skipped);
+  for (const auto& reason : result.skipped) spdlog::warn("{}", reason);
+  std::vector<LabelledPhoto> train, validation;
+  for (auto& photo : photos) {
+    const bool held_out =
+        static_cast<double>(StableHash(std::to_string(photo.id), options.seed) % 1000000) / 1e6 <
+        options.validation_fraction;
+    (held_out ? validation : train).push_back(std::move(photo));
+  }
+  if (train.empty())
+    throw Error(options.coords.string() + ": no training photos (all held out, or none usable)");
+  result.train_photos = static_cast<int>(train.size());
+  result.validation_photos = static_cast<int>(validation.size());
+  std::array<int64_t, kNumSeaLionClasses> per_class{};
+  std::string photo_ids;
+  for (const auto& photo : train) {
+    for (const auto& animal : photo.animals) ++per_class[animal.class_index];
+    result.train_animals += static_cast<int64_t>(photo.animals.size());
+    photo_ids += fmt::format("{},", photo.id);
+  }
+  const auto class_weights = ClassWeights(per_class);
+  const torch::Tensor class_weight_tensor =
+      torch::tensor(std::vector<double>(class_weights.begin(), class_weights.end()))
+          .to(torch::kFloat32);
+  spdlog::info("train: {} photos with {} animals ({}), validation: {} photos", train.size(),
+               result.train_animals, fmt::join(per_class, "/"), validation.size());
+
+  torch::manual_seed(options.seed);
+  PointNet network;
+  UseChannelsLast(*network);
+  torch::optim::Adam optimizer(network->parameters(),
+                               torch::optim::AdamOptions(options.learning_rate));
+  const std::string fingerprint =
+      fmt::format("points|{}|{}|{}|{}|{}|{}|{}|{}|{}", StableHash(photo_ids, 0), options.seed,
+                  options.epochs, options.crops_per_photo, options.crop_size, options.batch_size,
+                  options.learning_rate, options.validation_fraction, validation.size());
+  if (!options.resume.empty()) {
+    const json saved = LoadCheckpoint(options.resume, *network, optimizer);
+    if (saved.at("fingerprint") != fingerprint) {
+      throw Error(options.resume.string() +
+                  ": the checkpoint was made with other photos or settings (seed, epochs, crops, "
+                  "batch, learning rate, split)");
+    }
+    for (const auto& e : saved.at("history")) result.epochs.push_back(EpochFromJson(e));
+    spdlog::info("resuming after epoch {}", result.epochs.size());
+  }
+
+  std::map<size_t, cv::Mat> resident;  // decoded training photos, by index into `train`
+  const int64_t crops_per_epoch = static_cast<int64_t>(train.size()) * options.crops_per_photo;
+  for (int epoch = static_cast<int>(result.epochs.size()) + 1; epoch <= options.epochs; ++epoch) {
+    const double progress_share = static_cast<double>(epoch - 1) / options.epochs;
+    const double learning_rate =
+        options.learning_rate * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * progress_share)));
+    for (auto& group : optimizer.param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
+    const uint64_t epoch_seed = MixSeed(options.seed, static_cast<uint64_t>(epoch));
+    std::mt19937_64 rng(epoch_seed);
+    std::vector<size_t> order(train.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), rng);
+
+    network->train();
+    ProgressReporter progress(fmt::format("train epoch {}/{}", epoch, options.epochs), "crops",
+                              crops_per_epoch);
+    double loss_sum = 0, heatmap_sum = 0, class_sum = 0;
+    int64_t crop_number = 0, crops_done = 0;
+    for (size_t chunk_start = 0; chunk_start < order.size();
+         chunk_start += static_cast<size_t>(options.photos_in_memory)) {
+      const std::vector<size_t> chunk(
+          order.begin() + static_cast<std::ptrdiff_t>(chunk_start),
+          order.begin() +
+              static_cast<std::ptrdiff_t>(std::min(
+                  order.size(), chunk_start + static_cast<size_t>(options.photos_in_memory))));
+      for (auto it = resident.begin(); it != resident.end();) {
+        it = std::find(chunk.begin(), chunk.end(), it->first) == chunk.end() ? resident.erase(it)
+                                                                             : std::next(it);
+      }
+      std::vector<size_t> missing;
+      for (const size_t index : chunk) {
+        if (!resident.count(index)) missing.push_back(index);
+      }
+      std::vector<cv::Mat> decoded(missing.size());
+      ParallelFor(static_cast<int>(missing.size()), threads,
+                  [&](int i) { decoded[i] = ReadRgb(train[missing[i]].plain_path); });
+      for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
+
+      std::vector<std::pair<size_t, uint64_t>> jobs;  // (photo, crop seed)
+      for (int64_t k = 0; k < static_cast<int64_t>(chunk.size()) * options.crops_per_photo; ++k) {
+        jobs.emplace_back(chunk[static_cast<size_t>(k) % chunk.size()],
+                          MixSeed(epoch_seed, static_cast<uint64_t>(crop_number + k)));
+      }
+      crop_number += static_cast<int64_t>(jobs.size());
+      std::shuffle(jobs.begin(), jobs.end(), rng);
+      for (size_t start = 0; start < jobs.size();
+           start += static_cast<size_t>(options.batch_size)) {
+        const size_t n = std::min(jobs.size() - start, static_cast<size_t>(options.batch_size));
+        std::vector<TrainingCrop> crops(n);
+        ParallelFor(static_cast<int>(n), threads, [&](int i) {
+          const auto& [photo, seed] = jobs[start + static_cast<size_t>(i)];
+          crops[static_cast<size_t>(i)] = SampleCrop(resident.at(photo), train[photo],
+                                                     options.crop_size, options.augment, seed);
+        });
+        const Batch batch = StackCrops(crops, options.crop_size);
+        const torch::Tensor outputs = network->forward(ToNetworkInput(batch.images));
+        const PointLoss loss = ComputePointLoss(outputs, batch.heatmap, batch.weight, batch.classes,
+                                                class_weight_tensor);
+        optimizer.zero_grad();
+        loss.total.backward();
+        optimizer.step();
+        const auto count = static_cast<double>(n);
+        loss_sum += loss.total.item<double>() * count;
+        heatmap_sum += loss.heatmap.item<double>() * count;
+        class_sum += loss.classes.item<double>() * count;
+        crops_done += static_cast<int64_t>(n);
+        progress.Advance(static_cast<int64_t>(n),
+                         fmt::format("loss {:.3f}", loss_sum / static_cast<double>(crops_done)));
+      }
+    }
+    progress.Finish();
+    PointEpochRecord record;
+    record.epoch = epoch;
+    record.train_loss = loss_sum / static_cast<double>(crops_per_epoch);
+    record.heatmap_loss = heatmap_sum / static_cast<double>(crops_per_epoch);
+    record.class_loss = class_sum / static_cast<double>(crops_per_epoch);
+    record.crops_per_second = static_cast<double>(crops_per_epoch) / progress.ElapsedSeconds();
+
+    if (!validation.empty()) {
+      network->eval();
+      std::vector<ValidationPhoto> candidates;
+      for (const auto& photo : validation)
+        candidates.push_back(FindValidationCandidates(network, photo));
+      result.validation = ChooseDetectionSettings(candidates);
+      record.validation_rmse = result.validation.mean_rmse;
+      record.validation_f1 = result.validation.all_f1;
+      record.threshold = result.validation.threshold;
+      record.suppression = result.validation.suppression;
+    }
+    result.epochs.push_back(record);
+    spdlog::info(
+        "epoch {}: loss {:.4f} (heatmap {:.4f}, classes {:.4f}) | validation mean RMSE {:.3f}, "
+        "F1 {:.3f} at threshold {:.2f}, suppression {:.2f} | {:.1f} crops/s",
+        epoch, record.train_loss, record.heatmap_loss, record.class_loss, record.validation_rmse,
+        record.validation_f1, record.threshold, record.suppression, record.crops_per_second);
+    json history = json::array();
+    for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
+    SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
+                   {{"history", history}, {"fingerprint", fingerprint}});
+  }
+  if (validation.empty()) {
+    spdlog::warn(
+        "no validation photos: threshold 0.5 and suppression 0.3 are defaults, not chosen");
+    result.validation.threshold = 0.5f;
+    result.validation.suppression = 0.3;
+  } else if (result.validation.photos == 0) {  // resumed after the last epoch
+    network->eval();
+    std::vector<ValidationPhoto> candidates;
+    for (const auto& photo : validation)
+      candidates.push_back(FindValidationCandidates(network, photo));
+    result.validation = ChooseDetectionSettings(candidates);
+  }
+
+  json history = json::array();
+  for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
+  const json training = {{"dataset_dir", options.dataset_dir.string()},
+                         {"coords", options.coords.string()},
+                         {"epochs", options.epochs},
+                         {"crops_per_photo", options.crops_per_photo},
+                         {"crop_size", options.crop_size},
+                         {"batch_size", options.batch_size},
+                         {"learning_rate", options.learning_rate},
+                         {"validation_fraction", options.validation_fraction},
+                         {"seed", options.seed},
+                         {"train_photos", result.train_photos},
+                         {"validation_photos", result.validation_photos},
+                         {"train_animals", result.train_animals},
+                         {"train_animals_per_class", per_class},
+                         {"class_weights", class_weights},
+                         {"history", history},
+                         {"validation", ValidationToJson(result.validation)}};
+  const json detection = {{"threshold", result.validation.threshold},
+                          {"suppression_fraction", result.validation.suppression},
+                          {"chosen_on_validation_photos", result.validation.photos},
+                          {"body_length_pixels", kBodyLengthPixels}};
+  SavePointModel(options.model_path, network, {{"training", training}, {"detection", detection}});
+  std::filesystem::path training_path = options.model_path;
+  training_path += ".training.json";
+  WriteFileAtomically(training_path, training.dump(1));
+  return result;
+}
+
+std::string FormatPointValidation(const PointValidation& v) {
+  const auto cell = [](double value) {
+    return value < 0 ? fmt::format("{:>10}", "-") : fmt::format("{:>10.3f}", value);
+  };
+  std::string table =
+      fmt::format("{:<16}{:>10}{:>10}{:>10}{:>10}\n", "class", "RMSE", "precision", "recall", "F1");
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    table += fmt::format("{:<16}{}{}{}{}\n", ClassName(c), cell(v.rmse[c]), cell(v.precision[c]),
+                         cell(v.recall[c]), cell(v.f1[c]));
+  }
+  table += fmt::format("{:<16}{}{}{}{}\n", "all animals", cell(v.mean_rmse), cell(v.all_precision),
+                       cell(v.all_recall), cell(v.all_f1));
+  return table;
+}
+
+}  // namespace sealion

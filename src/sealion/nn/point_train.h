@@ -1,0 +1,70 @@
+#pragma once
+// `sealion train --method points`: the point network (point_net.h) on augmented crops of the
+// labelled photos (point_data.h), validated on whole held-out photos split by photo. After every
+// epoch the validation photos are counted and the detection threshold and suppression radius that
+// count them best (lowest mean per-class RMSE; F1 breaks ties) are chosen; the model file keeps
+// the last epoch's network with its choice. A checkpoint is written every epoch and `resume`
+// continues exactly: every crop is determined by (seed, epoch, crop number).
+
+#include <array>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "sealion/core/classes.h"
+#include "sealion/nn/point_data.h"
+
+namespace sealion {
+
+struct PointTrainOptions {
+  std::filesystem::path dataset_dir;  // competition layout: Train/ (plain), TrainDotted/ (masks)
+  std::filesystem::path coords;       // extract's coords.csv (train_id,class,x,y)
+  std::filesystem::path model_path;   // the model file to write
+  int epochs = 20;
+  int crops_per_photo = 48;  // crops cut from each training photo per epoch
+  int crop_size = 256;       // a multiple of 32
+  int batch_size = 16;
+  double learning_rate = 2e-3;       // Adam, decayed by a cosine to 5% over the epochs
+  double validation_fraction = 0.2;  // share of photos held out, split by photo
+  int photos_in_memory = 32;         // decoded training photos held at once
+  uint64_t seed = 1;
+  int threads = 0;               // 0: every core
+  std::filesystem::path resume;  // a checkpoint to continue from
+  AugmentOptions augment;
+
+  void Check() const;
+};
+
+struct PointEpochRecord {
+  int epoch = 0;
+  double train_loss = 0, heatmap_loss = 0, class_loss = 0;
+  double crops_per_second = 0;
+  // On the validation photos, with the threshold and suppression chosen after this epoch:
+  double validation_rmse = -1, validation_f1 = -1;
+  float threshold = 0.5f;
+  double suppression = 0.3;
+};
+
+struct PointValidation {
+  int photos = 0;
+  double mean_rmse = -1;
+  std::array<double, kNumSeaLionClasses> rmse{}, precision{}, recall{}, f1{};
+  double all_f1 = -1, all_precision = -1, all_recall = -1;
+  float threshold = 0.5f;
+  double suppression = 0.3;
+};
+
+struct PointTrainResult {
+  std::vector<PointEpochRecord> epochs;
+  PointValidation validation;  // of the final model, with its chosen settings
+  int train_photos = 0, validation_photos = 0;
+  int64_t train_animals = 0;
+  std::vector<std::string> skipped;  // photos not used, with the reason
+};
+
+PointTrainResult RunPointTrain(const PointTrainOptions& options);
+
+// The validation figures as a terminal table (per-class RMSE, precision, recall, F1).
+std::string FormatPointValidation(const PointValidation& validation);
+
+}  // namespace sealion
