@@ -1,24 +1,31 @@
 #include "sealion/core/point_match.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <limits>
+
+#include "sealion/util/csv.h"
+#include "sealion/util/error.h"
 
 namespace sealion {
 namespace {
 
-// Greedy matching of `detections` (by falling score) to `truth`; returns true positives.
-int64_t CountMatches(std::vector<DetectedAnimal> detections, const std::vector<Animal>& truth) {
-  std::stable_sort(
-      detections.begin(), detections.end(),
-      [](const DetectedAnimal& a, const DetectedAnimal& b) { return a.score > b.score; });
-  std::vector<bool> taken(truth.size(), false);
-  int64_t matches = 0;
-  for (const auto& detection : detections) {
+// Greedy matching of `detections` (by falling score) to `truth`.
+PointMatching Match(const std::vector<DetectedAnimal>& detections,
+                    const std::vector<Animal>& truth) {
+  std::vector<size_t> order(detections.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return detections[a].score > detections[b].score; });
+  PointMatching matching{std::vector<int>(detections.size(), -1),
+                         std::vector<bool>(truth.size(), false)};
+  for (const size_t d : order) {
     double best_distance = std::numeric_limits<double>::max();
     size_t best = truth.size();
     for (size_t t = 0; t < truth.size(); ++t) {
-      if (taken[t]) continue;
-      const double dx = detection.x - truth[t].x, dy = detection.y - truth[t].y;
+      if (matching.truth_found[t]) continue;
+      const double dx = detections[d].x - truth[t].x, dy = detections[d].y - truth[t].y;
       const double distance = dx * dx + dy * dy;
       const double tolerance = kBodyLengthPixels[truth[t].class_index] / 2;
       if (distance <= tolerance * tolerance && distance < best_distance) {
@@ -27,11 +34,17 @@ int64_t CountMatches(std::vector<DetectedAnimal> detections, const std::vector<A
       }
     }
     if (best < truth.size()) {
-      taken[best] = true;
-      ++matches;
+      matching.truth_found[best] = true;
+      matching.truth_of_detection[d] = static_cast<int>(best);
     }
   }
-  return matches;
+  return matching;
+}
+
+int64_t CountMatches(const std::vector<DetectedAnimal>& detections,
+                     const std::vector<Animal>& truth) {
+  const PointMatching matching = Match(detections, truth);
+  return std::count(matching.truth_found.begin(), matching.truth_found.end(), true);
 }
 
 double Ratio(int64_t numerator, int64_t denominator) {
@@ -83,6 +96,31 @@ void MatchAnimals(const std::vector<DetectedAnimal>& detections, const std::vect
   tally->all_true_positives += matches;
   tally->all_false_positives += static_cast<int64_t>(detections.size()) - matches;
   tally->all_false_negatives += static_cast<int64_t>(truth.size()) - matches;
+}
+
+PointMatching MatchPoints(const std::vector<DetectedAnimal>& detections,
+                          const std::vector<Animal>& truth) {
+  return Match(detections, truth);
+}
+
+std::map<int64_t, std::vector<DetectedAnimal>> ReadPointsCsv(const std::filesystem::path& path) {
+  const CsvTable table = ReadCsv(path);
+  if (table.header.size() < 4) throw Error(path.string() + ": expected the columns id,class,x,y");
+  std::map<int64_t, std::vector<DetectedAnimal>> by_id;
+  for (size_t row = 0; row < table.rows.size(); ++row) {
+    const auto& cells = table.rows[row];
+    WithContext(fmt::format("{}: line {}", path.string(), row + 2), [&] {
+      if (cells.size() < 4) throw Error("expected id,class,x,y");
+      DetectedAnimal point;
+      point.class_index = ClassIndexFromName(cells[1]);
+      if (point.class_index >= kNumSeaLionClasses) throw Error("non_seal is not an animal");
+      point.x = std::stod(cells[2]);
+      point.y = std::stod(cells[3]);
+      point.score = cells.size() > 4 ? std::stof(cells[4]) : 1.0f;
+      by_id[std::stoll(cells[0])].push_back(point);
+    });
+  }
+  return by_id;
 }
 
 }  // namespace sealion

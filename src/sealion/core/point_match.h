@@ -7,6 +7,8 @@
 // of the class; for "all animals", classes are ignored.
 
 #include <array>
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,8 +47,22 @@ struct MatchTally {
   double AllRecall() const;
 };
 
+// Reads a CSV of points with the columns id,class,x,y and an optional score (coords.csv,
+// test_coords.csv, count --detections), grouped by id. The score is 1 where the file has none.
+// Throws naming the file and line for a bad row or a class that is not a sea lion class.
+std::map<int64_t, std::vector<DetectedAnimal>> ReadPointsCsv(const std::filesystem::path& path);
+
 // Matches one photo's detections to its true animals and adds the outcome to *tally.
 void MatchAnimals(const std::vector<DetectedAnimal>& detections, const std::vector<Animal>& truth,
                   MatchTally* tally);
+
+// The class-blind matching of one photo: for each detection, the index of its true animal or -1
+// (a false alarm); for each true animal, whether a detection found it (else a miss).
+struct PointMatching {
+  std::vector<int> truth_of_detection;
+  std::vector<bool> truth_found;
+};
+PointMatching MatchPoints(const std::vector<DetectedAnimal>& detections,
+                          const std::vector<Animal>& truth);
 
 }  // namespace sealion

@@ -150,8 +150,8 @@ void CountOptions::Check() const {
   if (output.empty()) throw Error("count: --output is required");
   if (threads < 0) throw Error("count: --threads must be >= 0");
   if (batch_size < 1 || batch_size > 4096) throw Error("count: --batch must be in [1, 4096]");
-  if (threshold >= 1 || (threshold < 0 && threshold != -1))
-    throw Error("count: --threshold must be in [0, 1) (or -1: the model's)");
+  if (threshold != -1 && !(threshold > 0 && threshold < 1))
+    throw Error("count: --threshold must be in (0, 1) (or -1: the model's)");
   if (suppression > 2 || (suppression < 0 && suppression != -1))
     throw Error("count: --suppression must be in [0, 2] (or -1: the model's)");
 }

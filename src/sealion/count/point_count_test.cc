@@ -73,7 +73,7 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   // Flags of the other method are refused by name.
   const auto wrong = RunSealion("train " + d + "x -o " + d + "y.bin --crop 128");
   EXPECT_NE(wrong.exit_code, 0);
-  EXPECT_NE(wrong.output.find("--method points"), std::string::npos) << wrong.output;
+  EXPECT_NE(wrong.output.find("--crop is for --method points"), std::string::npos) << wrong.output;
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 namespace sealion {
 
 int RunExtractCommand(int argc, char** argv);
+int RunDedotCommand(int argc, char** argv);
 int RunSynthCommand(int argc, char** argv);
 int RunPatchesCommand(int argc, char** argv);
 int RunTrainCommand(int argc, char** argv);

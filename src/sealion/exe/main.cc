@@ -29,6 +29,7 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"extract", sealion::RunExtractCommand, "find and classify the dots of TrainDotted photos"},
+    {"dedot", sealion::RunDedotCommand, "write dotted photos with their dots removed"},
     {"synth", sealion::RunSynthCommand, "generate a synthetic survey with exact ground truth"},
     {"patches", sealion::RunPatchesCommand, "cut 64x64 thumbnails around the dots, and background"},
     {"train", sealion::RunTrainCommand, "train the seed's CNN on the thumbnails"},

@@ -1,9 +1,12 @@
 // sealion report RUN_DIR -o report.html
-// sealion overlay PHOTO --detections DETECTIONS.csv -o overlay.jpg
+// sealion overlay PHOTO --detections DETECTIONS.csv [--truth COORDS.csv] [--style auto] -o
+// overlay.jpg
 
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
 
 #include "sealion/core/image_io.h"
 #include "sealion/exe/cli_support.h"
@@ -33,27 +36,50 @@ int RunReportCommand(int argc, char** argv) {
 }
 
 int RunOverlayCommand(int argc, char** argv) {
-  std::filesystem::path photo, detections, output;
+  std::filesystem::path photo, detections, truth, output;
   int64_t id = -1;
   int width = 0;
-  CLI::App app{"Draws the counted tiles of one photo on it, in their class colours.",
-               "sealion overlay"};
+  std::string style = "auto";
+  CLI::App app{
+      "Draws what was counted on one photo, in the class colours: counted tiles "
+      "outlined, or the animals found as dots; with --truth, true animals ringed and, "
+      "for points, false alarms crossed and misses boxed.",
+      "sealion overlay"};
   app.add_option("photo", photo, "the photo")->required();
   app.add_option("--detections", detections, "detections CSV from sealion count --detections")
       ->required();
+  app.add_option("--truth", truth, "true animals (id,class,x,y: test_coords.csv, coords.csv)");
   app.add_option("-o,--output", output, "image to write (.jpg or .png)")->required();
   app.add_option("--id", id, "photo id in the detections (default: from the file name)");
   app.add_option("--width", width, "downscale to this width (0: full size)")->capture_default_str();
+  app.add_option("--style", style,
+                 "tiles, points, or auto (points unless every detection is a tile centre)")
+      ->check(CLI::IsMember({"auto", "tiles", "points"}))
+      ->capture_default_str();
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   if (id < 0) id = PhotoIdFromFileName(photo);
   const auto marks = ReadDetections(detections);
   const auto found = marks.find(id);
+  const std::vector<Mark> counted = found == marks.end() ? std::vector<Mark>{} : found->second;
+  std::vector<Mark> true_marks;
+  if (!truth.empty()) {
+    const auto all = ReadCoords(truth);
+    if (const auto t = all.find(id); t != all.end()) true_marks = t->second;
+  }
+  if (style == "auto") {
+    const bool all_tile_centres = std::all_of(counted.begin(), counted.end(), [](const Mark& m) {
+      return std::fmod(m.centre.x, 64.0) == 32.0 && std::fmod(m.centre.y, 64.0) == 32.0;
+    });
+    style = all_tile_centres && !counted.empty() ? "tiles" : "points";
+  }
   const cv::Mat overlay =
-      DrawOverlay(ReadColourImage(photo),
-                  found == marks.end() ? std::vector<Mark>{} : found->second, {}, width);
+      DrawOverlay(ReadColourImage(photo), counted, true_marks, width,
+                  style == "tiles" ? OverlayStyle::kTiles : OverlayStyle::kPoints);
   WriteImageAtomically(output, overlay);
-  fmt::print("{} counted tiles drawn on {} -> {}\n",
-             found == marks.end() ? 0 : found->second.size(), photo.string(), output.string());
+  fmt::print("{} counted {} drawn on {}{} -> {}\n", counted.size(),
+             style == "tiles" ? "tiles" : "animals", photo.string(),
+             true_marks.empty() ? "" : fmt::format(" with {} true animals", true_marks.size()),
+             output.string());
   return 0;
 }
 

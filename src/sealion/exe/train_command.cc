@@ -86,12 +86,23 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--photos-in-memory", points.photos_in_memory,
                  "points: decoded training photos held at once")
       ->capture_default_str();
+  app.add_option("--scale-augment", points.augment.scale_range,
+                 "points: crops are scaled by up to this share either way (altitude varies "
+                 "between flights; size is also what tells classes apart)")
+      ->capture_default_str();
+  app.add_flag("--dedot,!--no-dedot", points.dedot,
+               "points: photos without a matching plain copy are trained on their dotted copy "
+               "with the dots removed (default), or skipped")
+      ->capture_default_str();
+  app.add_option("--jpeg-augment", points.augment.jpeg,
+                 "points: share of crops recompressed as JPEG at quality 30-95")
+      ->capture_default_str();
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   if (method == "tiles") {
-    if (app.count("--coords") || app.count("--crops-per-photo") || app.count("--crop") ||
-        app.count("--photos-in-memory"))
-      throw Error(
-          "--coords, --crops-per-photo, --crop and --photos-in-memory are for --method points");
+    for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
+                             "--scale-augment", "--jpeg-augment", "--dedot"}) {
+      if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
+    }
     tiles.patch_dir = input;
     return PrintTileResult(tiles);
   }

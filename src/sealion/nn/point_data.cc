@@ -13,6 +13,7 @@
 
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
+#include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
 #include "sealion/nn/point_net.h"
 #include "sealion/util/csv.h"
@@ -28,7 +29,6 @@ constexpr int kStride = kPointNetStride;
 cv::Mat ValidCells(const cv::Mat& mask, cv::Size photo_size) {
   const cv::Size cells((photo_size.width + kStride - 1) / kStride,
                        (photo_size.height + kStride - 1) / kStride);
-  if (mask.empty()) return cv::Mat(cells, CV_8U, cv::Scalar(255));
   cv::Mat masked_share;
   cv::resize(mask, masked_share, cells, 0, 0, cv::INTER_AREA);
   cv::Mat valid;
@@ -38,29 +38,15 @@ cv::Mat ValidCells(const cv::Mat& mask, cv::Size photo_size) {
 
 }  // namespace
 
-std::vector<std::pair<int64_t, std::vector<Animal>>> ReadAnimalCoords(
-    const std::filesystem::path& coords_csv) {
-  const CsvTable table = ReadCsv(coords_csv);
-  if (table.header.size() < 4)
-    throw Error(coords_csv.string() + ": expected the columns id,class,x,y");
-  std::map<int64_t, std::vector<Animal>> by_id;
-  for (size_t row = 0; row < table.rows.size(); ++row) {
-    const auto& cells = table.rows[row];
-    WithContext(fmt::format("{}: line {}", coords_csv.string(), row + 2), [&] {
-      if (cells.size() < 4) throw Error("expected id,class,x,y");
-      by_id[std::stoll(cells[0])].push_back(
-          {std::stod(cells[2]), std::stod(cells[3]), ClassIndexFromName(cells[1])});
-    });
-  }
-  return {by_id.begin(), by_id.end()};
-}
-
 std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
-                                              const std::filesystem::path& coords_csv, int threads,
+                                              const std::filesystem::path& coords_csv,
+                                              bool use_dotted_only, int threads,
                                               std::vector<std::string>* skipped) {
   const TrainDataset dataset = TrainDataset::Open(dataset_dir);
   std::map<int64_t, std::vector<Animal>> animals_by_id;
-  for (auto& [id, animals] : ReadAnimalCoords(coords_csv)) animals_by_id[id] = std::move(animals);
+  for (const auto& [id, points] : ReadPointsCsv(coords_csv)) {
+    for (const auto& p : points) animals_by_id[id].push_back({p.x, p.y, p.class_index});
+  }
   // Photos extract processed and found empty are labelled too: all background.
   const auto counts_csv = coords_csv.parent_path() / "counts.csv";
   if (std::filesystem::exists(counts_csv)) {
@@ -68,35 +54,44 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
   }
   std::vector<LabelledPhoto> photos;
   for (const auto& [id, animals] : animals_by_id) {
-    if (!dataset.HasPlain(id)) {
-      skipped->push_back(fmt::format("{}: no plain photo (Train/{}.jpg); not used", id, id));
-      continue;
-    }
     LabelledPhoto photo;
     photo.id = id;
-    photo.plain_path = dataset.PlainPath(id);
     photo.animals = animals;
+    photo.image_path = dataset.HasPlain(id) ? dataset.PlainPath(id) : dataset.DottedPath(id);
+    photo.dedot = !dataset.HasPlain(id);
+    if (!std::filesystem::exists(photo.image_path)) {
+      skipped->push_back(fmt::format("{}: neither a plain nor a dotted photo; not used", id));
+      continue;
+    }
     photos.push_back(std::move(photo));
   }
   std::vector<std::string> problems(photos.size());
   ParallelFor(static_cast<int>(photos.size()), threads, [&](int i) {
     LabelledPhoto& photo = photos[static_cast<size_t>(i)];
     try {
-      const cv::Mat plain = ReadColourImage(photo.plain_path);
-      photo.size = plain.size();
-      cv::Mat mask;
-      if (std::filesystem::exists(dataset.DottedPath(photo.id))) {
-        const cv::Mat dotted = ReadColourImage(dataset.DottedPath(photo.id));
+      const cv::Mat dotted = ReadColourImage(dataset.DottedPath(photo.id));
+      int turn_degrees = 0;
+      if (!photo.dedot) {
+        const cv::Mat plain = ReadColourImage(photo.image_path);
         const RotationEstimate turn = EstimateRotation(dotted, plain);
         if (turn.correlation < DotDetectorOptions{}.min_plain_correlation) {
-          problems[static_cast<size_t>(i)] = fmt::format(
-              "{}: the plain photo does not match the dotted one (correlation {:.2f}); not used",
-              photo.id, turn.correlation);
-          return;
+          // The dots are not in the plain photo's frame: only the dotted copy is sound.
+          photo.image_path = dataset.DottedPath(photo.id);
+          photo.dedot = true;
+        } else {
+          turn_degrees = turn.degrees;
         }
-        mask = DetectMask(RotateClockwise(dotted, turn.degrees),
-                          DotDetectorOptions{}.mask_threshold, 0);
       }
+      if (photo.dedot && !use_dotted_only) {
+        problems[static_cast<size_t>(i)] = fmt::format(
+            "{}: no plain photo that matches its dotted copy; not used (dot removal "
+            "is off)",
+            photo.id);
+        return;
+      }
+      const cv::Mat mask =
+          DetectMask(RotateClockwise(dotted, turn_degrees), DotDetectorOptions{}.mask_threshold, 0);
+      photo.size = mask.size();
       photo.valid_cells = ValidCells(mask, photo.size);
     } catch (const std::exception& error) {
       problems[static_cast<size_t>(i)] = error.what();
@@ -111,6 +106,17 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
     }
   }
   return usable;
+}
+
+cv::Mat ReadTrainingImage(const LabelledPhoto& photo) {
+  cv::Mat image = ReadColourImage(photo.image_path);
+  if (photo.dedot) {
+    std::vector<cv::Point2d> dots;
+    for (const auto& animal : photo.animals) dots.emplace_back(animal.x, animal.y);
+    image = RemoveDots(image, dots);
+  }
+  cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
+  return image;
 }
 
 TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop_size,

@@ -15,7 +15,8 @@ namespace sealion {
 
 struct LabelledPhoto {
   int64_t id = 0;
-  std::filesystem::path plain_path;
+  std::filesystem::path image_path;  // the plain photo, or the dotted one when `dedot`
+  bool dedot = false;                // no usable plain copy: the dotted photo with its dots removed
   cv::Size size;
   std::vector<Animal> animals;  // in the plain photo's pixels
   cv::Mat valid_cells;          // CV_8U, one per stride-4 cell, non-zero where labels hold
@@ -23,17 +24,20 @@ struct LabelledPhoto {
 
 // The labelled photos of a training folder: every photo that `coords_csv` (extract's coords.csv,
 // train_id,class,x,y) covers, with the photos extract processed without finding animals (its
-// counts.csv beside coords_csv). A photo needs its plain copy (Train/<id>.jpg); the dotted copy,
-// turned to the plain frame, gives the black masks, whose cells carry no labels. Photos without a
-// plain copy, or whose plain copy matches the dotted one under no turn, are skipped with a
-// warning (returned in *skipped).
+// counts.csv beside coords_csv). With its plain copy (Train/<id>.jpg), a photo is trained on the
+// plain pixels, and the dotted copy, turned to the plain frame, gives the black masks, whose cells
+// carry no labels. Without a plain copy, or with one that matches the dotted copy under no turn
+// (the mismatched list), the dotted copy with its dots removed (extract/dedot.h) is used when
+// `use_dotted_only`, else the photo is skipped. Skipped photos are named, with the reason, in
+// *skipped.
 std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
-                                              const std::filesystem::path& coords_csv, int threads,
+                                              const std::filesystem::path& coords_csv,
+                                              bool use_dotted_only, int threads,
                                               std::vector<std::string>* skipped);
 
-// Reads coords CSV rows (id,class,x,y) grouped by id.
-std::vector<std::pair<int64_t, std::vector<Animal>>> ReadAnimalCoords(
-    const std::filesystem::path& coords_csv);
+// The pixels a photo is trained on (RGB): the plain photo, or the dotted one with its dots
+// removed, derived in memory (never written anywhere).
+cv::Mat ReadTrainingImage(const LabelledPhoto& photo);
 
 struct AugmentOptions {
   double scale_range = 0.2;     // the source window is crop x s, s in [1/(1+r), 1+r]

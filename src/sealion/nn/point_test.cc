@@ -5,7 +5,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "sealion/extract/extract.h"
 #include "sealion/nn/model_file.h"
+#include "sealion/nn/point_data.h"
 #include "sealion/nn/point_inference.h"
 #include "sealion/nn/point_net.h"
 #include "sealion/nn/point_targets.h"
@@ -207,6 +209,32 @@ TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {
     EXPECT_NE(std::string(error.what()).find("stride8.bin"), std::string::npos) << error.what();
   }
   EXPECT_THROW(SavePointModel(dir.path() / "x.bin", network, {}), Error);
+}
+
+TEST(LabelledPhotos, PhotosWithoutAPlainCopyAreRepairedOrSkippedByName) {
+  testing::ScopedTempDir dir;
+  const auto survey = dir.path() / "survey";
+  testing::MakeSmallSurvey(survey, 2, 0, 256, 192, 6);
+  ExtractOptions extract;
+  extract.dataset_dir = survey;
+  extract.output_dir = dir.path() / "extract";
+  RunExtract(extract);
+  std::filesystem::remove(survey / "Train" / "1.jpg");
+  std::vector<std::string> skipped;
+  const auto photos =
+      LoadLabelledPhotos(survey, dir.path() / "extract" / "coords.csv", true, 1, &skipped);
+  ASSERT_EQ(photos.size(), 2u);
+  EXPECT_FALSE(photos[0].dedot);
+  EXPECT_TRUE(photos[1].dedot);
+  EXPECT_EQ(photos[1].image_path, survey / "TrainDotted" / "1.jpg");
+  const cv::Mat repaired = ReadTrainingImage(photos[1]);
+  EXPECT_EQ(repaired.size(), photos[1].size);
+  skipped.clear();
+  const auto plain_only =
+      LoadLabelledPhotos(survey, dir.path() / "extract" / "coords.csv", false, 1, &skipped);
+  EXPECT_EQ(plain_only.size(), 1u);
+  ASSERT_EQ(skipped.size(), 1u);
+  EXPECT_NE(skipped[0].find("1: no plain photo"), std::string::npos) << skipped[0];
 }
 
 TEST(PointNetwork, SizeAndCostAreWithinTheBudget) {

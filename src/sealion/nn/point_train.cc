@@ -34,17 +34,11 @@ struct ValidationPhoto {
   std::vector<Animal> truth;
 };
 
-cv::Mat ReadRgb(const std::filesystem::path& path) {
-  cv::Mat rgb = ReadColourImage(path);
-  cv::cvtColor(rgb, rgb, cv::COLOR_BGR2RGB);
-  return rgb;
-}
-
 ValidationPhoto FindValidationCandidates(PointNet& network, const LabelledPhoto& photo) {
   PointInferenceOptions inference;
   inference.candidate_threshold = kCandidateFloor;
   ValidationPhoto result{{}, photo.animals};
-  for (const auto& candidate : FindPeakCandidates(network, ReadRgb(photo.plain_path), inference)) {
+  for (const auto& candidate : FindPeakCandidates(network, ReadTrainingImage(photo), inference)) {
     const int cx = static_cast<int>(candidate.x) / kPointNetStride;
     const int cy = static_cast<int>(candidate.y) / kPointNetStride;
     if (photo.valid_cells.at<uint8_t>(cy, cx) != 0) result.candidates.push_back(candidate);
@@ -188,6 +182,9 @@ void PointTrainOptions::Check() const {
     throw Error("train: --val-fraction must be in [0, 1)");
   if (photos_in_memory < 1) throw Error("train: --photos-in-memory must be >= 1");
   if (threads < 0) throw Error("train: --threads must be >= 0");
+  if (augment.scale_range < 0 || augment.scale_range > 1)
+    throw Error("train: --scale-augment must be in [0, 1]");
+  if (augment.jpeg < 0 || augment.jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
 }
 
 PointTrainResult RunPointTrain(const PointTrainOptions& options) {
@@ -195,8 +192,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
   ConfigureTorchThreads(options.threads);
   const int threads = ResolveThreadCount(options.threads);
   PointTrainResult result;
-  std::vector<LabelledPhoto> photos =
-      LoadLabelledPhotos(options.dataset_dir, options.coords, threads, &result.skipped);
+  std::vector<LabelledPhoto> photos = LoadLabelledPhotos(options.dataset_dir, options.coords,
+                                                         options.dedot, threads, &result.skipped);
   for (const auto& reason : result.skipped) spdlog::warn("{}", reason);
   std::vector<LabelledPhoto> train, validation;
   for (auto& photo : photos) {
@@ -229,9 +226,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
   torch::optim::Adam optimizer(network->parameters(),
                                torch::optim::AdamOptions(options.learning_rate));
   const std::string fingerprint =
-      fmt::format("points|{}|{}|{}|{}|{}|{}|{}|{}|{}", StableHash(photo_ids, 0), options.seed,
+      fmt::format("points|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", StableHash(photo_ids, 0), options.seed,
                   options.epochs, options.crops_per_photo, options.crop_size, options.batch_size,
-                  options.learning_rate, options.validation_fraction, validation.size());
+                  options.learning_rate, options.validation_fraction, validation.size(),
+                  options.augment.scale_range, options.augment.jpeg) +
+      (options.dedot ? "|dedot" : "");
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
     if (saved.at("fingerprint") != fingerprint) {
@@ -279,7 +278,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
       }
       std::vector<cv::Mat> decoded(missing.size());
       ParallelFor(static_cast<int>(missing.size()), threads,
-                  [&](int i) { decoded[i] = ReadRgb(train[missing[i]].plain_path); });
+                  [&](int i) { decoded[i] = ReadTrainingImage(train[missing[i]]); });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
 
       std::vector<std::pair<size_t, uint64_t>> jobs;  // (photo, crop seed)
@@ -368,6 +367,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
                          {"learning_rate", options.learning_rate},
                          {"validation_fraction", options.validation_fraction},
                          {"seed", options.seed},
+                         {"scale_augment", options.augment.scale_range},
+                         {"jpeg_augment", options.augment.jpeg},
+                         {"dedot", options.dedot},
                          {"train_photos", result.train_photos},
                          {"validation_photos", result.validation_photos},
                          {"train_animals", result.train_animals},

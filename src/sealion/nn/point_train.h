@@ -27,6 +27,7 @@ struct PointTrainOptions {
   double learning_rate = 2e-3;       // Adam, decayed by a cosine to 5% over the epochs
   double validation_fraction = 0.2;  // share of photos held out, split by photo
   int photos_in_memory = 32;         // decoded training photos held at once
+  bool dedot = true;  // photos without a matching plain copy: their dotted copy, dots removed
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from

@@ -3,8 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <optional>
+#include <set>
 
 #include "sealion/core/counts_csv.h"
 #include "sealion/core/image_io.h"
@@ -111,6 +114,80 @@ std::string TrainingSection(const nlohmann::json& training) {
   return html + "</table>";
 }
 
+// Seconds per photo from a `sealion count` output line ("counted 8 photo(s) ... in 5.6 s ..."),
+// or -1 when the file is missing or says otherwise (a resumed run, say).
+double SecondsPerPhoto(const std::filesystem::path& count_output) {
+  if (!std::filesystem::exists(count_output)) return -1;
+  int photos = 0, resumed = 0;
+  double seconds = 0;
+  const std::string text = ReadFileToString(count_output);
+  const auto at = text.find("counted ");
+  if (at == std::string::npos ||
+      std::sscanf(text.c_str() + at, "counted %d photo(s) (%d from the journal", &photos,
+                  &resumed) != 2)
+    return -1;
+  const auto in = text.find(" in ", at);
+  if (in == std::string::npos || std::sscanf(text.c_str() + in, " in %lf s", &seconds) != 1)
+    return -1;
+  return photos - resumed > 0 ? seconds / (photos - resumed) : -1;
+}
+
+std::string Number(double value, const char* format) {
+  return value < 0 ? std::string("-") : fmt::format(fmt::runtime(format), value);
+}
+
+// The two counters side by side on the same photos.
+std::string ComparisonSection(const std::filesystem::path& run, const CountsById& truth) {
+  struct Counter {
+    const char* name;
+    std::filesystem::path submission, detections, count_output;
+  };
+  const Counter counters[] = {
+      {"tiles", run / "submission.csv", run / "detections.csv", run / "count.txt"},
+      {"points", run / "points-submission.csv", run / "points-detections.csv",
+       run / "points-count.txt"}};
+  std::set<int64_t> ids;
+  for (const auto& [id, counts] : truth) ids.insert(id);
+  std::vector<ScoreResult> scores;
+  std::vector<std::optional<MatchTally>> tallies;
+  std::vector<double> seconds;
+  for (const auto& counter : counters) {
+    scores.push_back(ScoreCounts(ReadCountsCsv(counter.submission), truth));
+    const auto points = run / "survey/test_coords.csv";
+    tallies.push_back(std::filesystem::exists(counter.detections) && std::filesystem::exists(points)
+                          ? std::optional(ScoreDetectionFiles(counter.detections, points, ids))
+                          : std::nullopt);
+    seconds.push_back(SecondsPerPhoto(counter.count_output));
+  }
+  std::string html =
+      "<h2>The two counters side by side</h2><p>The seed's tile counter (every 64x64 tile "
+      "classified, counted once) and the point counter (one point per animal), on the same "
+      "photos. F1: detections matched to true animals within half a body length (a counted "
+      "tile's centre for the tile counter).</p><table><tr><th>class</th><th>RMSE tiles</th>"
+      "<th>RMSE points</th><th>bias tiles</th><th>bias points</th><th>F1 tiles</th><th>F1 "
+      "points</th></tr>";
+  for (int c = 0; c < kNumSeaLionClasses; ++c) {
+    html += fmt::format("<tr><td>{}</td>", ClassName(c));
+    for (const auto& score : scores)
+      html += fmt::format("<td>{:.3f}</td>", score.per_class[c].rmse);
+    for (const auto& score : scores)
+      html += fmt::format("<td>{:+.3f}</td>", score.per_class[c].bias);
+    for (const auto& tally : tallies)
+      html += fmt::format("<td>{}</td>", tally ? Number(tally->F1(c), "{:.3f}") : "-");
+    html += "</tr>";
+  }
+  html += fmt::format(
+      "<tr class='total'><td>all</td><td id='rmse-tiles'>{:.3f}</td><td "
+      "id='rmse-points'>{:.3f}</td><td colspan='2'>mean RMSE over {} photos</td>",
+      scores[0].mean_rmse, scores[1].mean_rmse, scores[0].photos);
+  for (const auto& tally : tallies)
+    html += fmt::format("<td>{}</td>", tally ? Number(tally->AllF1(), "{:.3f}") : "-");
+  html += fmt::format(
+      "</tr></table><p>Counting time per photo, decoding included: tiles {} s, points {} s.</p>",
+      Number(seconds[0], "{:.2f}"), Number(seconds[1], "{:.2f}"));
+  return html;
+}
+
 }  // namespace
 
 void ReportOptions::Check() const {
@@ -152,7 +229,15 @@ td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;pa
   html +=
       fmt::format("<h1>sealion report</h1><p>Run folder: <code>{}</code>. {} photos counted.</p>",
                   EscapeHtml(run.string()), submission.size());
+  const bool has_points = std::filesystem::exists(run / "points-submission.csv");
+  const CountsById point_submission =
+      has_points ? ReadCountsCsv(run / "points-submission.csv") : CountsById{};
+  const auto point_detections = has_points && std::filesystem::exists(run / "points-detections.csv")
+                                    ? ReadDetections(run / "points-detections.csv")
+                                    : std::map<int64_t, std::vector<Mark>>{};
+  if (summary.has_truth && has_points) html += ComparisonSection(run, truth);
   if (summary.has_truth) {
+    if (has_points) html += "<p>Below, the tile counter's figures in detail.</p>";
     html += ScoreSection(ScoreCounts(submission, truth), submission, truth);
   } else {
     html += "<p>No true counts in this run (survey/test_truth.csv): no error figures.</p>";
@@ -170,8 +255,9 @@ td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;pa
   }
   std::sort(order.begin(), order.end());
   html +=
-      "<h2>Photos, worst first</h2><p class='legend'>Counted tiles are outlined in their class's "
-      "dot colour; true animals are ringed.";
+      "<h2>Photos, worst first (by the tile counter)</h2><p class='legend'>Counted tiles are "
+      "outlined in their class's dot colour; true animals are ringed. Point counter: a dot is an "
+      "animal found, inside a ring a hit; a cross is a false alarm, a white square a miss.";
   for (int c = 0; c < kNumSeaLionClasses; ++c) {
     const Rgb& colour = kDotColours[c];
     html += fmt::format("<span style='background:rgb({},{},{})'></span>{}", colour.r, colour.g,
@@ -182,8 +268,10 @@ td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;pa
     if (summary.photos_shown >= options.max_photos) break;
     html += fmt::format(
         "<div class='photo'><h3>Photo "
-        "{}</h3><table><tr><th></th>{}</tr><tr><th>predicted</th>{}</tr>",
+        "{}</h3><table><tr><th></th>{}</tr><tr><th>tiles</th>{}</tr>",
         id, ClassHeaderCells(), CountsCells(submission.at(id)));
+    if (point_submission.count(id))
+      html += fmt::format("<tr><th>points</th>{}</tr>", CountsCells(point_submission.at(id)));
     if (truth.count(id)) html += fmt::format("<tr><th>true</th>{}</tr>", CountsCells(truth.at(id)));
     html += "</table>";
     const auto photo_path = run / "survey/Test" / fmt::format("{}.jpg", id);
@@ -193,8 +281,20 @@ td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;pa
           detections.count(id) ? detections.at(id) : std::vector<Mark>{},
           true_marks.count(id) ? true_marks.at(id) : std::vector<Mark>{}, options.overlay_width);
       html += fmt::format(
-          "<img class='overlay' alt='overlay of photo {}' src='data:image/jpeg;base64,{}'>", id,
-          Base64(EncodeJpeg(overlay, 82)));
+          "<p>Tile counter:</p><img class='overlay' alt='overlay of photo {}' "
+          "src='data:image/jpeg;base64,{}'>",
+          id, Base64(EncodeJpeg(overlay, 82)));
+      if (has_points) {
+        const cv::Mat points_overlay =
+            DrawOverlay(ReadColourImage(photo_path),
+                        point_detections.count(id) ? point_detections.at(id) : std::vector<Mark>{},
+                        true_marks.count(id) ? true_marks.at(id) : std::vector<Mark>{},
+                        options.overlay_width, OverlayStyle::kPoints);
+        html += fmt::format(
+            "<p>Point counter:</p><img class='overlay' alt='point overlay of photo {}' "
+            "src='data:image/jpeg;base64,{}'>",
+            id, Base64(EncodeJpeg(points_overlay, 82)));
+      }
     }
     html += "</div>";
     ++summary.photos_shown;

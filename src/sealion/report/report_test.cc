@@ -17,6 +17,18 @@
 namespace sealion {
 namespace {
 
+// Counts the run's test photos with `model` into PREFIXsubmission.csv and PREFIXdetections.csv.
+CountSummary CountTestPhotos(const std::filesystem::path& run, const std::string& model,
+                             const std::string& prefix) {
+  CountOptions count;
+  count.inputs = {(run / "survey" / "Test").string()};
+  count.model_path = run / model;
+  count.output = run / (prefix + "submission.csv");
+  count.detections = run / (prefix + "detections.csv");
+  count.threads = 2;
+  return RunCount(count);
+}
+
 std::filesystem::path MakeTinyRun(const std::filesystem::path& run) {
   testing::MakeSmallSurvey(run / "survey", 0, 2, 512, 384);
   torch::manual_seed(3);
@@ -29,13 +41,7 @@ std::filesystem::path MakeTinyRun(const std::filesystem::path& run) {
                           {"epoch": 1, "train_loss": 1.2, "train_accuracy": 0.4, "validation_loss": 1.3, "validation_accuracy": 0.35, "samples_per_second": 100},
                           {"epoch": 2, "train_loss": 0.8, "train_accuracy": 0.6, "validation_loss": 0.9, "validation_accuracy": 0.5, "samples_per_second": 100}],
                           "validation_confusion": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],[0,0,0,1,0,0],[0,0,0,0,1,0],[0,0,0,0,0,1]]})");
-  CountOptions count;
-  count.inputs = {(run / "survey" / "Test").string()};
-  count.model_path = run / "model.bin";
-  count.output = run / "submission.csv";
-  count.detections = run / "detections.csv";
-  count.threads = 2;
-  RunCount(count);
+  CountTestPhotos(run, "model.bin", "");
   return run;
 }
 
@@ -53,6 +59,25 @@ TEST(Report, HasTheScoreTableOverlaysAndCurves) {
   EXPECT_EQ(html.find("<script"), std::string::npos) << "the report needs no JavaScript";
   EXPECT_EQ(html.find("http://"), html.find("http://www.w3.org/2000/svg"))
       << "no network resources";
+}
+
+TEST(Report, ComparesTheTwoCountersWhenThePointCounterRan) {
+  testing::ScopedTempDir dir;
+  const auto run = MakeTinyRun(dir.path() / "run");
+  torch::manual_seed(4);
+  PointNet points;
+  SavePointModel(run / "points.bin", points,
+                 {{"detection", {{"threshold", 0.005}, {"suppression_fraction", 0.25}}}});
+  const CountSummary counted = CountTestPhotos(run, "points.bin", "points-");
+  WriteFileAtomically(run / "points-count.txt",
+                      "counted 2 photo(s) (0 from the journal, 0 failed): 5 animals in 3.0 s\n");
+  ASSERT_GT(counted.work_items, 0) << "the untrained network found no animal to draw";
+  RunReport({run, run / "report.html"});
+  const std::string html = ReadFileToString(run / "report.html");
+  EXPECT_NE(html.find("The two counters side by side"), std::string::npos);
+  EXPECT_NE(html.find("id='rmse-points'"), std::string::npos);
+  EXPECT_NE(html.find("points 1.50 s"), std::string::npos) << "3.0 s for 2 photos";
+  EXPECT_NE(html.find("alt='point overlay of photo"), std::string::npos);
 }
 
 TEST(Report, MissingSubmissionIsAClearError) {

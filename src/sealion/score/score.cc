@@ -87,27 +87,6 @@ nlohmann::json ScoreToJson(const ScoreResult& result) {
 
 namespace {
 
-// Rows id,class,x,y[,score] grouped by id; the score defaults to 1.
-std::map<int64_t, std::vector<DetectedAnimal>> ReadPoints(const std::filesystem::path& path) {
-  const CsvTable table = ReadCsv(path);
-  if (table.header.size() < 4) throw Error(path.string() + ": expected the columns id,class,x,y");
-  std::map<int64_t, std::vector<DetectedAnimal>> by_id;
-  for (size_t row = 0; row < table.rows.size(); ++row) {
-    const auto& cells = table.rows[row];
-    WithContext(fmt::format("{}: line {}", path.string(), row + 2), [&] {
-      if (cells.size() < 4) throw Error("expected id,class,x,y");
-      DetectedAnimal point;
-      point.class_index = ClassIndexFromName(cells[1]);
-      if (point.class_index >= kNumSeaLionClasses) throw Error("non_seal is not an animal");
-      point.x = std::stod(cells[2]);
-      point.y = std::stod(cells[3]);
-      point.score = cells.size() > 4 ? std::stof(cells[4]) : 1.0f;
-      by_id[std::stoll(cells[0])].push_back(point);
-    });
-  }
-  return by_id;
-}
-
 std::string Cell(double value) {
   return value < 0 ? fmt::format("{:>10}", "-") : fmt::format("{:>10.3f}", value);
 }
@@ -117,8 +96,8 @@ std::string Cell(double value) {
 MatchTally ScoreDetectionFiles(const std::filesystem::path& detections,
                                const std::filesystem::path& truth_points,
                                const std::set<int64_t>& photo_ids) {
-  const auto detected = ReadPoints(detections);
-  const auto truth = ReadPoints(truth_points);
+  const auto detected = ReadPointsCsv(detections);
+  const auto truth = ReadPointsCsv(truth_points);
   for (const auto& [id, points] : detected) {
     if (!photo_ids.count(id))
       throw Error(

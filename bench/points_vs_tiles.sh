@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Benchmark of the point counter against the seed's tile counter (issue 12), in one run:
+#   count: the same full-size synthetic photos (5616x3744) counted by both, decoding included,
+#          2 threads: seconds per photo, photos/s, GFLOP per photo, achieved GFLOP/s, peak
+#          resident memory for 2 photos and for all of them (it must stay flat);
+#   train: the point network's training throughput in sealion (crops cut and augmented from the
+#          photos included) against the same network and loss in Python PyTorch (random crops
+#          handed over for free), 2 threads, batch 16, 256 px crops.
+# Needs `make run` first (its tile model, point model and survey). Machines are noisy: the
+# ratios are measured in one run; take them as the order of the effect.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
+sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
+run="${SEALION_RUN_DIR:-$root/runs/main}"
+photos_n="${BENCH_PHOTOS:-6}"
+for file in "$run/model.bin" "$run/points.bin" "$run/survey/train.csv"; do
+  if [ ! -f "$file" ]; then echo "points_vs_tiles: $file is missing; run 'make run' first"; exit 1; fi
+done
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+export OPENBLAS_NUM_THREADS=1
+# The Python baseline gets the OpenBLAS kernel sealion chose on this CPU.
+export OPENBLAS_CORETYPE="$("$sealion" version | sed -n 's/^openblas kernel: \([A-Za-z0-9]*\).*/\1/p')"
+
+"$sealion" synth -o "$work/survey" --train 0 --test "$photos_n" --width 5616 --height 3744 --seed 77 --layouts model > /dev/null 2>&1
+photos=("$work"/survey/Test/*.jpg)
+
+count() {  # count NAME MODEL PHOTOS...: prints "seconds gflop_per_s rss_kib"
+  local name="$1" model="$2"; shift 2
+  /usr/bin/time -f "%M" -o "$work/$name.rss" "$sealion" count "$@" --model "$model" \
+    -o "$work/$name.csv" --threads 2 > "$work/$name.txt" 2>&1
+  local line; line=$(grep "^counted" "$work/$name.txt")
+  local seconds gflops
+  seconds=$(echo "$line" | sed -n 's/.* in \([0-9.]*\) s .*/\1/p')
+  gflops=$(echo "$line" | sed -n 's/.*photos\/s, \([0-9.]*\) GFLOP\/s.*/\1/p')
+  echo "$seconds $gflops $(cat "$work/$name.rss")"
+}
+
+echo "count: $photos_n synthetic 5616x3744 photos, 2 threads, decoding included"
+printf "%-15s %10s %9s %11s %9s %14s %14s\n" counter "s/photo" photos/s "GFLOP/photo" GFLOP/s "RSS 2 photos" "RSS $photos_n photos"
+declare -A per_photo
+for counter in tiles points; do
+  model="$run/model.bin"; [ "$counter" = points ] && model="$run/points.bin"
+  read -r s2 g2 rss2 < <(count "$counter-2" "$model" "${photos[0]}" "${photos[1]}")
+  read -r s g rss < <(count "$counter" "$model" "${photos[@]}")
+  per_photo[$counter]=$(echo "$s / $photos_n" | bc -l)
+  printf "%-15s %10.2f %9.3f %11.0f %9.0f %11.0f MiB %11.0f MiB\n" "$counter" "${per_photo[$counter]}" \
+    "$(echo "$photos_n / $s" | bc -l)" "$(echo "$g * $s / $photos_n" | bc -l)" "$g" \
+    "$(echo "$rss2 / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
+done
+printf "point counter faster per photo: %.2fx\n\n" "$(echo "${per_photo[tiles]} / ${per_photo[points]}" | bc -l)"
+
+echo "train: the point network, 256 px crops, batch 16, 2 threads"
+"$sealion" train --method points "$run/survey" --coords "$run/extract/coords.csv" -o "$work/p.bin" \
+  --epochs 2 --crops-per-photo 24 --val-fraction 0 --threads 2 > "$work/train.txt" 2>&1
+sealion_rate=$(grep -o "epoch 2: .*" "$work/train.txt" | sed -n 's/.*| \([0-9.]*\) crops\/s$/\1/p')
+python_rate=$(cd "$here/python" && /usr/bin/python3 point_net.py 256 16 2 20 | awk '{print $2}')
+printf "%-40s %8.1f crops/s\n" "sealion (with its data pipeline)" "$sealion_rate"
+printf "%-40s %8.1f crops/s\n" "Python PyTorch (crops for free)" "$python_rate"
+printf "sealion / Python: %.2fx\n" "$(echo "$sealion_rate / $python_rate" | bc -l)"

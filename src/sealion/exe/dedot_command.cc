@@ -1,0 +1,39 @@
+// sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7] [--quality 95]
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "sealion/exe/cli_support.h"
+#include "sealion/exe/commands.h"
+#include "sealion/extract/dedot.h"
+
+namespace sealion {
+
+int RunDedotCommand(int argc, char** argv) {
+  DedotRunOptions options;
+  CLI::App app{
+      "Writes the dotted photos with their dots removed (each dot's disc inpainted from the "
+      "pixels around it; every other pixel unchanged), for review or to count a repaired copy "
+      "next to its plain one. Third-party photos: write them outside any repository.",
+      "sealion dedot"};
+  app.add_option("dataset", options.dataset_dir, "training folder in the competition's layout")
+      ->required();
+  app.add_option("--coords", options.coords, "extract's coords.csv (the dots)")->required();
+  app.add_option("-o,--output", options.output_dir, "folder for <id>.jpg")->required();
+  app.add_option("--ids", options.ids, "only these ids (comma-separated)")->delimiter(',');
+  app.add_option("--radius", options.dedot.radius, "px repaired around each dot's centre")
+      ->capture_default_str();
+  app.add_option("--quality", options.jpeg_quality, "JPEG quality of the written photos")
+      ->capture_default_str();
+  app.add_option("--threads", options.threads, "worker threads (0: every core)")
+      ->capture_default_str();
+  if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  const DedotSummary summary = RunDedot(options);
+  fmt::print("wrote {} photo(s) with their dots removed into {} ({} failed)\n", summary.written,
+             options.output_dir.string(), summary.errors.size());
+  for (const auto& error : summary.errors) fmt::print(stderr, "failed: {}\n", error);
+  return summary.errors.empty() ? 0 : 1;
+}
+
+}  // namespace sealion
