@@ -23,21 +23,19 @@ def conv_bn_relu(cin, cout, kernel, stride):
 class PointNet(nn.Module):
     def __init__(self):
         super().__init__()
-        self.stem = conv_bn_relu(3, 24, 4, 4)
-        self.enc4 = conv_bn_relu(24, 24, 3, 1)
-        self.enc8 = nn.Sequential(conv_bn_relu(24, 48, 3, 2), conv_bn_relu(48, 48, 3, 1))
-        self.enc16 = nn.Sequential(conv_bn_relu(48, 96, 3, 2), conv_bn_relu(96, 96, 3, 1),
-                                   conv_bn_relu(96, 96, 3, 1))
+        self.stem = conv_bn_relu(3, 16, 4, 4)
+        self.enc8 = nn.Sequential(conv_bn_relu(16, 32, 3, 2), conv_bn_relu(32, 32, 3, 1))
+        self.enc16 = nn.Sequential(conv_bn_relu(32, 96, 3, 2), conv_bn_relu(96, 96, 3, 1))
         self.enc32 = nn.Sequential(conv_bn_relu(96, 128, 3, 2), conv_bn_relu(128, 128, 3, 1))
         self.lateral16, self.dec16 = nn.Conv2d(128, 96, 1), conv_bn_relu(96, 64, 3, 1)
-        self.lateral8, self.dec8 = nn.Conv2d(64, 48, 1), conv_bn_relu(48, 48, 3, 1)
-        self.lateral4, self.dec4 = nn.Conv2d(48, 24, 1), conv_bn_relu(24, 24, 3, 1)
-        self.head = nn.Conv2d(24, 6, 1)
+        self.lateral8, self.dec8 = nn.Conv2d(64, 32, 1), conv_bn_relu(32, 32, 3, 1)
+        self.lateral4, self.dec4 = nn.Conv2d(32, 16, 1), conv_bn_relu(16, 16, 3, 1)
+        self.head = nn.Conv2d(16, 6, 1)
         self.class_context = nn.Conv2d(64, 5, 1)
 
     def forward(self, x):
         up = lambda t, f=2: F.interpolate(t, scale_factor=f, mode="nearest")
-        x4 = self.enc4(self.stem(x))
+        x4 = self.stem(x)
         x8 = self.enc8(x4)
         x16 = self.enc16(x8)
         x32 = self.enc32(x16)

@@ -1,10 +1,8 @@
 #include "sealion/count/count.h"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <condition_variable>
 #include <deque>
@@ -23,6 +21,7 @@
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
+#include "sealion/util/parallel.h"
 #include "sealion/util/progress.h"
 
 namespace sealion {
@@ -127,7 +126,7 @@ void PruneDetections(const std::filesystem::path& path, const CountsById& done) 
 void ReadPhotos(const std::vector<PhotoInput>& photos, PhotoQueue& queue) {
   // The reader yields to the network's threads: decoding fills the gaps, it must not preempt
   // OpenMP threads that the others wait for at every barrier.
-  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+  LowerThisThreadsPriority();
   for (const auto& input : photos) {
     DecodedPhoto photo{input, {}, {}};
     queue.WaitForRoom();
@@ -267,6 +266,9 @@ CountSummary RunCount(const CountOptions& options) {
       if (detections_journal.is_open()) detections_journal << detection_rows << std::flush;
       journal << fmt::format("{},{}\n", photo.input.id, fmt::join(counts, ",")) << std::flush;
       done[photo.input.id] = counts;
+      // Give freed photo-sized buffers back to the system, so that resident memory stays flat
+      // however many photos a run counts (glibc otherwise keeps a fragmented heap growing).
+      malloc_trim(0);
       summary.work_items += result.work_items;
       summary.flops += result.flops;
       ++summary.counted;

@@ -1,6 +1,7 @@
 #include "sealion/nn/point_inference.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
 #include <unordered_map>
@@ -58,15 +59,30 @@ std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat&
       const torch::Tensor peaks =
           (heat.eq(pooled) & heat.ge(options.candidate_threshold)).nonzero().contiguous();
       if (peaks.size(0) == 0) continue;
-      // The class: the most probable one averaged over the peak's 3x3 neighbourhood.
-      const torch::Tensor classes =
-          torch::avg_pool2d(torch::softmax(outputs.slice(0, 1, 1 + kNumSeaLionClasses), 0), {3, 3},
-                            {1, 1}, {1, 1})
-              .argmax(0)
-              .contiguous();
+      // The class: the most probable one averaged over the peak's 3x3 neighbourhood, computed at
+      // the peaks only.
+      const torch::Tensor class_logits = outputs.slice(0, 1, 1 + kNumSeaLionClasses).contiguous();
+      const auto logit_at = class_logits.accessor<float, 3>();
+      const int64_t rows = class_logits.size(1), cols = class_logits.size(2);
+      const auto class_at = [&](int64_t cy, int64_t cx) {
+        std::array<double, kNumSeaLionClasses> probability{};
+        for (int64_t y = std::max<int64_t>(0, cy - 1); y <= std::min(rows - 1, cy + 1); ++y) {
+          for (int64_t x = std::max<int64_t>(0, cx - 1); x <= std::min(cols - 1, cx + 1); ++x) {
+            double largest = logit_at[0][y][x];
+            for (int c = 1; c < kNumSeaLionClasses; ++c)
+              largest = std::max(largest, static_cast<double>(logit_at[c][y][x]));
+            std::array<double, kNumSeaLionClasses> e{};
+            double sum = 0;
+            for (int c = 0; c < kNumSeaLionClasses; ++c)
+              sum += e[c] = std::exp(logit_at[c][y][x] - largest);
+            for (int c = 0; c < kNumSeaLionClasses; ++c) probability[c] += e[c] / sum;
+          }
+        }
+        return static_cast<int>(std::max_element(probability.begin(), probability.end()) -
+                                probability.begin());
+      };
       const auto* cell = peaks.data_ptr<int64_t>();
       const auto heat_at = heat.accessor<float, 2>();
-      const auto class_at = classes.accessor<int64_t, 2>();
       for (int64_t i = 0; i < peaks.size(0); ++i) {
         const int64_t cy = cell[2 * i], cx = cell[2 * i + 1];
         const double x =
@@ -74,7 +90,7 @@ std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat&
         const double y =
             region.y + kPointNetStride * static_cast<double>(cy) + (kPointNetStride - 1) / 2.0;
         if (x < core_x || x >= core_right || y < core_y || y >= core_bottom) continue;
-        candidates.push_back({x, y, static_cast<int>(class_at[cy][cx]), heat_at[cy][cx]});
+        candidates.push_back({x, y, class_at(cy, cx), heat_at[cy][cx]});
       }
     }
   }

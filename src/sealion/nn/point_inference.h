@@ -24,7 +24,7 @@ using PointDetection = DetectedAnimal;
 
 struct PointInferenceOptions {
   int tile_width = 6144;   // core size, a multiple of 32 (a 5616-wide photo is one column)
-  int tile_height = 1024;  // a multiple of 32
+  int tile_height = 2048;  // a multiple of 32 (taller tiles: fewer margins to compute twice)
   int margin = 64;         // context on each side, a multiple of 32
   float candidate_threshold = 0.3f;
 

@@ -45,22 +45,20 @@ void ConvBnReluImpl::FoldBatchNorm() {
 }
 
 PointNetImpl::PointNetImpl() {
-  stem_ = register_module("stem", ConvBnRelu(3, 24, 4, 4));
-  enc4_ = register_module("enc4", ConvBnRelu(24, 24, 3, 1));
-  enc8a_ = register_module("enc8a", ConvBnRelu(24, 48, 3, 2));
-  enc8b_ = register_module("enc8b", ConvBnRelu(48, 48, 3, 1));
-  enc16a_ = register_module("enc16a", ConvBnRelu(48, 96, 3, 2));
+  stem_ = register_module("stem", ConvBnRelu(3, 16, 4, 4));
+  enc8a_ = register_module("enc8a", ConvBnRelu(16, 32, 3, 2));
+  enc8b_ = register_module("enc8b", ConvBnRelu(32, 32, 3, 1));
+  enc16a_ = register_module("enc16a", ConvBnRelu(32, 96, 3, 2));
   enc16b_ = register_module("enc16b", ConvBnRelu(96, 96, 3, 1));
-  enc16c_ = register_module("enc16c", ConvBnRelu(96, 96, 3, 1));
   enc32a_ = register_module("enc32a", ConvBnRelu(96, 128, 3, 2));
   enc32b_ = register_module("enc32b", ConvBnRelu(128, 128, 3, 1));
   lateral16_ = register_module("lateral16", Conv1x1(128, 96));
   dec16_ = register_module("dec16", ConvBnRelu(96, 64, 3, 1));
-  lateral8_ = register_module("lateral8", Conv1x1(64, 48));
-  dec8_ = register_module("dec8", ConvBnRelu(48, 48, 3, 1));
-  lateral4_ = register_module("lateral4", Conv1x1(48, 24));
-  dec4_ = register_module("dec4", ConvBnRelu(24, 24, 3, 1));
-  head_ = register_module("head", Conv1x1(24, kPointNetOutputs));
+  lateral8_ = register_module("lateral8", Conv1x1(64, 32));
+  dec8_ = register_module("dec8", ConvBnRelu(32, 32, 3, 1));
+  lateral4_ = register_module("lateral4", Conv1x1(32, 16));
+  dec4_ = register_module("dec4", ConvBnRelu(16, 16, 3, 1));
+  head_ = register_module("head", Conv1x1(16, kPointNetOutputs));
   class_context_ = register_module("class_context", Conv1x1(64, kPointNetOutputs - 1));
   // Start the heatmap near the rate of animal centres (CenterNet's prior of 0.1 per cell is far
   // too high here: about one cell in 2000 holds a centre), so early training is stable.
@@ -69,9 +67,9 @@ PointNetImpl::PointNetImpl() {
 }
 
 torch::Tensor PointNetImpl::forward(torch::Tensor images) {
-  const torch::Tensor x4 = enc4_->forward(stem_->forward(images));
+  const torch::Tensor x4 = stem_->forward(images);
   const torch::Tensor x8 = enc8b_->forward(enc8a_->forward(x4));
-  const torch::Tensor x16 = enc16c_->forward(enc16b_->forward(enc16a_->forward(x8)));
+  const torch::Tensor x16 = enc16b_->forward(enc16a_->forward(x8));
   const torch::Tensor x32 = enc32b_->forward(enc32a_->forward(x16));
   const torch::Tensor y16 = dec16_->forward(UpsampleTwice(lateral16_->forward(x32)).add_(x16));
   torch::Tensor y = dec8_->forward(UpsampleTwice(lateral8_->forward(y16)).add_(x8));
@@ -96,10 +94,10 @@ double PointNetFlops(int width, int height) {
   };
   const double s4 = pixels(4), s8 = pixels(8), s16 = pixels(16), s32 = pixels(32);
   const double multiply_adds =
-      s4 * (3 * 16 * 24 + 24 * 9 * 24) + s8 * (24 * 9 * 48 + 48 * 9 * 48) +
-      s16 * (48 * 9 * 96 + 2 * 96 * 9 * 96) + s32 * (96 * 9 * 128 + 128 * 9 * 128) +
-      s32 * 128 * 96 + s16 * 96 * 9 * 64 + s16 * 64 * 48 + s8 * 48 * 9 * 48 + s8 * 48 * 24 +
-      s4 * 24 * 9 * 24 + s4 * 24 * kPointNetOutputs + s16 * 64 * (kPointNetOutputs - 1);
+      s4 * 3 * 16 * 16 + s8 * (16 * 9 * 32 + 32 * 9 * 32) + s16 * (32 * 9 * 96 + 96 * 9 * 96) +
+      s32 * (96 * 9 * 128 + 128 * 9 * 128) +  // encoder
+      s32 * 128 * 96 + s16 * 96 * 9 * 64 + s16 * 64 * 32 + s8 * 32 * 9 * 32 + s8 * 32 * 16 +
+      s4 * 16 * 9 * 16 + s4 * 16 * kPointNetOutputs + s16 * 64 * (kPointNetOutputs - 1);  // decoder
   return 2 * multiply_adds;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <opencv2/imgproc.hpp>
+#include <vector>
 
 namespace sealion {
 
@@ -20,12 +21,15 @@ PointTargets MakePointTargets(const std::vector<Animal>& animals_in_crop, cv::Si
     if (cx < 0 || cy < 0 || cx >= cells.width || cy >= cells.height) continue;
     const double sigma = PeakSigmaPixels(animal.class_index) / stride;
     const int radius = static_cast<int>(std::ceil(3 * sigma));
+    // The Gaussian is separable: one row of values serves both axes.
+    std::vector<float> falloff(static_cast<size_t>(radius) + 1);
+    for (int d = 0; d <= radius; ++d)
+      falloff[static_cast<size_t>(d)] = static_cast<float>(std::exp(-d * d / (2 * sigma * sigma)));
     for (int y = std::max(0, cy - radius); y <= std::min(cells.height - 1, cy + radius); ++y) {
       float* row = targets.heatmap.ptr<float>(y);
-      for (int x = std::max(0, cx - radius); x <= std::min(cells.width - 1, cx + radius); ++x) {
-        const double d2 = (x - cx) * (x - cx) + (y - cy) * (y - cy);
-        row[x] = std::max(row[x], static_cast<float>(std::exp(-d2 / (2 * sigma * sigma))));
-      }
+      const float along_y = falloff[static_cast<size_t>(std::abs(y - cy))];
+      for (int x = std::max(0, cx - radius); x <= std::min(cells.width - 1, cx + radius); ++x)
+        row[x] = std::max(row[x], along_y * falloff[static_cast<size_t>(std::abs(x - cx))]);
     }
     targets.heatmap.at<float>(cy, cx) = 1.0f;
     for (const auto& [dx, dy] : {std::pair{0, 0}, {1, 0}, {-1, 0}, {0, 1}, {0, -1}}) {

@@ -191,6 +191,14 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
   options.Check();
   ConfigureTorchThreads(options.threads);
   const int threads = ResolveThreadCount(options.threads);
+  // Crops are made in parallel already (one per OpenMP thread): OpenCV's own threads would only
+  // compete with them. Restored on return.
+  const int opencv_threads = cv::getNumThreads();
+  cv::setNumThreads(1);
+  struct RestoreOpenCvThreads {
+    int threads;
+    ~RestoreOpenCvThreads() { cv::setNumThreads(threads); }
+  } restore_opencv_threads{opencv_threads};
   PointTrainResult result;
   std::vector<LabelledPhoto> photos = LoadLabelledPhotos(options.dataset_dir, options.coords,
                                                          options.dedot, threads, &result.skipped);
@@ -288,14 +296,18 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
       }
       crop_number += static_cast<int64_t>(jobs.size());
       std::shuffle(jobs.begin(), jobs.end(), rng);
-      for (size_t start = 0; start < jobs.size();
-           start += static_cast<size_t>(options.batch_size)) {
-        const size_t n = std::min(jobs.size() - start, static_cast<size_t>(options.batch_size));
+      // Crops are cut and augmented on LibTorch's own OpenMP threads: a second thread pool (oneTBB)
+      // or a helper thread competed with OpenMP's spinning workers and ran slower.
+      const auto batch_size = static_cast<size_t>(options.batch_size);
+      for (size_t start = 0; start < jobs.size(); start += batch_size) {
+        const size_t n = std::min(jobs.size() - start, batch_size);
         std::vector<TrainingCrop> crops(n);
-        ParallelFor(static_cast<int>(n), threads, [&](int i) {
-          const auto& [photo, seed] = jobs[start + static_cast<size_t>(i)];
-          crops[static_cast<size_t>(i)] = SampleCrop(resident.at(photo), train[photo],
-                                                     options.crop_size, options.augment, seed);
+        at::parallel_for(0, static_cast<int64_t>(n), 1, [&](int64_t begin, int64_t end) {
+          for (int64_t i = begin; i < end; ++i) {
+            const auto& [photo, seed] = jobs[start + static_cast<size_t>(i)];
+            crops[static_cast<size_t>(i)] = SampleCrop(resident.at(photo), train[photo],
+                                                       options.crop_size, options.augment, seed);
+          }
         });
         const Batch batch = StackCrops(crops, options.crop_size);
         const torch::Tensor outputs = network->forward(ToNetworkInput(batch.images));

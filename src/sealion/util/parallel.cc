@@ -1,12 +1,19 @@
 #include "sealion/util/parallel.h"
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
 #include <tbb/task_arena.h>
+#include <unistd.h>
 
 #include <thread>
 
 namespace sealion {
+
+void LowerThisThreadsPriority() {
+  setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
+}
 
 int ResolveThreadCount(int requested_threads) {
   if (requested_threads > 0) return requested_threads;
