@@ -12,7 +12,8 @@
 # Settings (environment): SEALION_CV_DIR (runs/real-cv; derived copies of third-party photos
 # are written there, outside the tracked tree), CV_EPOCHS (60), CV_CROPS (48 per photo),
 # CV_SCALE (0.3: altitude varies between flights), SEALION_KAGGLE_SAMPLE_DIR.
-# Takes about 25 minutes on 2 cores. Needs `make run` first for the synthetic-only comparison.
+# Took 10-17 minutes on 2 cores (4 folds of 2-4 minutes). Needs `make run` first for the
+# synthetic-only comparison.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
