@@ -15,9 +15,6 @@ if [ ! -f "$model" ]; then echo "count_vs_python: no model at $model; run 'make 
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cores=$(nproc)
 export OPENBLAS_NUM_THREADS=1
-# sealion chooses its OpenBLAS kernel at run time (src/sealion/exe/main.cc); the Python baseline
-# gets the same kernel, read from what sealion reports on this CPU.
-export OPENBLAS_CORETYPE="$("$sealion" version | sed -n 's/^openblas kernel: \([A-Za-z0-9]*\).*/\1/p')"
 
 "$sealion" synth -o "$work/survey" --train 0 --test "$photos_n" --width 5616 --height 3744 --seed 99 --layouts model > /dev/null 2>&1
 photos=("$work"/survey/Test/*.jpg)

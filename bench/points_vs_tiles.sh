@@ -19,8 +19,6 @@ for file in "$run/model.bin" "$run/points.bin" "$run/survey/train.csv"; do
 done
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 export OPENBLAS_NUM_THREADS=1
-# The Python baseline gets the OpenBLAS kernel sealion chose on this CPU.
-export OPENBLAS_CORETYPE="$("$sealion" version | sed -n 's/^openblas kernel: \([A-Za-z0-9]*\).*/\1/p')"
 
 "$sealion" synth -o "$work/survey" --train 0 --test "$photos_n" --width 5616 --height 3744 --seed 77 --layouts model > /dev/null 2>&1
 photos=("$work"/survey/Test/*.jpg)

@@ -10,9 +10,6 @@ patches="${PATCH_DIR:-$root/runs/main/patches}"
 if [ ! -f "$patches/manifest.csv" ]; then echo "train_vs_python: no thumbnails at $patches; run 'make run' first"; exit 1; fi
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 export OPENBLAS_NUM_THREADS=1
-# sealion chooses its OpenBLAS kernel at run time (src/sealion/exe/main.cc); the Python baseline
-# gets the same kernel, read from what sealion reports on this CPU.
-export OPENBLAS_CORETYPE="$("$sealion" version | sed -n 's/^openblas kernel: \([A-Za-z0-9]*\).*/\1/p')"
 "$sealion" train "$patches" -o "$work/m.bin" --epochs 2 --val-fraction 0 --threads 2 --batch 32 > "$work/sealion.txt" 2>&1
 sealion_rate=$(grep -o '[0-9.]* samples/s$' "$work/sealion.txt" | tail -1 | awk '{print $1}')
 read -r samples seconds < <(cd "$here/python" && /usr/bin/python3 seed_train.py "$patches" 32 2 | awk '{print $2, $4}')

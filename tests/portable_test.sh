@@ -4,7 +4,8 @@
 # user would have: the environment the test is given, OPENBLAS_CORETYPE unset, and preset to
 # Haswell as some machines have it. Results must equal
 # the native run's within the tolerances below. A CPU-specific setting that leaks into the
-# program or the tests (say OPENBLAS_CORETYPE=SkylakeX) makes the emulated runs die with SIGILL.
+# program or the tests (an AVX-512 kernel forced on OpenBLAS, say) makes the emulated runs die
+# with SIGILL, and this test fail.
 #
 # Tolerances (the kernels differ, so the floating-point summation order differs):
 #   training: every epoch's train and validation loss within 1e-3 relative of the native run's;

@@ -3,11 +3,8 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <cstdlib>
-#include <cstring>
-#include <string>
 #include <string_view>
 
 #include "sealion/exe/commands.h"
@@ -32,12 +29,12 @@ constexpr Command kCommands[] = {
     {"dedot", sealion::RunDedotCommand, "write dotted photos with their dots removed"},
     {"synth", sealion::RunSynthCommand, "generate a synthetic survey with exact ground truth"},
     {"patches", sealion::RunPatchesCommand, "cut 64x64 thumbnails around the dots, and background"},
-    {"train", sealion::RunTrainCommand, "train the seed's CNN on the thumbnails"},
-    {"count", sealion::RunCountCommand,
-     "count sea lions in photos, tile by tile; write a submission"},
+    {"train", sealion::RunTrainCommand,
+     "train a counter: the tile CNN (thumbnails) or the point network (photos)"},
+    {"count", sealion::RunCountCommand, "count sea lions in photos; write a submission"},
     {"score", sealion::RunScoreCommand, "score a submission with the competition's metric"},
     {"report", sealion::RunReportCommand, "write an HTML report of a run"},
-    {"overlay", sealion::RunOverlayCommand, "draw the counted tiles on one photo"},
+    {"overlay", sealion::RunOverlayCommand, "draw what was counted on one photo"},
 };
 
 void PrintHelp() {
@@ -56,38 +53,10 @@ void ConfigureBlasThreads() {
   if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) openblas_set_num_threads(1);
 }
 
-// OpenBLAS picks its kernels when the library loads, before main(), from OPENBLAS_CORETYPE or,
-// without it, from what the CPU reports. Some environments preset OPENBLAS_CORETYPE=Haswell (an
-// AVX2 kernel, safe everywhere), which halves its speed on CPUs with AVX-512. Decided here, at run
-// time, from the CPU this process runs on: only when the preset is Haswell and the CPU (and the
-// operating system) support every AVX-512 subset that OpenBLAS's SkylakeX kernels use, this
-// process restarts itself once with OPENBLAS_CORETYPE=SkylakeX. On every other CPU, including one
-// without AVX-512 and other architectures, the environment is left exactly as it is.
-// SEALION_KEEP_BLAS_CORETYPE=1 keeps the user's setting in every case.
-void ConfigureBlasKernels(char** argv) {
-#if defined(__x86_64__)
-  if (std::getenv("SEALION_BLAS_CONFIGURED") != nullptr) return;
-  if (std::getenv("SEALION_KEEP_BLAS_CORETYPE") != nullptr) return;
-  const char* preset = std::getenv("OPENBLAS_CORETYPE");
-  if (preset == nullptr || std::strcmp(preset, "Haswell") != 0) return;
-  const std::string core_type = preset;
-  __builtin_cpu_init();
-  const bool has_avx512 = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") &&
-                          __builtin_cpu_supports("avx512bw") &&
-                          __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-  if (!has_avx512) return;
-  setenv("OPENBLAS_CORETYPE", "SkylakeX", 1);
-  setenv("SEALION_BLAS_CONFIGURED", "1", 1);
-  execv("/proc/self/exe", argv);  // on failure, carry on with the preset kernel: slower, not wrong
-  setenv("OPENBLAS_CORETYPE", core_type.c_str(), 1);
-  unsetenv("SEALION_BLAS_CONFIGURED");
-#else
-  (void)argv;
-#endif
-}
-
-// What this process chose at run time, for `sealion version` and for benchmarks that give a
-// Python baseline the same kernels.
+// What the libraries found at run time, for `sealion version`. Nothing here names a CPU type:
+// OpenBLAS picks its kernel from the CPU it loads on (or from OPENBLAS_CORETYPE, which is left as
+// the environment sets it: some environments preset it because OpenBLAS's own detection fails on
+// their processors), oneDNN and LibTorch pick their vector code the same way.
 void PrintRuntimeChoices() {
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -104,7 +73,6 @@ void PrintRuntimeChoices() {
 }  // namespace
 
 int main(int argc, char** argv) {
-  ConfigureBlasKernels(argv);
   ConfigureBlasThreads();
   if (const char* level = std::getenv("SEALION_LOG_LEVEL"))
     spdlog::set_level(spdlog::level::from_str(level));
