@@ -27,6 +27,29 @@ mkdir -p "$run"
 start=$(date +%s)
 step() { printf '\n== %s\n' "$*"; }
 
+# train_model MODEL LOG ARGS...: sealion train ARGS -o MODEL, resumed from its checkpoint after a
+# kill, skipped when MODEL exists.
+train_model() {
+  local model="$1" log="$2"; shift 2
+  if [ -f "$model" ]; then echo "reusing $model"; return; fi
+  local resume=()
+  [ -f "$model.checkpoint" ] && resume=(--resume "$model.checkpoint")
+  "$sealion" train "$@" -o "$model" "${resume[@]}" | tee "$log"
+}
+
+# count_test_photos MODEL PREFIX: counts the survey's test photos into PREFIXsubmission.csv and
+# PREFIXdetections.csv (output in PREFIXcount.txt), resumed from the journal after a kill,
+# skipped when the submission is newer than the model.
+count_test_photos() {
+  local model="$1" prefix="$2"
+  local submission="$run/${prefix}submission.csv"
+  if [ -f "$submission" ] && [ ! "$model" -nt "$submission" ]; then echo "reusing $submission"; return; fi
+  local resume=()
+  [ -f "$submission.journal" ] && [ ! "$model" -nt "$submission.journal" ] && resume=(--resume)
+  "$sealion" count "$run/survey/Test" --model "$model" -o "$submission" \
+    --detections "$run/${prefix}detections.csv" "${resume[@]}" | tee "$run/${prefix}count.txt"
+}
+
 step "1. extract on the real sample"
 if [ -d "$sample/TrainDotted" ]; then
   "$sealion" extract "$sample" -o "$run/real-extract" | tee "$run/real-extract.txt"
@@ -53,23 +76,10 @@ else
 fi
 
 step "5. train ($epochs epochs)"
-if [ ! -f "$run/model.bin" ]; then
-  resume=()
-  [ -f "$run/model.bin.checkpoint" ] && resume=(--resume "$run/model.bin.checkpoint")
-  "$sealion" train "$run/patches" -o "$run/model.bin" --epochs "$epochs" --seed "$seed" "${resume[@]}" | tee "$run/train.txt"
-else
-  echo "reusing $run/model.bin"
-fi
+train_model "$run/model.bin" "$run/train.txt" "$run/patches" --epochs "$epochs" --seed "$seed"
 
 step "6. count the test photos with the tile counter"
-if [ ! -f "$run/submission.csv" ] || [ "$run/model.bin" -nt "$run/submission.csv" ]; then
-  resume=()
-  [ -f "$run/submission.csv.journal" ] && [ ! "$run/model.bin" -nt "$run/submission.csv.journal" ] && resume=(--resume)
-  "$sealion" count "$run/survey/Test" --model "$run/model.bin" -o "$run/submission.csv" \
-    --detections "$run/detections.csv" "${resume[@]}" | tee "$run/count.txt"
-else
-  echo "reusing $run/submission.csv"
-fi
+count_test_photos "$run/model.bin" ""
 
 step "7. score the tile counter"
 "$sealion" score "$run/submission.csv" "$run/survey/test_truth.csv" | tee "$run/score.txt"
@@ -78,25 +88,11 @@ step "7. score the tile counter"
 # The synthetic survey is flown at one altitude, where size tells classes apart: no scale
 # augmentation (the tile counter's thumbnails get none either). Real surveys need it (default 0.2).
 step "8. train the point counter ($point_epochs epochs)"
-if [ ! -f "$run/points.bin" ]; then
-  resume=()
-  [ -f "$run/points.bin.checkpoint" ] && resume=(--resume "$run/points.bin.checkpoint")
-  "$sealion" train --method points "$run/survey" --coords "$run/extract/coords.csv" \
-    -o "$run/points.bin" --epochs "$point_epochs" --seed "$seed" --scale-augment 0 "${resume[@]}" |
-    tee "$run/points-train.txt"
-else
-  echo "reusing $run/points.bin"
-fi
+train_model "$run/points.bin" "$run/points-train.txt" --method points "$run/survey" \
+  --coords "$run/extract/coords.csv" --epochs "$point_epochs" --seed "$seed" --scale-augment 0
 
 step "9. count the test photos with the point counter"
-if [ ! -f "$run/points-submission.csv" ] || [ "$run/points.bin" -nt "$run/points-submission.csv" ]; then
-  resume=()
-  [ -f "$run/points-submission.csv.journal" ] && [ ! "$run/points.bin" -nt "$run/points-submission.csv.journal" ] && resume=(--resume)
-  "$sealion" count "$run/survey/Test" --model "$run/points.bin" -o "$run/points-submission.csv" \
-    --detections "$run/points-detections.csv" "${resume[@]}" | tee "$run/points-count.txt"
-else
-  echo "reusing $run/points-submission.csv"
-fi
+count_test_photos "$run/points.bin" "points-"
 
 step "10. score the point counter, every animal too"
 score_points=(score "$run/points-submission.csv" "$run/survey/test_truth.csv"

@@ -5,18 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <mutex>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
-#include <set>
 
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
 #include "sealion/nn/point_net.h"
-#include "sealion/util/csv.h"
 #include "sealion/util/error.h"
 #include "sealion/util/parallel.h"
 

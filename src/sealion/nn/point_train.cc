@@ -34,11 +34,12 @@ struct ValidationPhoto {
   std::vector<Animal> truth;
 };
 
-ValidationPhoto FindValidationCandidates(PointNet& network, const LabelledPhoto& photo) {
+ValidationPhoto FindValidationCandidates(PointNet& network, const LabelledPhoto& photo,
+                                         const cv::Mat& image) {
   PointInferenceOptions inference;
   inference.candidate_threshold = kCandidateFloor;
   ValidationPhoto result{{}, photo.animals};
-  for (const auto& candidate : FindPeakCandidates(network, ReadTrainingImage(photo), inference)) {
+  for (const auto& candidate : FindPeakCandidates(network, image, inference)) {
     const int cx = static_cast<int>(candidate.x) / kPointNetStride;
     const int cy = static_cast<int>(candidate.y) / kPointNetStride;
     if (photo.valid_cells.at<uint8_t>(cy, cx) != 0) result.candidates.push_back(candidate);
@@ -134,6 +135,12 @@ PointEpochRecord EpochFromJson(const json& j) {
   e.threshold = j.at("threshold");
   e.suppression = j.at("suppression_fraction");
   return e;
+}
+
+json HistoryToJson(const std::vector<PointEpochRecord>& epochs) {
+  json history = json::array();
+  for (const auto& e : epochs) history.push_back(EpochToJson(e));
+  return history;
 }
 
 // One batch of crops as tensors.
@@ -250,6 +257,25 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
     spdlog::info("resuming after epoch {}", result.epochs.size());
   }
 
+  // Validation photos are counted whole after every epoch: decoded (and repaired) once, kept
+  // while they fit in the photo budget, else read again each time.
+  std::vector<cv::Mat> validation_images;
+  if (static_cast<int>(validation.size()) <= options.photos_in_memory) {
+    validation_images.resize(validation.size());
+    ParallelFor(static_cast<int>(validation.size()), threads,
+                [&](int i) { validation_images[i] = ReadTrainingImage(validation[i]); });
+  }
+  const auto validate = [&] {
+    network->eval();
+    std::vector<ValidationPhoto> candidates;
+    for (size_t i = 0; i < validation.size(); ++i) {
+      candidates.push_back(FindValidationCandidates(
+          network, validation[i],
+          validation_images.empty() ? ReadTrainingImage(validation[i]) : validation_images[i]));
+    }
+    return ChooseDetectionSettings(candidates);
+  };
+
   std::map<size_t, cv::Mat> resident;  // decoded training photos, by index into `train`
   const int64_t crops_per_epoch = static_cast<int64_t>(train.size()) * options.crops_per_photo;
   for (int epoch = static_cast<int>(result.epochs.size()) + 1; epoch <= options.epochs; ++epoch) {
@@ -334,11 +360,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
     record.crops_per_second = static_cast<double>(crops_per_epoch) / progress.ElapsedSeconds();
 
     if (!validation.empty()) {
-      network->eval();
-      std::vector<ValidationPhoto> candidates;
-      for (const auto& photo : validation)
-        candidates.push_back(FindValidationCandidates(network, photo));
-      result.validation = ChooseDetectionSettings(candidates);
+      result.validation = validate();
       record.validation_rmse = result.validation.mean_rmse;
       record.validation_f1 = result.validation.all_f1;
       record.threshold = result.validation.threshold;
@@ -350,10 +372,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
         "F1 {:.3f} at threshold {:.2f}, suppression {:.2f} | {:.1f} crops/s",
         epoch, record.train_loss, record.heatmap_loss, record.class_loss, record.validation_rmse,
         record.validation_f1, record.threshold, record.suppression, record.crops_per_second);
-    json history = json::array();
-    for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
     SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
-                   {{"history", history}, {"fingerprint", fingerprint}});
+                   {{"history", HistoryToJson(result.epochs)}, {"fingerprint", fingerprint}});
   }
   if (validation.empty()) {
     spdlog::warn(
@@ -361,15 +381,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
     result.validation.threshold = 0.5f;
     result.validation.suppression = 0.3;
   } else if (result.validation.photos == 0) {  // resumed after the last epoch
-    network->eval();
-    std::vector<ValidationPhoto> candidates;
-    for (const auto& photo : validation)
-      candidates.push_back(FindValidationCandidates(network, photo));
-    result.validation = ChooseDetectionSettings(candidates);
+    result.validation = validate();
   }
-
-  json history = json::array();
-  for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
+  const json history = HistoryToJson(result.epochs);
   const json training = {{"dataset_dir", options.dataset_dir.string()},
                          {"coords", options.coords.string()},
                          {"epochs", options.epochs},
