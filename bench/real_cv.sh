@@ -11,7 +11,8 @@
 #
 # Settings (environment): SEALION_CV_DIR (runs/real-cv; derived copies of third-party photos
 # are written there, outside the tracked tree), CV_EPOCHS (60), CV_CROPS (48 per photo),
-# CV_SCALE (0.3: altitude varies between flights), SEALION_KAGGLE_SAMPLE_DIR.
+# CV_SCALE (0.3: altitude varies between flights), CV_VALIDATE_EVERY (10 epochs),
+# SEALION_KAGGLE_SAMPLE_DIR.
 # Took 10-17 minutes on 2 cores (4 folds of 2-4 minutes). Needs `make run` first for the
 # synthetic-only comparison.
 set -euo pipefail
@@ -20,6 +21,7 @@ sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 work="${SEALION_CV_DIR:-$root/runs/real-cv}"
 epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
+validate_every="${CV_VALIDATE_EVERY:-10}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -66,6 +68,7 @@ for k in "${!folds[@]}"; do
     resume=(); [ -f "$fold/points.bin.checkpoint" ] && resume=(--resume "$fold/points.bin.checkpoint")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$fold/points.bin" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
+      --validate-every "$validate_every" \
       "${resume[@]}" > "$fold/train.txt" 2>&1
   fi
   "$sealion" count "$fold/test" --model "$fold/points.bin" -o "$fold/submission.csv" --detections "$fold/detections.csv" > /dev/null 2>&1
@@ -84,6 +87,11 @@ done
 mv "$work/plain-vs-repaired.txt.new" "$work/plain-vs-repaired.txt" 2>/dev/null || true
 { echo "train_id,class,x,y"; tail -n +2 "$work/extract/coords.csv"; } > "$work/truth-points.csv"
 
+echo
+echo "detection settings each fold chose on its own validation photos (the default model takes their median):"
+for k in "${!folds[@]}"; do
+  echo "fold $((k + 1)): $(grep -o 'at threshold [0-9.]*, suppression [0-9.]*' "$work/fold$k/train.txt" | tail -1)"
+done
 echo
 echo "== point counter, cross-validated: each photo counted by a model that never saw it"
 "$sealion" score "$work/cv-submission.csv" "$work/extract/counts.csv" --detections "$work/cv-detections.csv" --truth-points "$work/truth-points.csv"

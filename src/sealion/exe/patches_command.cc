@@ -1,5 +1,5 @@
 // sealion patches DATASET_DIR --metadata OUT_DIR/training_metadata.json -o PATCH_DIR
-//                 [--negatives-per-image K] [--seed S] [--chips DIR]
+//                 [--negatives-per-image K] [--seed S] [--chips DIR] [--no-dedot]
 
 #include <fmt/format.h>
 
@@ -36,6 +36,10 @@ int RunPatchesCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--chips", options.chips_dir,
                  "also cut real chips from DIR/<class>/*.png (centre 64x64)");
+  app.add_flag("--dedot,!--no-dedot", options.dedot,
+               "photos without a matching plain copy are cut from their dotted copy with the dots "
+               "removed (default), or skipped")
+      ->capture_default_str();
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const PatchesSummary summary = RunPatches(options);
   fmt::print(

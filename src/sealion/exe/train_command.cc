@@ -95,12 +95,22 @@ int RunTrainCommand(int argc, char** argv) {
                "with the dots removed (default), or skipped")
       ->capture_default_str();
   app.add_option("--jpeg-augment", points.augment.jpeg,
-                 "points: share of crops recompressed as JPEG at quality 30-95")
+                 "points: share of crops recompressed as JPEG at quality 20-95")
       ->capture_default_str();
+  app.add_option("--validate-every", points.validate_every,
+                 "points: count the validation photos after every n-th epoch and the last")
+      ->capture_default_str();
+  app.add_option("--threshold", points.threshold,
+                 "points: detection threshold to store in the model (default: chosen on the "
+                 "validation photos)");
+  app.add_option("--suppression", points.suppression,
+                 "points: suppression radius to store, a share of the class's body length "
+                 "(default: chosen on the validation photos)");
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   if (method == "tiles") {
     for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
-                             "--scale-augment", "--jpeg-augment", "--dedot"}) {
+                             "--scale-augment", "--jpeg-augment", "--dedot", "--validate-every",
+                             "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -180,17 +180,23 @@ TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop
     for (Animal& animal : animals) animal.x = crop_size - 1 - animal.x;
   }
 
-  // Exposure and colour, then blur and JPEG recompression.
+  // Exposure and colour, haze, then blur and JPEG recompression.
   std::normal_distribution<double> colour(0.0, augment.colour);
   const double gain = std::exp(uniform(-augment.exposure, augment.exposure));
   const cv::Scalar channel_gain(gain * std::exp(colour(rng)), gain * std::exp(colour(rng)),
                                 gain * std::exp(colour(rng)));
   cv::multiply(crop.rgb, channel_gain, crop.rgb);
+  if (unit(rng) < augment.haze) {
+    const double amount = uniform(0.05, 0.35);
+    const double grey = uniform(170, 230);
+    cv::addWeighted(crop.rgb, 1 - amount, cv::Mat(crop.rgb.size(), CV_8UC3, cv::Scalar::all(grey)),
+                    amount, 0, crop.rgb);
+  }
   if (unit(rng) < augment.blur) {
-    cv::GaussianBlur(crop.rgb, crop.rgb, cv::Size(0, 0), uniform(0.5, 1.2));
+    cv::GaussianBlur(crop.rgb, crop.rgb, cv::Size(0, 0), uniform(0.5, 2.0));
   }
   if (unit(rng) < augment.jpeg) {
-    const int quality = 30 + static_cast<int>(rng() % 66);
+    const int quality = 20 + static_cast<int>(rng() % 76);
     std::vector<uint8_t> bytes;
     cv::Mat bgr;
     cv::cvtColor(crop.rgb, bgr, cv::COLOR_RGB2BGR);

@@ -40,12 +40,15 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
 cv::Mat ReadTrainingImage(const LabelledPhoto& photo);
 
 struct AugmentOptions {
-  double scale_range = 0.2;     // the source window is crop x s, s in [1/(1+r), 1+r]
+  // What varies between real surveys: altitude (scale), light and white balance, haze, focus,
+  // and how hard a copy of the photo was recompressed.
+  double scale_range = 0.3;     // the source window is crop x s, s in [1/(1+r), 1+r]
   double animal_centred = 0.6;  // share of crops centred near an animal, the rest anywhere
   double exposure = 0.3;        // global gain exp(U(-e, e))
-  double colour = 0.06;         // per-channel gain exp(N(0, c))
-  double blur = 0.1;            // probability of a slight Gaussian blur
-  double jpeg = 0.3;            // probability of JPEG recompression at quality 30-95
+  double colour = 0.06;         // per-channel gain exp(N(0, c)): white balance
+  double haze = 0.15;           // probability of haze: a blend towards a pale grey of 5-35%
+  double blur = 0.15;           // probability of a Gaussian blur, sigma 0.5-2 pixels
+  double jpeg = 0.3;            // probability of JPEG recompression at quality 20-95
 };
 
 struct TrainingCrop {

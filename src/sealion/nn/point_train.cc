@@ -79,13 +79,20 @@ PointValidation Evaluate(const std::vector<ValidationPhoto>& photos, float thres
   return result;
 }
 
-// The threshold and suppression radius that count the validation photos best.
-PointValidation ChooseDetectionSettings(const std::vector<ValidationPhoto>& photos) {
+// The threshold and suppression radius that count the validation photos best (among those the
+// user did not fix).
+PointValidation ChooseDetectionSettings(const std::vector<ValidationPhoto>& photos,
+                                        float fixed_threshold, double fixed_suppression) {
+  std::vector<float> thresholds;
+  for (int step = 0; step <= 16; ++step)
+    thresholds.push_back(kCandidateFloor + 0.05f * static_cast<float>(step));
+  if (fixed_threshold >= 0) thresholds = {fixed_threshold};
+  std::vector<double> suppressions = {0.15, 0.25, 0.35, 0.5};
+  if (fixed_suppression >= 0) suppressions = {fixed_suppression};
   PointValidation best;
   bool first = true;
-  for (int step = 0; step <= 16; ++step) {
-    const float threshold = kCandidateFloor + 0.05f * static_cast<float>(step);
-    for (const double suppression : {0.15, 0.25, 0.35, 0.5}) {
+  for (const float threshold : thresholds) {
+    for (const double suppression : suppressions) {
       const PointValidation candidate = Evaluate(photos, threshold, suppression);
       if (first || candidate.mean_rmse < best.mean_rmse - 1e-9 ||
           (candidate.mean_rmse < best.mean_rmse + 1e-9 && candidate.all_f1 > best.all_f1)) {
@@ -188,6 +195,10 @@ void PointTrainOptions::Check() const {
   if (validation_fraction < 0 || validation_fraction >= 1)
     throw Error("train: --val-fraction must be in [0, 1)");
   if (photos_in_memory < 1) throw Error("train: --photos-in-memory must be >= 1");
+  if (validate_every < 1) throw Error("train: --validate-every must be >= 1");
+  if (threshold >= 0 && (threshold < kCandidateFloor || threshold > 1))
+    throw Error(fmt::format("train: --threshold must be in [{}, 1]", kCandidateFloor));
+  if (suppression >= 0 && suppression > 2) throw Error("train: --suppression must be in [0, 2]");
   if (threads < 0) throw Error("train: --threads must be >= 0");
   if (augment.scale_range < 0 || augment.scale_range > 1)
     throw Error("train: --scale-augment must be in [0, 1]");
@@ -273,7 +284,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
           network, validation[i],
           validation_images.empty() ? ReadTrainingImage(validation[i]) : validation_images[i]));
     }
-    return ChooseDetectionSettings(candidates);
+    return ChooseDetectionSettings(candidates, options.threshold, options.suppression);
   };
 
   std::map<size_t, cv::Mat> resident;  // decoded training photos, by index into `train`
@@ -359,7 +370,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
     record.class_loss = class_sum / static_cast<double>(crops_per_epoch);
     record.crops_per_second = static_cast<double>(crops_per_epoch) / progress.ElapsedSeconds();
 
-    if (!validation.empty()) {
+    if (!validation.empty() && (epoch % options.validate_every == 0 || epoch == options.epochs)) {
       result.validation = validate();
       record.validation_rmse = result.validation.mean_rmse;
       record.validation_f1 = result.validation.all_f1;
@@ -376,10 +387,14 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
                    {{"history", HistoryToJson(result.epochs)}, {"fingerprint", fingerprint}});
   }
   if (validation.empty()) {
-    spdlog::warn(
-        "no validation photos: threshold 0.5 and suppression 0.3 are defaults, not chosen");
-    result.validation.threshold = 0.5f;
-    result.validation.suppression = 0.3;
+    result.validation.threshold = options.threshold >= 0 ? options.threshold : 0.5f;
+    result.validation.suppression = options.suppression >= 0 ? options.suppression : 0.3;
+    if (options.threshold < 0 || options.suppression < 0) {
+      spdlog::warn(
+          "no validation photos: threshold {:.2f} and suppression {:.2f} are not chosen on photos "
+          "(defaults where not given by --threshold and --suppression)",
+          result.validation.threshold, result.validation.suppression);
+    }
   } else if (result.validation.photos == 0) {  // resumed after the last epoch
     result.validation = validate();
   }
@@ -392,9 +407,20 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
                          {"batch_size", options.batch_size},
                          {"learning_rate", options.learning_rate},
                          {"validation_fraction", options.validation_fraction},
+                         {"fixed_threshold", options.threshold},
+                         {"fixed_suppression", options.suppression},
                          {"seed", options.seed},
                          {"scale_augment", options.augment.scale_range},
                          {"jpeg_augment", options.augment.jpeg},
+                         {"augment",
+                          {{"scale_range", options.augment.scale_range},
+                           {"animal_centred", options.augment.animal_centred},
+                           {"exposure", options.augment.exposure},
+                           {"colour", options.augment.colour},
+                           {"haze", options.augment.haze},
+                           {"blur", options.augment.blur},
+                           {"jpeg", options.augment.jpeg},
+                           {"jpeg_quality", {20, 95}}}},
                          {"dedot", options.dedot},
                          {"train_photos", result.train_photos},
                          {"validation_photos", result.validation_photos},
@@ -406,6 +432,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
   const json detection = {{"threshold", result.validation.threshold},
                           {"suppression_fraction", result.validation.suppression},
                           {"chosen_on_validation_photos", result.validation.photos},
+                          {"threshold_given", options.threshold >= 0},
+                          {"suppression_given", options.suppression >= 0},
                           {"body_length_pixels", kBodyLengthPixels}};
   SavePointModel(options.model_path, network, {{"training", training}, {"detection", detection}});
   std::filesystem::path training_path = options.model_path;

@@ -26,6 +26,11 @@ struct PointTrainOptions {
   int batch_size = 16;
   double learning_rate = 2e-3;       // Adam, decayed by a cosine to 5% over the epochs
   double validation_fraction = 0.2;  // share of photos held out, split by photo
+  int validate_every = 1;            // validate after every n-th epoch (and after the last)
+  // Detection settings fixed by the user (e.g. chosen in a cross-validation) instead of chosen on
+  // the validation photos; negative: chosen. Either one may be fixed alone.
+  float threshold = -1;
+  double suppression = -1;  // share of the class's body length
   int photos_in_memory = 32;         // decoded training photos held at once
   bool dedot = true;  // photos without a matching plain copy: their dotted copy, dots removed
   uint64_t seed = 1;

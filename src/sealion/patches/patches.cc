@@ -14,6 +14,7 @@
 #include "sealion/core/classes.h"
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
+#include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
 #include "sealion/synth/random.h"
 #include "sealion/util/atomic_file.h"
@@ -66,25 +67,40 @@ std::optional<std::string> CutImage(const PatchesOptions& options, const TrainDa
                                     std::array<int64_t, kNumClasses>& per_class,
                                     std::mutex& counts_mutex) {
   const int64_t id = PhotoIdFromFileName(image.filename);
-  const cv::Mat plain = ReadColourImage(dataset.PlainPath(id));
+  // The plain photo, with the dotted copy (turned to the plain frame) giving the masks. A plain
+  // copy that matches the dotted one under no turn, or none at all, leaves the dotted copy with
+  // its dots removed (when options.dedot), whose frame the dots are in.
+  cv::Mat plain;
+  cv::Mat blocked;
+  if (dataset.HasPlain(id)) {
+    plain = ReadColourImage(dataset.PlainPath(id));
+    blocked = cv::Mat(plain.size(), CV_8U, cv::Scalar(0));
+    if (std::filesystem::exists(dataset.DottedPath(id))) {
+      const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
+      const RotationEstimate turn = EstimateRotation(dotted, plain);
+      if (turn.correlation >= DotDetectorOptions{}.min_plain_correlation) {
+        blocked = DetectMask(RotateClockwise(dotted, turn.degrees),
+                             DotDetectorOptions{}.mask_threshold, 0);
+      } else if (!options.dedot) {
+        spdlog::warn(
+            "{}: the plain photo does not match the dotted one (correlation {:.2f}); skipped, "
+            "its dots would not mark animals in the plain photo",
+            image.filename, turn.correlation);
+        return std::nullopt;
+      } else {
+        plain.release();
+      }
+    }
+  }
+  if (plain.empty()) {
+    const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
+    blocked = DetectMask(dotted, DotDetectorOptions{}.mask_threshold, 0);
+    std::vector<cv::Point2d> centres;
+    for (const auto& entry : image.dots) centres.emplace_back(entry.second.x, entry.second.y);
+    plain = RemoveDots(dotted, centres);
+  }
   if (plain.cols < kPatch || plain.rows < kPatch)
     throw Error(fmt::format("{}: smaller than a thumbnail", image.filename));
-  // The dotted copy, turned to the plain frame, gives the masks; a copy that matches the plain
-  // photo under no turn means the dots are not in the plain photo's frame: skip the photo.
-  cv::Mat blocked(plain.size(), CV_8U, cv::Scalar(0));
-  if (std::filesystem::exists(dataset.DottedPath(id))) {
-    const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
-    const RotationEstimate turn = EstimateRotation(dotted, plain);
-    if (turn.correlation < DotDetectorOptions{}.min_plain_correlation) {
-      spdlog::warn(
-          "{}: the plain photo does not match the dotted one (correlation {:.2f}); skipped, "
-          "its dots would not mark animals in the plain photo",
-          image.filename, turn.correlation);
-      return std::nullopt;
-    }
-    blocked =
-        DetectMask(RotateClockwise(dotted, turn.degrees), DotDetectorOptions{}.mask_threshold, 0);
-  }
   std::string rows;
   std::array<int64_t, kNumClasses> counts{};
   int dot_number = 0;
@@ -192,7 +208,7 @@ PatchesSummary RunPatches(const PatchesOptions& options) {
   for (auto& image : images) {
     const int64_t id = WithContext("metadata " + options.metadata.string(),
                                    [&] { return PhotoIdFromFileName(image.filename); });
-    if (dataset.HasPlain(id)) {
+    if (dataset.HasPlain(id) || options.dedot) {
       usable.push_back(std::move(image));
     } else {
       // Thumbnails from a dotted photo would teach the network the dot colours.

@@ -1,7 +1,9 @@
 #pragma once
 // `sealion patches`: the seed's 64x64 thumbnails around every extracted dot (three per dot,
 // moved by -1, 0 and +1 px diagonally) and background thumbnails for `non_seal`, cut from the
-// plain photos, written as PNG with a manifest.
+// plain photos, written as PNG with a manifest. A photo without a plain copy that matches its
+// dotted one is cut from the dotted copy with its dots removed (extract/dedot.h), unless told
+// not to.
 //
 // Border policy: a window that would leave the photo is shifted inside it, so every dot gets its
 // thumbnails and the dot is off-centre by the shift (recorded in the manifest).
@@ -28,14 +30,15 @@ struct PatchesOptions {
   uint64_t seed = 1;                // the same seed gives the same patch set
   int threads = 0;                  // 0: every core
   std::filesystem::path chips_dir;  // optional: real chips (chips/<class>/*.png), centre-cut
+  bool dedot = true;  // photos without a matching plain copy: their dotted copy, dots removed
 
   void Check() const;
 };
 
 struct PatchesSummary {
   int images = 0;
-  int skipped_without_plain = 0;
-  int skipped_mismatched = 0;       // plain photo matches its dotted copy under no turn
+  int skipped_without_plain = 0;    // without dedot only
+  int skipped_mismatched = 0;       // without dedot: plain photo matches its dotted copy under no turn
   std::vector<std::string> errors;  // photos that could not be cut, with the reason
   std::array<int64_t, kNumClasses> per_class{};  // thumbnails per class, non_seal last
 };

@@ -129,5 +129,33 @@ TEST(Patches, ABadPhotoFailsAloneAndTheOthersAreStillListed) {
   EXPECT_FALSE(manifest.rows.empty());
 }
 
+// A photo with only its dotted copy: cut from the dotted copy with the dots removed, so that no
+// thumbnail shows a dot's colour; skipped when told not to repair.
+TEST(Patches, ADottedOnlyPhotoIsCutWithItsDotsRemoved) {
+  CodedDataset data({{kAdultMales, {200, 150}}});
+  cv::Mat dotted(300, 400, CV_8UC3, cv::Scalar(90, 110, 120));  // BGR, a grey-brown rock
+  cv::circle(dotted, {200, 150}, 4, cv::Scalar(6, 9, 243), -1);  // the red dot of an adult male
+  WriteImageAtomically(data.dir.path() / "TrainDotted" / "7.png", dotted);
+  std::filesystem::rename(data.dir.path() / "TrainDotted" / "7.png",
+                          data.dir.path() / "TrainDotted" / "7.jpg");
+  std::filesystem::remove(data.dir.path() / "Train" / "7.jpg");
+  PatchesOptions options = data.Options();
+  const PatchesSummary summary = RunPatches(options);
+  EXPECT_EQ(summary.images, 1);
+  EXPECT_EQ(summary.per_class[kAdultMales], 3);
+  const cv::Mat patch = ReadColourImage(options.output_dir / PatchFileName("7.jpg", kAdultMales, 0, 0));
+  cv::Mat difference;
+  cv::absdiff(patch, cv::Scalar(90, 110, 120), difference);
+  double largest = 0;
+  cv::minMaxLoc(difference.reshape(1), nullptr, &largest);
+  EXPECT_LE(largest, 3) << "dot colour left in the thumbnail";
+
+  options.dedot = false;
+  options.output_dir = data.dir.path() / "without";
+  const PatchesSummary skipped = RunPatches(options);
+  EXPECT_EQ(skipped.images, 0);
+  EXPECT_EQ(skipped.skipped_without_plain, 1);
+}
+
 }  // namespace
 }  // namespace sealion
