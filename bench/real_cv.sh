@@ -1,27 +1,30 @@
 #!/usr/bin/env bash
-# Cross-validation of the point counter on the real sample (issue 13): the 12 dotted photos are
-# split by photo into 4 folds; for each fold a point model is trained on the other 9 photos
-# (plain copies where they exist, dotted copies with the dots removed otherwise) and counts the
-# fold's photos, which it never saw: plain copies where they exist (42, 44, 50, with the dotted
-# copy's black masks applied, since train.csv does not count animals under them), repaired
-# dotted copies otherwise. Printed: per-class RMSE, bias, precision, recall and F1 over the 12
-# photos; the same figures for the synthetic-only models of `make run` (tile and point counter);
-# and, for 42, 44 and 50, the counts of the plain and of the repaired copy by the same model (a
-# model that learned the repair marks would count them differently).
+# Cross-validation of both counters on the real sample (issue 13): the 12 dotted photos are split
+# by photo into 4 folds; for each fold a point model and a tile model are trained on the other 9
+# photos (plain copies where they exist, dotted copies with the dots removed otherwise) and count
+# the fold's photos, which they never saw: plain copies where they exist (42, 44, 50, with the
+# dotted copy's black masks applied, since train.csv does not count animals under them), repaired
+# dotted copies otherwise. Printed for each counter: per-class RMSE, bias, precision, recall and
+# F1 over the 12 photos; the detection settings each point model chose on its own validation
+# photos; for 42, 44 and 50, the counts of the plain and of the repaired copy by the same model (a
+# model that learned the repair marks would count them differently); and the same figures for the
+# synthetic-only models of `make run`.
 #
 # Settings (environment): SEALION_CV_DIR (runs/real-cv; derived copies of third-party photos
-# are written there, outside the tracked tree), CV_EPOCHS (60), CV_CROPS (48 per photo),
-# CV_SCALE (0.3: altitude varies between flights), CV_VALIDATE_EVERY (10 epochs),
-# SEALION_KAGGLE_SAMPLE_DIR.
-# Took 10-17 minutes on 2 cores (4 folds of 2-4 minutes). Needs `make run` first for the
-# synthetic-only comparison.
+# are written there, outside the tracked tree), CV_METHODS ("points tiles"), CV_EPOCHS (60, point
+# counter), CV_CROPS (48 per photo), CV_SCALE (0.3: altitude varies between flights),
+# CV_VALIDATE_EVERY (10 epochs), CV_TILE_EPOCHS (20), SEALION_KAGGLE_SAMPLE_DIR.
+# Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
+# at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
+# the synthetic-only comparison.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 work="${SEALION_CV_DIR:-$root/runs/real-cv}"
+methods="${CV_METHODS:-points tiles}"
 epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
-validate_every="${CV_VALIDATE_EVERY:-10}"
+validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -30,26 +33,38 @@ folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")
 
 "$sealion" extract "$sample" -o "$work/extract" --include-mismatched > "$work/extract.txt"
 "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/repaired" > /dev/null
-# Plain copies with the dotted copy's black masks (R+G+B < 40) applied.
-mkdir -p "$work/plain-masked"
-/usr/bin/python3 - "$sample" "$work/plain-masked" <<'PY'
-import sys, cv2, numpy as np, os
-sample, out = sys.argv[1], sys.argv[2]
-for name in sorted(os.listdir(f"{sample}/Train")):
-    plain = cv2.imread(f"{sample}/Train/{name}"); dotted = cv2.imread(f"{sample}/TrainDotted/{name}")
-    mask = dotted.astype(np.int32).sum(axis=2) < 40
-    plain[mask] = 0
-    cv2.imwrite(f"{out}/{name}", plain, [cv2.IMWRITE_JPEG_QUALITY, 95])
-PY
+# The copies the folds count: plain copies with the dotted copy's black masks applied where they
+# exist (train.csv does not count animals under a mask), repaired dotted copies otherwise.
+"$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/test-copies" --plain-where-matching > /dev/null
 
-test_image() {  # the image a fold counts for photo $1
-  if [ -f "$sample/Train/$1.jpg" ]; then echo "$work/plain-masked/$1.jpg"; else echo "$work/repaired/$1.jpg"; fi
+test_image() { echo "$work/test-copies/$1.jpg"; }  # the image a fold counts for photo $1
+# Trains the fold's model of one counter (resuming from its checkpoint) unless it exists.
+train_fold() {  # fold-dir method
+  local fold="$1" method="$2" model="$1/$2.bin" resume=()
+  [ -f "$model" ] && return 0
+  [ -f "$model.checkpoint" ] && resume=(--resume "$model.checkpoint")
+  if [ "$method" = points ]; then
+    "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
+      --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
+      --validate-every "$validate_every" "${resume[@]}" > "$fold/points-train.txt" 2>&1
+  else
+    if [ ! -f "$fold/patches/manifest.csv" ]; then
+      "$sealion" patches "$fold/data" --metadata "$fold/extract/training_metadata.json" \
+        -o "$fold/patches" > "$fold/patches.txt" 2>&1
+    fi
+    "$sealion" train --method tiles "$fold/patches" -o "$model" --epochs "$tile_epochs" \
+      --val-fraction 0.2 --seed 1 "${resume[@]}" > "$fold/tiles-train.txt" 2>&1
+  fi
 }
+
 header="train_id,adult_males,subadult_males,adult_females,juveniles,pups"
-: > "$work/all-submission.body"; : > "$work/all-detections.body"; : > "$work/plain-vs-repaired.txt.new"
+for method in $methods; do
+  : > "$work/$method-submission.body"; : > "$work/$method-detections.body"
+  : > "$work/$method-plain-vs-repaired.txt.new"
+done
 for k in "${!folds[@]}"; do
   fold="$work/fold$k"; ids=(${folds[$k]})
-  mkdir -p "$fold/data/TrainDotted" "$fold/data/Train" "$fold/test"
+  mkdir -p "$fold/data/TrainDotted" "$fold/data/Train" "$fold/test" "$fold/extract"
   cp "$sample/MismatchedTrainImages.txt" "$fold/data/"
   rm -f "$fold/data/TrainDotted/"* "$fold/data/Train/"* "$fold/test/"*
   for photo in "$sample"/TrainDotted/*.jpg; do
@@ -60,44 +75,48 @@ for k in "${!folds[@]}"; do
     ln -s "$photo" "$fold/data/TrainDotted/$id.jpg"
     [ -f "$sample/Train/$id.jpg" ] && ln -s "$sample/Train/$id.jpg" "$fold/data/Train/$id.jpg"
   done
-  mkdir -p "$fold/extract"
-  awk -F, -v ids=" ${ids[*]} " 'NR == 1 || index(ids, " " $1 " ") == 0' "$work/extract/coords.csv" > "$fold/extract/coords.csv"
-  awk -F, -v ids=" ${ids[*]} " 'NR == 1 || index(ids, " " $1 " ") == 0' "$work/extract/counts.csv" > "$fold/extract/counts.csv"
+  for table in coords counts; do
+    awk -F, -v ids=" ${ids[*]} " 'NR == 1 || index(ids, " " $1 " ") == 0' "$work/extract/$table.csv" > "$fold/extract/$table.csv"
+  done
+  /usr/bin/python3 - "$work/extract/training_metadata.json" "$fold/extract/training_metadata.json" "${ids[@]}" <<'PY'
+import json, sys
+source, target, held_out = sys.argv[1], sys.argv[2], {f"{i}.jpg" for i in sys.argv[3:]}
+json.dump([e for e in json.load(open(source)) if e["filename"] not in held_out], open(target, "w"))
+PY
   echo "fold $((k + 1))/4: counting ${ids[*]}, training on the other $(ls "$fold/data/TrainDotted" | wc -l) photos"
-  if [ ! -f "$fold/points.bin" ]; then
-    resume=(); [ -f "$fold/points.bin.checkpoint" ] && resume=(--resume "$fold/points.bin.checkpoint")
-    "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$fold/points.bin" \
-      --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
-      --validate-every "$validate_every" \
-      "${resume[@]}" > "$fold/train.txt" 2>&1
-  fi
-  "$sealion" count "$fold/test" --model "$fold/points.bin" -o "$fold/submission.csv" --detections "$fold/detections.csv" > /dev/null 2>&1
-  tail -n +2 "$fold/submission.csv" >> "$work/all-submission.body"
-  tail -n +2 "$fold/detections.csv" >> "$work/all-detections.body"
-  for id in "${ids[@]}"; do
-    if [ -f "$sample/Train/$id.jpg" ]; then
+  for method in $methods; do
+    train_fold "$fold" "$method"
+    "$sealion" count "$fold/test" --model "$fold/$method.bin" -o "$fold/$method-submission.csv" \
+      --detections "$fold/$method-detections.csv" > /dev/null 2>&1
+    tail -n +2 "$fold/$method-submission.csv" >> "$work/$method-submission.body"
+    tail -n +2 "$fold/$method-detections.csv" >> "$work/$method-detections.body"
+    for id in "${ids[@]}"; do
+      [ -f "$sample/Train/$id.jpg" ] || continue
       mkdir -p "$fold/repaired-$id"; ln -sf "$work/repaired/$id.jpg" "$fold/repaired-$id/$id.jpg"
-      "$sealion" count "$fold/repaired-$id" --model "$fold/points.bin" -o "$fold/repaired-$id.csv" > /dev/null 2>&1
-      echo "photo $id: plain $(grep "^$id," "$fold/submission.csv" | cut -d, -f2-), repaired $(grep "^$id," "$fold/repaired-$id.csv" | cut -d, -f2-)" >> "$work/plain-vs-repaired.txt.new"
-    fi
+      "$sealion" count "$fold/repaired-$id" --model "$fold/$method.bin" -o "$fold/$method-repaired-$id.csv" > /dev/null 2>&1
+      echo "photo $id: plain $(grep "^$id," "$fold/$method-submission.csv" | cut -d, -f2-), repaired $(grep "^$id," "$fold/$method-repaired-$id.csv" | cut -d, -f2-)" >> "$work/$method-plain-vs-repaired.txt.new"
+    done
   done
 done
-{ echo "$header"; sort -t, -k1,1n "$work/all-submission.body"; } > "$work/cv-submission.csv"
-{ echo "test_id,class,x,y,score"; cat "$work/all-detections.body"; } > "$work/cv-detections.csv"
-mv "$work/plain-vs-repaired.txt.new" "$work/plain-vs-repaired.txt" 2>/dev/null || true
 { echo "train_id,class,x,y"; tail -n +2 "$work/extract/coords.csv"; } > "$work/truth-points.csv"
 
-echo
-echo "detection settings each fold chose on its own validation photos (the default model takes their median):"
-for k in "${!folds[@]}"; do
-  echo "fold $((k + 1)): $(grep -o 'at threshold [0-9.]*, suppression [0-9.]*' "$work/fold$k/train.txt" | tail -1)"
+for method in $methods; do
+  { echo "$header"; sort -t, -k1,1n "$work/$method-submission.body"; } > "$work/cv-$method-submission.csv"
+  { echo "test_id,class,x,y,score"; cat "$work/$method-detections.body"; } > "$work/cv-$method-detections.csv"
+  mv "$work/$method-plain-vs-repaired.txt.new" "$work/$method-plain-vs-repaired.txt"
+  echo
+  echo "== $method counter, cross-validated: each photo counted by a model that never saw it"
+  "$sealion" score "$work/cv-$method-submission.csv" "$work/extract/counts.csv" \
+    --detections "$work/cv-$method-detections.csv" --truth-points "$work/truth-points.csv"
+  if [ "$method" = points ]; then
+    echo "detection settings each fold chose on its own validation photos (the default model takes their median):"
+    for k in "${!folds[@]}"; do
+      echo "fold $((k + 1)): $(grep -o 'at threshold [0-9.]*, suppression [0-9.]*' "$work/fold$k/points-train.txt" | tail -1)"
+    done
+  fi
+  echo "plain vs repaired copies, $method counter, counts per class (adult_males,subadult_males,adult_females,juveniles,pups):"
+  cat "$work/$method-plain-vs-repaired.txt"
 done
-echo
-echo "== point counter, cross-validated: each photo counted by a model that never saw it"
-"$sealion" score "$work/cv-submission.csv" "$work/extract/counts.csv" --detections "$work/cv-detections.csv" --truth-points "$work/truth-points.csv"
-echo
-echo "plain vs repaired copies, counts per class (adult_males,subadult_males,adult_females,juveniles,pups):"
-cat "$work/plain-vs-repaired.txt"
 
 for baseline in points tiles; do
   model="$root/runs/main/points.bin"; [ "$baseline" = tiles ] && model="$root/runs/main/model.bin"

@@ -1,4 +1,5 @@
 // sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7] [--quality 95]
+//               [--plain-where-matching]
 
 #include <fmt/format.h>
 
@@ -28,6 +29,9 @@ int RunDedotCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--threads", options.threads, "worker threads (0: every core)")
       ->capture_default_str();
+  app.add_flag("--plain-where-matching", options.plain_where_matching,
+               "photos with a matching plain copy: write the plain copy with the dotted copy's "
+               "black masks applied instead (the copy to count against the dots)");
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const DedotSummary summary = RunDedot(options);
   fmt::print("wrote {} photo(s) with their dots removed into {} ({} failed)\n", summary.written,

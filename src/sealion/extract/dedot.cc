@@ -9,6 +9,7 @@
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
 #include "sealion/core/point_match.h"
+#include "sealion/extract/dot_detector.h"
 #include "sealion/util/error.h"
 #include "sealion/util/parallel.h"
 
@@ -84,9 +85,20 @@ DedotSummary RunDedot(const DedotRunOptions& options) {
       if (const auto found = points.find(id); found != points.end()) {
         for (const auto& dot : found->second) centres.emplace_back(dot.x, dot.y);
       }
-      const cv::Mat repaired =
-          RemoveDots(ReadColourImage(dataset.DottedPath(id)), centres, options.dedot);
-      WriteImageAtomically(options.output_dir / fmt::format("{}.jpg", id), repaired,
+      const cv::Mat dotted = ReadColourImage(dataset.DottedPath(id));
+      cv::Mat image;
+      if (options.plain_where_matching && dataset.HasPlain(id)) {
+        cv::Mat plain = ReadColourImage(dataset.PlainPath(id));
+        const RotationEstimate turn = EstimateRotation(dotted, plain);
+        if (turn.correlation >= DotDetectorOptions{}.min_plain_correlation) {
+          plain.setTo(cv::Scalar::all(0),
+                      DetectMask(RotateClockwise(dotted, turn.degrees),
+                                 DotDetectorOptions{}.mask_threshold, 0));
+          image = plain;
+        }
+      }
+      if (image.empty()) image = RemoveDots(dotted, centres, options.dedot);
+      WriteImageAtomically(options.output_dir / fmt::format("{}.jpg", id), image,
                            options.jpeg_quality);
     } catch (const std::exception& error) {
       errors[static_cast<size_t>(i)] = fmt::format("photo {}: {}", id, error.what());

@@ -34,6 +34,10 @@ struct DedotRunOptions {
   std::filesystem::path output_dir;   // <id>.jpg per photo
   std::vector<int64_t> ids;           // empty: every photo of coords
   int jpeg_quality = 95;
+  // For photos whose plain copy matches the dotted one: write the plain copy with the dotted
+  // copy's black masks applied instead (what train.csv counts: animals under a mask carry no
+  // dot), the copy to count when a model is judged against the dots.
+  bool plain_where_matching = false;
   int threads = 0;  // 0: every core
   DedotOptions dedot;
 

@@ -84,6 +84,43 @@ TEST(Dedot, TheCommandWritesRepairedCopiesOutsideTheDatasetOnly) {
   EXPECT_THROW(RunDedot(options), Error) << "would overwrite the dataset";
 }
 
+// With --plain-where-matching, a photo with a matching plain copy is written as that plain copy
+// with the dotted copy's black masks applied; a dotted-only photo is still repaired.
+TEST(Dedot, PlainCopiesAreWrittenMaskedWhereTheyMatch) {
+  testing::ScopedTempDir dir;
+  const auto dataset = dir.path() / "dataset";
+  cv::Mat coarse(12, 16, CV_8UC3), plain;  // a smooth texture, for the turn estimate
+  cv::randu(coarse, cv::Scalar::all(60), cv::Scalar::all(200));
+  cv::resize(coarse, plain, cv::Size(160, 120), 0, 0, cv::INTER_CUBIC);
+  cv::Mat dotted = plain + cv::Scalar::all(25);  // brighter: tells the two copies apart
+  const Rgb& red = kDotColours[kAdultMales];
+  cv::circle(dotted, cv::Point(50, 60), 4, cv::Scalar(red.b, red.g, red.r), cv::FILLED);
+  dotted(cv::Rect(100, 0, 60, 40)).setTo(cv::Scalar::all(0));  // the annotators' black mask
+  WriteImageAtomically(dataset / "Train" / "7.png", plain);
+  std::filesystem::rename(dataset / "Train" / "7.png", dataset / "Train" / "7.jpg");
+  WriteImageAtomically(dataset / "TrainDotted" / "7.png", dotted);
+  std::filesystem::rename(dataset / "TrainDotted" / "7.png", dataset / "TrainDotted" / "7.jpg");
+  WriteImageAtomically(dataset / "TrainDotted" / "8.jpg", dotted, 98);
+  WriteFileAtomically(dir.path() / "coords.csv",
+                      "train_id,class,x,y\n7,adult_males,50,60\n8,adult_males,50,60\n");
+  DedotRunOptions options;
+  options.dataset_dir = dataset;
+  options.coords = dir.path() / "coords.csv";
+  options.output_dir = dir.path() / "copies";
+  options.plain_where_matching = true;
+  options.jpeg_quality = 100;
+  EXPECT_EQ(RunDedot(options).written, 2);
+  const cv::Mat copy = ReadColourImage(dir.path() / "copies" / "7.jpg");
+  for (const cv::Point p : {cv::Point(50, 60), cv::Point(20, 90)}) {
+    EXPECT_LE(MaxChannelDifference(copy.at<cv::Vec3b>(p), plain.at<cv::Vec3b>(p)), 8)
+        << "not the plain copy at " << p;
+  }
+  EXPECT_LE(MaxChannelDifference(copy.at<cv::Vec3b>(20, 130), cv::Vec3b(0, 0, 0)), 12)
+      << "masked in the dotted copy";
+  const cv::Mat repaired = ReadColourImage(dir.path() / "copies" / "8.jpg");
+  EXPECT_GT(DistanceToDotColours(repaired.at<cv::Vec3b>(60, 50)), 32);
+}
+
 // Photos 42, 44 and 50 have plain copies: their dots, found as if the photo were dotted-only,
 // are removed, and the repaired photo is compared with the plain one at each dot's centre.
 // (Whether a model learns the repair marks is measured by counting the plain and the repaired

@@ -378,11 +378,18 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
       record.suppression = result.validation.suppression;
     }
     result.epochs.push_back(record);
-    spdlog::info(
-        "epoch {}: loss {:.4f} (heatmap {:.4f}, classes {:.4f}) | validation mean RMSE {:.3f}, "
-        "F1 {:.3f} at threshold {:.2f}, suppression {:.2f} | {:.1f} crops/s",
-        epoch, record.train_loss, record.heatmap_loss, record.class_loss, record.validation_rmse,
-        record.validation_f1, record.threshold, record.suppression, record.crops_per_second);
+    const std::string losses =
+        fmt::format("epoch {}: loss {:.4f} (heatmap {:.4f}, classes {:.4f})", epoch,
+                    record.train_loss, record.heatmap_loss, record.class_loss);
+    if (record.validation_rmse >= 0) {
+      spdlog::info(
+          "{} | validation mean RMSE {:.3f}, F1 {:.3f} at threshold {:.2f}, suppression {:.2f} | "
+          "{:.1f} crops/s",
+          losses, record.validation_rmse, record.validation_f1, record.threshold,
+          record.suppression, record.crops_per_second);
+    } else {
+      spdlog::info("{} | {:.1f} crops/s", losses, record.crops_per_second);
+    }
     SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
                    {{"history", HistoryToJson(result.epochs)}, {"fingerprint", fingerprint}});
   }
