@@ -133,7 +133,7 @@ TEST(Patches, ABadPhotoFailsAloneAndTheOthersAreStillListed) {
 // thumbnail shows a dot's colour; skipped when told not to repair.
 TEST(Patches, ADottedOnlyPhotoIsCutWithItsDotsRemoved) {
   CodedDataset data({{kAdultMales, {200, 150}}});
-  cv::Mat dotted(300, 400, CV_8UC3, cv::Scalar(90, 110, 120));  // BGR, a grey-brown rock
+  cv::Mat dotted(300, 400, CV_8UC3, cv::Scalar(90, 110, 120));   // BGR, a grey-brown rock
   cv::circle(dotted, {200, 150}, 4, cv::Scalar(6, 9, 243), -1);  // the red dot of an adult male
   WriteImageAtomically(data.dir.path() / "TrainDotted" / "7.png", dotted);
   std::filesystem::rename(data.dir.path() / "TrainDotted" / "7.png",
@@ -143,7 +143,8 @@ TEST(Patches, ADottedOnlyPhotoIsCutWithItsDotsRemoved) {
   const PatchesSummary summary = RunPatches(options);
   EXPECT_EQ(summary.images, 1);
   EXPECT_EQ(summary.per_class[kAdultMales], 3);
-  const cv::Mat patch = ReadColourImage(options.output_dir / PatchFileName("7.jpg", kAdultMales, 0, 0));
+  const cv::Mat patch =
+      ReadColourImage(options.output_dir / PatchFileName("7.jpg", kAdultMales, 0, 0));
   cv::Mat difference;
   cv::absdiff(patch, cv::Scalar(90, 110, 120), difference);
   double largest = 0;
