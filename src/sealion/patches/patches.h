@@ -37,9 +37,9 @@ struct PatchesOptions {
 
 struct PatchesSummary {
   int images = 0;
-  int skipped_without_plain = 0;    // without dedot only
-  int skipped_mismatched = 0;       // without dedot: plain photo matches its dotted copy under no turn
-  std::vector<std::string> errors;  // photos that could not be cut, with the reason
+  int skipped_without_plain = 0;  // without dedot only
+  int skipped_mismatched = 0;  // without dedot: plain photo matches its dotted copy under no turn
+  std::vector<std::string> errors;               // photos that could not be cut, with the reason
   std::array<int64_t, kNumClasses> per_class{};  // thumbnails per class, non_seal last
 };
 
