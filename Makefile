@@ -4,7 +4,7 @@ BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 RUN_ARGS ?=
 
-.PHONY: all deps configure build test test-all run bench clean
+.PHONY: all deps configure build test test-all run model bench clean
 
 all: build
 
@@ -26,6 +26,11 @@ test-all: build
 
 run: build
 	@bash scripts/main-job.sh $(RUN_ARGS)
+
+# Retrains the shipped default model on the real sample (about an hour on 2 cores; see
+# models/README.md) and installs it into models/.
+model: build
+	@bash scripts/train-default-model.sh --install
 
 bench: build
 	@bash bench/run-all.sh

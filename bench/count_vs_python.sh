@@ -5,11 +5,11 @@
 #   (c) the same network batched in Python PyTorch (64 tiles, channels-last, no_grad).
 # Prints photos/s, tiles/s, GFLOP/s (64 MFLOP a tile), the fraction of the fp32 matmul peak
 # measured in this run, the ratios, and sealion's peak resident memory for 1 and for N photos.
-# Settings: SEALION_MODEL (default runs/main/model.bin from `make run`), BENCH_PHOTOS (4).
+# Settings: SEALION_MODEL (default runs/main/tiles.bin from `make run`), BENCH_PHOTOS (4).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
-model="${SEALION_MODEL:-$root/runs/main/model.bin}"
+model="${SEALION_MODEL:-$root/runs/main/tiles.bin}"
 photos_n="${BENCH_PHOTOS:-6}"
 if [ ! -f "$model" ]; then echo "count_vs_python: no model at $model; run 'make run' first (or set SEALION_MODEL)"; exit 1; fi
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT

@@ -14,7 +14,7 @@ here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 run="${SEALION_RUN_DIR:-$root/runs/main}"
 photos_n="${BENCH_PHOTOS:-6}"
-for file in "$run/model.bin" "$run/points.bin" "$run/survey/train.csv"; do
+for file in "$run/tiles.bin" "$run/points.bin" "$run/survey/train.csv"; do
   if [ ! -f "$file" ]; then echo "points_vs_tiles: $file is missing; run 'make run' first"; exit 1; fi
 done
 work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
@@ -38,7 +38,7 @@ echo "count: $photos_n synthetic 5616x3744 photos, 2 threads, decoding included"
 printf "%-15s %10s %9s %11s %9s %14s %14s\n" counter "s/photo" photos/s "GFLOP/photo" GFLOP/s "RSS 2 photos" "RSS $photos_n photos"
 declare -A per_photo
 for counter in tiles points; do
-  model="$run/model.bin"; [ "$counter" = points ] && model="$run/points.bin"
+  model="$run/tiles.bin"; [ "$counter" = points ] && model="$run/points.bin"
   read -r s2 g2 rss2 < <(count "$counter-2" "$model" "${photos[0]}" "${photos[1]}")
   read -r s g rss < <(count "$counter" "$model" "${photos[@]}")
   per_photo[$counter]=$(echo "$s / $photos_n" | bc -l)

@@ -119,7 +119,7 @@ for method in $methods; do
 done
 
 for baseline in points tiles; do
-  model="$root/runs/main/points.bin"; [ "$baseline" = tiles ] && model="$root/runs/main/model.bin"
+  model="$root/runs/main/points.bin"; [ "$baseline" = tiles ] && model="$root/runs/main/tiles.bin"
   [ -f "$model" ] || { echo "no $model: run 'make run' for the synthetic-only comparison"; continue; }
   mkdir -p "$work/synthetic-$baseline"; rm -f "$work/synthetic-$baseline/"*.jpg
   for photo in "$sample"/TrainDotted/*.jpg; do id=$(basename "$photo" .jpg); ln -s "$(test_image "$id")" "$work/synthetic-$baseline/$id.jpg"; done

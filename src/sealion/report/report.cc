@@ -299,7 +299,13 @@ td.diagonal{background:#e6f4ea}.photo{margin:18px 0;border-top:1px solid #ddd;pa
     html += "</div>";
     ++summary.photos_shown;
   }
-  const auto training_path = run / "model.bin.training.json";
+  const auto real_score = run / "real-score.txt";
+  if (std::filesystem::exists(real_score)) {
+    html += "<h2>Real photos, counted with the default model (model.bin)</h2><pre>" +
+            EscapeHtml(ReadFileToString(real_score)) + "</pre>";
+    summary.has_real_score = true;
+  }
+  const auto training_path = run / "tiles.bin.training.json";
   if (std::filesystem::exists(training_path)) {
     html += TrainingSection(nlohmann::json::parse(ReadFileToString(training_path)));
     summary.has_training = true;

@@ -3,7 +3,8 @@
 // JavaScript, no network) that a biologist can review: the RMSE table with bias and a chart of
 // predicted vs true totals per class; per photo the predicted vs true counts and an overlay of
 // what was counted where, worst photos first; the training curves and confusion matrix; and the
-// extraction check on the real sample when it was run.
+// extraction check on the real sample when it was run; the default model's counts of the real
+// plain photos (real-score.txt) when the main job made them.
 
 #include <filesystem>
 
@@ -20,7 +21,7 @@ struct ReportOptions {
 
 struct ReportSummary {
   int photos_shown = 0;
-  bool has_truth = false, has_training = false, has_real_extract = false;
+  bool has_truth = false, has_training = false, has_real_extract = false, has_real_score = false;
 };
 
 ReportSummary RunReport(const ReportOptions& options);

@@ -33,15 +33,15 @@ std::filesystem::path MakeTinyRun(const std::filesystem::path& run) {
   testing::MakeSmallSurvey(run / "survey", 0, 2, 512, 384);
   torch::manual_seed(3);
   SeedCnn network;
-  SaveModel(run / "model.bin", network, {{"training", "untrained, for the report test"}});
+  SaveModel(run / "tiles.bin", network, {{"training", "untrained, for the report test"}});
   WriteFileAtomically(
-      run / "model.bin.training.json",
+      run / "tiles.bin.training.json",
       R"({"train_samples": 10, "train_photos": 1, "validation_samples": 4, "validation_photos": 1,
                           "final_validation_accuracy": 0.5, "history": [
                           {"epoch": 1, "train_loss": 1.2, "train_accuracy": 0.4, "validation_loss": 1.3, "validation_accuracy": 0.35, "samples_per_second": 100},
                           {"epoch": 2, "train_loss": 0.8, "train_accuracy": 0.6, "validation_loss": 0.9, "validation_accuracy": 0.5, "samples_per_second": 100}],
                           "validation_confusion": [[1,0,0,0,0,0],[0,1,0,0,0,0],[0,0,1,0,0,0],[0,0,0,1,0,0],[0,0,0,0,1,0],[0,0,0,0,0,1]]})");
-  CountTestPhotos(run, "model.bin", "");
+  CountTestPhotos(run, "tiles.bin", "");
   return run;
 }
 
@@ -78,6 +78,16 @@ TEST(Report, ComparesTheTwoCountersWhenThePointCounterRan) {
   EXPECT_NE(html.find("id='rmse-points'"), std::string::npos);
   EXPECT_NE(html.find("points 1.50 s"), std::string::npos) << "3.0 s for 2 photos";
   EXPECT_NE(html.find("alt='point overlay of photo"), std::string::npos);
+}
+
+TEST(Report, ShowsTheRealPhotoCountsOfTheDefaultModel) {
+  testing::ScopedTempDir dir;
+  const auto run = MakeTinyRun(dir.path() / "run");
+  EXPECT_FALSE(RunReport({run, run / "report.html"}).has_real_score);
+  WriteFileAtomically(run / "real-score.txt", "mean RMSE 7.5 <over 3 photos>\n");
+  EXPECT_TRUE(RunReport({run, run / "report.html"}).has_real_score);
+  const std::string html = ReadFileToString(run / "report.html");
+  EXPECT_NE(html.find("mean RMSE 7.5 &lt;over 3 photos&gt;"), std::string::npos);
 }
 
 TEST(Report, MissingSubmissionIsAClearError) {
