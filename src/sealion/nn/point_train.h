@@ -30,8 +30,8 @@ struct PointTrainOptions {
   // Detection settings fixed by the user (e.g. chosen in a cross-validation) instead of chosen on
   // the validation photos; negative: chosen. Either one may be fixed alone.
   float threshold = -1;
-  double suppression = -1;  // share of the class's body length
-  int photos_in_memory = 32;         // decoded training photos held at once
+  double suppression = -1;    // share of the class's body length
+  int photos_in_memory = 32;  // decoded training photos held at once
   bool dedot = true;  // photos without a matching plain copy: their dotted copy, dots removed
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
