@@ -108,9 +108,9 @@ int RunTrainCommand(int argc, char** argv) {
                  "(default: chosen on the validation photos)");
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   if (method == "tiles") {
-    for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
-                             "--scale-augment", "--jpeg-augment", "--dedot", "--validate-every",
-                             "--threshold", "--suppression"}) {
+    for (const char* flag :
+         {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--scale-augment",
+          "--jpeg-augment", "--dedot", "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -91,9 +91,8 @@ DedotSummary RunDedot(const DedotRunOptions& options) {
         cv::Mat plain = ReadColourImage(dataset.PlainPath(id));
         const RotationEstimate turn = EstimateRotation(dotted, plain);
         if (turn.correlation >= DotDetectorOptions{}.min_plain_correlation) {
-          plain.setTo(cv::Scalar::all(0),
-                      DetectMask(RotateClockwise(dotted, turn.degrees),
-                                 DotDetectorOptions{}.mask_threshold, 0));
+          plain.setTo(cv::Scalar::all(0), DetectMask(RotateClockwise(dotted, turn.degrees),
+                                                     DotDetectorOptions{}.mask_threshold, 0));
           image = plain;
         }
       }
