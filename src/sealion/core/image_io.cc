@@ -3,14 +3,25 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <csetjmp>
+#include <cstdio>
+#include <cstring>
+#include <mutex>
+#include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <string_view>
 
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 
+// After <cstdio>: jpeglib.h needs FILE and size_t declared.
+#include <jpeglib.h>
+
 namespace sealion {
 namespace {
+
+std::mutex default_limits_mutex;
+ImageReadLimits default_limits;
 
 bool IsJpeg(const std::string& bytes) {
   return bytes.size() >= 2 && static_cast<uint8_t>(bytes[0]) == 0xFF &&
@@ -28,15 +39,195 @@ bool HasEndOfImageMarker(const std::string& bytes) {
   return false;
 }
 
+// Refuses, before anything is read, what is not a regular file: reading a FIFO blocks, and a
+// device such as /dev/zero never ends. status() follows symlinks.
+void CheckIsRegularFile(const std::filesystem::path& path) {
+  std::error_code error;
+  const std::filesystem::file_status status = std::filesystem::status(path, error);
+  if (status.type() == std::filesystem::file_type::not_found) {
+    throw Error(fmt::format("{}: no such file", path.string()));
+  }
+  if (error) throw Error(fmt::format("{}: cannot read: {}", path.string(), error.message()));
+  if (!std::filesystem::is_regular_file(status)) {
+    throw Error(fmt::format("{}: not a regular file", path.string()));
+  }
+}
+
+void CheckPixelCount(const std::filesystem::path& path, int64_t width, int64_t height,
+                     const ImageReadLimits& limits) {
+  if (width * height > limits.max_pixels) {
+    throw Error(fmt::format("{}: {}x{} = {} pixels, more than the limit of {} pixels",
+                            path.string(), width, height, width * height, limits.max_pixels));
+  }
+}
+
+// libjpeg reports an error by calling error_exit, which must not return, and a corrupt-data
+// warning by calling emit_message with level -1. Both jump back to the setjmp of the step below
+// that called libjpeg, which then returns false. So no C++ exception crosses libjpeg's C frames,
+// and the steps hold nothing whose destructor the jump would skip.
+struct JpegDecoder {
+  jpeg_decompress_struct info{};
+  jpeg_error_mgr errors{};
+  std::jmp_buf return_to_step;
+  char message[JMSG_LENGTH_MAX] = {};
+
+  JpegDecoder() {
+    info.err = jpeg_std_error(&errors);
+    errors.error_exit = &JumpBackWithMessage;
+    errors.emit_message = &FailOnWarning;
+    errors.output_message = &PrintNothing;
+    info.client_data = this;
+  }
+  ~JpegDecoder() { jpeg_destroy_decompress(&info); }
+  JpegDecoder(const JpegDecoder&) = delete;
+  JpegDecoder& operator=(const JpegDecoder&) = delete;
+
+  static void JumpBackWithMessage(j_common_ptr common) {
+    auto* decoder = static_cast<JpegDecoder*>(common->client_data);
+    common->err->format_message(common, decoder->message);
+    std::longjmp(decoder->return_to_step, 1);
+  }
+  static void FailOnWarning(j_common_ptr common, int level) {
+    if (level < 0) JumpBackWithMessage(common);  // levels 0 and up are trace messages
+  }
+  static void PrintNothing(j_common_ptr) {}
+};
+
+// Step 1: reads the header, keeping the APP1 blocks for the EXIF orientation.
+bool ReadJpegHeader(JpegDecoder& decoder, const std::string& bytes) {
+  if (setjmp(decoder.return_to_step) != 0) return false;
+  jpeg_create_decompress(&decoder.info);
+  jpeg_mem_src(&decoder.info, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  jpeg_save_markers(&decoder.info, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_read_header(&decoder.info, TRUE);
+  return true;
+}
+
+// Step 2: decodes the pixels, in out_color_space, into rows `row_bytes` apart.
+bool DecodeJpegPixels(JpegDecoder& decoder, uint8_t* pixels, size_t row_bytes) {
+  if (setjmp(decoder.return_to_step) != 0) return false;
+  jpeg_start_decompress(&decoder.info);
+  while (decoder.info.output_scanline < decoder.info.output_height) {
+    JSAMPROW row = pixels + decoder.info.output_scanline * row_bytes;
+    jpeg_read_scanlines(&decoder.info, &row, 1);
+  }
+  jpeg_finish_decompress(&decoder.info);
+  return true;
+}
+
+// The EXIF orientation (1 to 8) of a decoded header, 1 when there is none. The APP1 block is
+// "Exif\0\0" and a TIFF header: byte order ("II" little endian, "MM" big endian), 42, the offset
+// of the first IFD; an IFD is an entry count and entries of 12 bytes: tag, type, count, value.
+int ExifOrientation(const jpeg_decompress_struct& info) {
+  for (jpeg_saved_marker_ptr marker = info.marker_list; marker; marker = marker->next) {
+    if (marker->marker != JPEG_APP0 + 1 || marker->data_length < 14 ||
+        std::memcmp(marker->data, "Exif\0\0", 6) != 0) {
+      continue;
+    }
+    const uint8_t* tiff = marker->data + 6;
+    const size_t tiff_size = marker->data_length - 6;
+    const bool little_endian = tiff[0] == 'I';
+    const auto read = [&](size_t offset, int size) {
+      uint32_t value = 0;
+      for (int i = 0; i < size; ++i) {
+        value |= uint32_t{tiff[offset + i]} << (8 * (little_endian ? i : size - 1 - i));
+      }
+      return value;
+    };
+    const size_t first_ifd = read(4, 4);
+    if (first_ifd + 2 > tiff_size) return 1;
+    const size_t entry_count = read(first_ifd, 2);
+    for (size_t i = 0; i < entry_count; ++i) {
+      const size_t entry = first_ifd + 2 + 12 * i;
+      if (entry + 12 > tiff_size) break;
+      if (read(entry, 2) == 0x0112) return static_cast<int>(read(entry + 8, 2));
+    }
+    return 1;
+  }
+  return 1;
+}
+
+// Turns the decoded pixels upright as the EXIF orientation says, as cv::imread does.
+void ApplyExifOrientation(int orientation, cv::Mat& image) {
+  if (orientation >= 5 && orientation <= 8) cv::transpose(image, image);
+  switch (orientation) {
+    case 2:  // mirrored left-right
+    case 6:  // turned 90 degrees clockwise
+      cv::flip(image, image, 1);
+      break;
+    case 3:  // turned 180 degrees
+    case 7:  // transverse
+      cv::flip(image, image, -1);
+      break;
+    case 4:  // mirrored top-bottom
+    case 8:  // turned 90 degrees counter-clockwise
+      cv::flip(image, image, 0);
+      break;
+    default:
+      break;
+  }
+}
+
+cv::Mat ReadJpeg(const std::filesystem::path& path, const std::string& bytes,
+                 const ImageReadLimits& limits) {
+  JpegDecoder decoder;
+  const auto corrupt = [&] {
+    return Error(fmt::format("{}: corrupt JPEG: {}", path.string(), decoder.message));
+  };
+  if (!ReadJpegHeader(decoder, bytes)) throw corrupt();
+  jpeg_decompress_struct& info = decoder.info;
+  if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
+    throw Error(
+        fmt::format("{}: CMYK JPEG is not supported (save the photo as RGB)", path.string()));
+  }
+  const int64_t width = info.image_width;
+  const int64_t height = info.image_height;
+  CheckPixelCount(path, width, height, limits);
+  if (static_cast<int64_t>(bytes.size()) < width * height / 1024) {
+    throw Error(
+        fmt::format("{}: corrupt JPEG: header claims {}x{} pixels, more than {} bytes can hold",
+                    path.string(), width, height, bytes.size()));
+  }
+  // With the default scale of 1/1 the output is as large as the image.
+  cv::Mat image(static_cast<int>(height), static_cast<int>(width), CV_8UC3);
+  info.out_color_space = JCS_EXT_BGR;  // also from greyscale: libjpeg-turbo repeats the grey
+  const int orientation = ExifOrientation(info);  // jpeg_finish_decompress frees the markers
+  if (!DecodeJpegPixels(decoder, image.data, image.step)) throw corrupt();
+  ApplyExifOrientation(orientation, image);
+  return image;
+}
+
 }  // namespace
 
+void ImageReadLimits::Check() const {
+  if (max_pixels <= 0) throw Error(fmt::format("max_pixels must be positive, not {}", max_pixels));
+}
+
+void SetDefaultImageReadLimits(const ImageReadLimits& limits) {
+  limits.Check();
+  const std::lock_guard lock(default_limits_mutex);
+  default_limits = limits;
+}
+
+ImageReadLimits DefaultImageReadLimits() {
+  const std::lock_guard lock(default_limits_mutex);
+  return default_limits;
+}
+
 cv::Mat ReadColourImage(const std::filesystem::path& path) {
-  if (!std::filesystem::exists(path)) throw Error(fmt::format("{}: no such file", path.string()));
+  return ReadColourImage(path, DefaultImageReadLimits());
+}
+
+cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits& limits) {
+  CheckIsRegularFile(path);
   const std::string bytes = ReadFileToString(path);
   if (bytes.empty()) throw Error(fmt::format("{}: empty file", path.string()));
-  if (IsJpeg(bytes) && !HasEndOfImageMarker(bytes)) {
-    throw Error(
-        fmt::format("{}: truncated or corrupt JPEG (no end-of-image marker)", path.string()));
+  if (IsJpeg(bytes)) {
+    if (!HasEndOfImageMarker(bytes)) {
+      throw Error(
+          fmt::format("{}: truncated or corrupt JPEG (no end-of-image marker)", path.string()));
+    }
+    return ReadJpeg(path, bytes, limits);
   }
   cv::Mat image;
   try {
@@ -46,6 +237,7 @@ cv::Mat ReadColourImage(const std::filesystem::path& path) {
     throw Error(fmt::format("{}: cannot decode image: {}", path.string(), error.what()));
   }
   if (image.empty()) throw Error(fmt::format("{}: not a readable image", path.string()));
+  CheckPixelCount(path, image.cols, image.rows, limits);
   return image;
 }
 

@@ -1,16 +1,42 @@
 #pragma once
-// Reading and writing photos. Corrupt or truncated JPEGs are errors that name the file; OpenCV
-// alone would return a half-grey image for a truncated file and only print a warning.
+// Reading and writing photos. A photo that is corrupt is an error that names the file, never a
+// half-grey image: JPEGs are decoded with libjpeg(-turbo) directly, and any corrupt-data warning
+// it gives fails the photo (OpenCV alone would only print the warning and carry on).
 
+#include <cstdint>
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <vector>
 
 namespace sealion {
 
-// Reads a colour photo (BGR, 8 bit). Throws sealion::Error naming the file when it is missing,
-// not an image, or a JPEG that is truncated.
-cv::Mat ReadColourImage(const std::filesystem::path& path);
+// Bounds on what reading one photo may cost, checked before the pixels are decoded.
+struct ImageReadLimits {
+  // A photo with more pixels (width * height) than this is refused; 30000 x 20000 (600 MP) is
+  // fine. JPEGs are checked from their header; other formats once OpenCV has decoded them.
+  int64_t max_pixels = 1'000'000'000;
+
+  // Throws sealion::Error when a limit is not positive.
+  void Check() const;
+};
+
+// The limits ReadColourImage uses when none are passed. Set them once at start-up, before other
+// threads read photos; reading and setting are thread-safe all the same.
+void SetDefaultImageReadLimits(const ImageReadLimits& limits);
+ImageReadLimits DefaultImageReadLimits();
+
+// Reads a colour photo (BGR, 8 bit, as cv::imread gives it, EXIF orientation applied). Throws
+// sealion::Error naming the file when
+// - it is missing, empty, or not a regular file (a folder, a FIFO, a device; symlinks to a
+//   regular file are fine), checked before anything is read;
+// - it is not an image, or a JPEG that is truncated or has corrupt data ("photos/12.jpg: corrupt
+//   JPEG: Premature end of JPEG file"), or a CMYK JPEG;
+// - it has more pixels than limits.max_pixels;
+// - it is a JPEG whose header claims more pixels than its data could hold: Huffman coding needs
+//   at least one bit per 8x8 block, so a file of fewer than pixels / 1024 bytes (half that
+//   minimum) has a corrupt header, and is refused before its decoding takes minutes.
+cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits& limits);
+cv::Mat ReadColourImage(const std::filesystem::path& path);  // with DefaultImageReadLimits()
 
 // Encodes `image` (BGR) as JPEG with the given quality and 4:2:0 chroma subsampling.
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality);

@@ -1,6 +1,10 @@
 #include "sealion/core/image_io.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "sealion/core/classes.h"
 #include "sealion/util/atomic_file.h"
@@ -9,6 +13,52 @@
 
 namespace sealion {
 namespace {
+
+// Smoothed noise: JPEG data that is neither trivial nor incompressible, like a real photo's.
+cv::Mat TexturedImage(int rows, int cols, int type) {
+  cv::Mat image(rows, cols, type);
+  cv::RNG random(7);
+  random.fill(image, cv::RNG::UNIFORM, 0, 256);
+  cv::GaussianBlur(image, image, cv::Size(5, 5), 1.5);
+  return image;
+}
+
+std::string JpegBytes(const cv::Mat& image) {
+  const std::vector<uint8_t> bytes = EncodeJpeg(image, 90);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+cv::Mat DecodeWithOpenCv(const std::string& bytes) {
+  return cv::imdecode(std::vector<uint8_t>(bytes.begin(), bytes.end()), cv::IMREAD_COLOR);
+}
+
+// `jpeg` with an APP1 "Exif" block after its SOI marker whose only entry is the orientation.
+std::string WithExifOrientation(const std::string& jpeg, uint8_t orientation) {
+  // clang-format off
+  const uint8_t exif[] = {
+      0xFF, 0xE1, 0, 34,              // APP1 marker, length of what follows it
+      'E', 'x', 'i', 'f', 0, 0,       // name
+      'M', 'M', 0, 42, 0, 0, 0, 8,    // TIFF header: big endian, first IFD at offset 8
+      0, 1,                           // the IFD has one entry:
+      0x01, 0x12, 0, 3, 0, 0, 0, 1,   // tag Orientation, type SHORT, count 1,
+      0, orientation, 0, 0,           // value
+      0, 0, 0, 0};                    // no next IFD
+  // clang-format on
+  return jpeg.substr(0, 2) + std::string(std::begin(exif), std::end(exif)) + jpeg.substr(2);
+}
+
+// Expects reading `path` to fail with a message that names the file and contains `expected`.
+void ExpectReadFails(const std::filesystem::path& path, const std::string& expected,
+                     const ImageReadLimits& limits = {}) {
+  try {
+    ReadColourImage(path, limits);
+    ADD_FAILURE() << path << " was accepted; expected an error saying '" << expected << "'";
+  } catch (const Error& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find(path.string()), std::string::npos) << message;
+    EXPECT_NE(message.find(expected), std::string::npos) << message;
+  }
+}
 
 TEST(ImageIo, TruncatedJpegIsAnErrorNamingTheFile) {
   testing::ScopedTempDir dir;
@@ -28,6 +78,121 @@ TEST(ImageIo, TruncatedJpegIsAnErrorNamingTheFile) {
   WriteFileAtomically(dir.path() / "text.jpg", "not an image");
   EXPECT_THROW(ReadColourImage(dir.path() / "text.jpg"), Error);
   EXPECT_THROW(ReadColourImage(dir.path() / "missing.jpg"), Error);
+}
+
+TEST(ImageIo, JpegWithZeroedDataIsAnErrorNamingTheFile) {
+  testing::ScopedTempDir dir;
+  std::string bytes = JpegBytes(TexturedImage(480, 640, CV_8UC3));
+  ASSERT_GT(bytes.size(), 10'000u);
+  std::fill_n(bytes.begin() + static_cast<std::ptrdiff_t>(bytes.size() * 2 / 5), 2000, '\0');
+  // OpenCV alone returns an image here and only prints libjpeg's warning.
+  EXPECT_FALSE(DecodeWithOpenCv(bytes).empty());
+  WriteFileAtomically(dir.path() / "zeroed.jpg", bytes);
+  ExpectReadFails(dir.path() / "zeroed.jpg", "corrupt JPEG: ");
+}
+
+TEST(ImageIo, HalfAJpegWithAnEndMarkerIsAnError) {
+  testing::ScopedTempDir dir;
+  const std::string bytes = JpegBytes(TexturedImage(480, 640, CV_8UC3));
+  const std::string half_with_end = bytes.substr(0, bytes.size() / 2) + "\xFF\xD9";
+  EXPECT_FALSE(DecodeWithOpenCv(half_with_end).empty());  // half grey, with a printed warning
+  WriteFileAtomically(dir.path() / "half.jpg", half_with_end);
+  ExpectReadFails(dir.path() / "half.jpg", "corrupt JPEG: ");
+}
+
+TEST(ImageIo, HeaderClaimingMorePixelsThanTheDataCanHoldIsRefused) {
+  testing::ScopedTempDir dir;
+  std::string bytes = JpegBytes(TexturedImage(48, 64, CV_8UC3));
+  // SOF0: FF C0, length (2 bytes), precision (1), height (2), width (2); big endian.
+  const size_t frame = bytes.find("\xFF\xC0");
+  ASSERT_NE(frame, std::string::npos);
+  const auto write_16_bits = [&](size_t offset, int value) {
+    bytes[offset] = static_cast<char>(value >> 8);
+    bytes[offset + 1] = static_cast<char>(value & 0xFF);
+  };
+  write_16_bits(frame + 5, 20000);
+  write_16_bits(frame + 7, 30000);
+  WriteFileAtomically(dir.path() / "huge.jpg", bytes);
+  // 600 megapixels are within the default limit; the file's few bytes cannot hold them.
+  ExpectReadFails(dir.path() / "huge.jpg", "header claims 30000x20000 pixels");
+}
+
+TEST(ImageIo, OnlyRegularFilesAreRead) {
+  testing::ScopedTempDir dir;
+  ASSERT_EQ(::mkfifo((dir.path() / "fifo.jpg").c_str(), 0600), 0);
+  ExpectReadFails(dir.path() / "fifo.jpg", "not a regular file");  // and does not block
+  std::filesystem::create_directory(dir.path() / "folder.jpg");
+  ExpectReadFails(dir.path() / "folder.jpg", "not a regular file");
+  std::filesystem::create_symlink("/dev/zero", dir.path() / "zero.jpg");
+  ExpectReadFails(dir.path() / "zero.jpg", "not a regular file");
+
+  WriteFileAtomically(dir.path() / "good.jpg", JpegBytes(TexturedImage(48, 64, CV_8UC3)));
+  std::filesystem::create_symlink(dir.path() / "good.jpg", dir.path() / "link.jpg");
+  EXPECT_EQ(ReadColourImage(dir.path() / "link.jpg").size(), cv::Size(64, 48));
+}
+
+TEST(ImageIo, JpegPixelsAreExactlyThoseOfOpenCv) {
+  testing::ScopedTempDir dir;
+  // Odd sizes exercise the partial 16x16 blocks of 4:2:0 at the right and bottom edges; a
+  // progressive JPEG is decoded from many scans.
+  for (const bool progressive : {false, true}) {
+    for (const cv::Size size : {cv::Size(640, 480), cv::Size(101, 77)}) {
+      std::vector<uint8_t> encoded;
+      cv::imencode(".jpg", TexturedImage(size.height, size.width, CV_8UC3), encoded,
+                   {cv::IMWRITE_JPEG_QUALITY, 90, cv::IMWRITE_JPEG_PROGRESSIVE, progressive});
+      const std::string bytes(encoded.begin(), encoded.end());
+      WriteFileAtomically(dir.path() / "colour.jpg", bytes);
+      const cv::Mat image = ReadColourImage(dir.path() / "colour.jpg");
+      const cv::Mat expected = DecodeWithOpenCv(bytes);
+      ASSERT_EQ(image.type(), CV_8UC3);
+      ASSERT_EQ(image.size(), expected.size());
+      EXPECT_EQ(cv::norm(image, expected, cv::NORM_INF), 0.0)
+          << size << " progressive " << progressive;
+    }
+  }
+}
+
+TEST(ImageIo, GreyscaleJpegGivesThreeEqualChannels) {
+  testing::ScopedTempDir dir;
+  const std::string bytes = JpegBytes(TexturedImage(77, 101, CV_8UC1));
+  WriteFileAtomically(dir.path() / "grey.jpg", bytes);
+  const cv::Mat image = ReadColourImage(dir.path() / "grey.jpg");
+  ASSERT_EQ(image.type(), CV_8UC3);
+  const cv::Mat expected = DecodeWithOpenCv(bytes);
+  ASSERT_EQ(image.size(), expected.size());
+  EXPECT_EQ(cv::norm(image, expected, cv::NORM_INF), 0.0);
+}
+
+TEST(ImageIo, ExifOrientationIsAppliedAsCvImreadDoes) {
+  testing::ScopedTempDir dir;
+  const std::string bytes = JpegBytes(TexturedImage(48, 64, CV_8UC3));
+  for (uint8_t orientation = 1; orientation <= 8; ++orientation) {
+    const auto path = dir.path() / ("orientation-" + std::to_string(orientation) + ".jpg");
+    WriteFileAtomically(path, WithExifOrientation(bytes, orientation));
+    const cv::Mat image = ReadColourImage(path);
+    const cv::Mat expected = cv::imread(path.string(), cv::IMREAD_COLOR);
+    ASSERT_EQ(image.size(), expected.size()) << "orientation " << int{orientation};
+    EXPECT_EQ(cv::norm(image, expected, cv::NORM_INF), 0.0) << "orientation " << int{orientation};
+  }
+}
+
+TEST(ImageIo, PixelLimitRefusesLargerPhotos) {
+  testing::ScopedTempDir dir;
+  const cv::Mat image = TexturedImage(48, 64, CV_8UC3);
+  WriteImageAtomically(dir.path() / "photo.jpg", image);
+  WriteImageAtomically(dir.path() / "photo.png", image);
+  for (const char* name : {"photo.jpg", "photo.png"}) {
+    ExpectReadFails(dir.path() / name, "more than the limit of 3071 pixels", {.max_pixels = 3071});
+    EXPECT_EQ(ReadColourImage(dir.path() / name, {.max_pixels = 3072}).size(), image.size());
+  }
+
+  const ImageReadLimits original = DefaultImageReadLimits();
+  EXPECT_EQ(original.max_pixels, 1'000'000'000);
+  SetDefaultImageReadLimits({.max_pixels = 100});
+  EXPECT_THROW(ReadColourImage(dir.path() / "photo.jpg"), Error);
+  SetDefaultImageReadLimits(original);
+  EXPECT_NO_THROW(ReadColourImage(dir.path() / "photo.jpg"));
+  EXPECT_THROW(SetDefaultImageReadLimits({.max_pixels = 0}), Error);
 }
 
 TEST(ImageIo, PhotoIdsComeFromNumericFileNames) {
