@@ -2,6 +2,9 @@
 // Shared CLI11 handling for the subcommands.
 
 #include <CLI/CLI.hpp>
+#include <cstdint>
+
+#include "sealion/core/image_io.h"
 
 namespace sealion {
 
@@ -14,6 +17,18 @@ inline int ParseCommandLine(CLI::App& app, int argc, char** argv) {
     return app.exit(error);
   }
   return -1;
+}
+
+// --max-megapixels, for every command that reads photos: raises (or lowers) the pixel limit of
+// ReadColourImage for the whole process.
+inline void AddPhotoLimitOption(CLI::App& app) {
+  app.add_option_function<int64_t>(
+         "--max-megapixels",
+         [](const int64_t& megapixels) {
+           SetDefaultImageReadLimits({.max_pixels = megapixels * 1'000'000});
+         },
+         "refuse photos with more pixels than this (default 1000: a 30000x20000 photo is 600)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
 }
 
 }  // namespace sealion

@@ -109,5 +109,33 @@ TEST(Cli, BadFlagsAreErrorsThatNameTheFlag) {
   EXPECT_NE(synth.output.find("--height"), std::string::npos) << synth.output;
 }
 
+// --threads far above the cores is capped with a warning (it once spawned thousands of threads),
+// and --max-megapixels lowers or raises the pixel limit for every photo the command reads.
+TEST(Cli, ThreadsAreCappedAndThePixelLimitIsAFlag) {
+  testing::ScopedTempDir dir;
+  const std::string d = dir.path().string();
+  ASSERT_EQ(RunSealion("synth -o " + d + "/survey --train 2 --test 0 --width 2000 --height 1500 " +
+                       "--seed 4 --layouts model")
+                .exit_code,
+            0);
+  const auto capped =
+      RunSealion("extract " + d + "/survey -o " + d + "/extract-capped --threads 100000");
+  EXPECT_EQ(capped.exit_code, 0) << capped.output;
+  EXPECT_NE(capped.output.find("--threads 100000 is more than the"), std::string::npos)
+      << capped.output;
+
+  // 2000 x 1500 is 3 megapixels: refused under a limit of 2, by name, and the run fails.
+  const auto refused =
+      RunSealion("extract " + d + "/survey -o " + d + "/extract-small --max-megapixels 2");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find("more than the limit of 2000000 pixels"), std::string::npos)
+      << refused.output;
+  EXPECT_NE(refused.output.find("0.jpg"), std::string::npos) << refused.output;
+  EXPECT_EQ(
+      RunSealion("extract " + d + "/survey -o " + d + "/extract-3 --max-megapixels 3").exit_code,
+      0);
+  EXPECT_NE(RunSealion("count " + d + " --max-megapixels 0").exit_code, 0);
+}
+
 }  // namespace
 }  // namespace sealion

@@ -39,6 +39,7 @@ int RunCountCommand(int argc, char** argv) {
                "continue an interrupted run from its journal (OUTPUT.journal)");
   app.add_flag("--ids-from-order", options.ids_from_order,
                "number photos 0, 1, ... in input order instead of by name");
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const CountSummary summary = RunCount(options);
   fmt::print(

@@ -32,6 +32,7 @@ int RunDedotCommand(int argc, char** argv) {
   app.add_flag("--plain-where-matching", options.plain_where_matching,
                "photos with a matching plain copy: write the plain copy with the dotted copy's "
                "black masks applied instead (the copy to count against the dots)");
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const DedotSummary summary = RunDedot(options);
   fmt::print("wrote {} photo(s) with their dots removed into {} ({} failed)\n", summary.written,

@@ -37,6 +37,7 @@ int RunExtractCommand(int argc, char** argv) {
   app.add_option("--brown-tolerance", detector.dotted_only_brown_tolerance,
                  "colour distance of brown dot pixels when there is no plain photo")
       ->capture_default_str();
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
 
   const ExtractReport report = RunExtract(options);

@@ -40,6 +40,7 @@ int RunPatchesCommand(int argc, char** argv) {
                "photos without a matching plain copy are cut from their dotted copy with the dots "
                "removed (default), or skipped")
       ->capture_default_str();
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const PatchesSummary summary = RunPatches(options);
   fmt::print(

@@ -27,6 +27,7 @@ int RunReportCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-photos", options.max_photos, "photos shown, worst first")
       ->capture_default_str();
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   const ReportSummary summary = RunReport(options);
   fmt::print("report with {} photo overlays{}{} written to {}\n", summary.photos_shown,
@@ -56,6 +57,7 @@ int RunOverlayCommand(int argc, char** argv) {
                  "tiles, points, or auto (points unless every detection is a tile centre)")
       ->check(CLI::IsMember({"auto", "tiles", "points"}))
       ->capture_default_str();
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   if (id < 0) id = PhotoIdFromFileName(photo);
   const auto marks = ReadDetections(detections);

@@ -106,6 +106,7 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--suppression", points.suppression,
                  "points: suppression radius to store, a share of the class's body length "
                  "(default: chosen on the validation photos)");
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   if (method == "tiles") {
     for (const char* flag :

@@ -1,5 +1,7 @@
 #include "sealion/util/parallel.h"
 
+#include <sched.h>
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <tbb/blocked_range.h>
@@ -7,6 +9,7 @@
 #include <tbb/task_arena.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 namespace sealion {
@@ -15,10 +18,29 @@ void LowerThisThreadsPriority() {
   setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 19);
 }
 
-int ResolveThreadCount(int requested_threads) {
-  if (requested_threads > 0) return requested_threads;
+int AvailableCores() {
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (sched_getaffinity(0, sizeof(cpus), &cpus) == 0) {
+    const int count = CPU_COUNT(&cpus);
+    if (count > 0) return count;
+  }
   const unsigned cores = std::thread::hardware_concurrency();
   return cores == 0 ? 1 : static_cast<int>(cores);
+}
+
+int ResolveThreadCount(int requested_threads) {
+  const int cores = AvailableCores();
+  if (requested_threads <= 0) return cores;
+  if (requested_threads > cores) {
+    static std::atomic<bool> warned{false};
+    if (!warned.exchange(true)) {
+      spdlog::warn("--threads {} is more than the {} cores available: using {}", requested_threads,
+                   cores, cores);
+    }
+    return cores;
+  }
+  return requested_threads;
 }
 
 void ParallelFor(int count, int threads, const std::function<void(int)>& body) {

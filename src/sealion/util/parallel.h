@@ -5,7 +5,13 @@
 
 namespace sealion {
 
-// Resolves a user's --threads value: 0 means every core of the machine.
+// The cores this process may run on (its CPU affinity, which taskset, cgroups and MPI bindings
+// narrow), at least 1.
+int AvailableCores();
+
+// Resolves a user's --threads value: 0 means every available core; more than that is capped to
+// it, with a warning (once per process): threads beyond the cores only cost memory and switches,
+// and a mistyped --threads 100000 must not spawn thousands of threads.
 int ResolveThreadCount(int requested_threads);
 
 // Gives the calling thread the lowest scheduling priority, so that a helper thread (a photo
