@@ -1,4 +1,5 @@
 // sealion synth -o DIR [--train N] [--test M] [--seed S] [--width W --height H] [--threads N]
+//               [--chips DIR] [--scenery DATASET_DIR --scenery-coords COORDS.csv]
 
 #include <fmt/format.h>
 
@@ -32,7 +33,21 @@ int RunSynthCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option(
       "--chips", options.chips_dir,
-      "real chips (DIR/<class>/*.png) as animal appearance, e.g. the Kaggle sample's chips/");
+      "real chips (DIR/<class>/*.png) as animal appearance, e.g. the Kaggle sample's chips/; "
+      "each is cloned into the scene so that its colour follows it, with a soft shadow");
+  app.add_option("--scenery", options.scenery.dataset_dir,
+                 "real scenery: a dataset in the competition's layout (TrainDotted/<id>.jpg); "
+                 "backgrounds are assembled from its photos' ground far from every dot and outside "
+                 "the black masks (needs --scenery-coords; default: drawn scenery)");
+  app.add_option("--scenery-coords", options.scenery.coords,
+                 "every dot of the --scenery photos: `sealion extract`'s coords.csv "
+                 "(train_id,class,x,y, in the dotted photo's frame); only photos listed are used");
+  app.add_option("--scenery-clearance", options.scenery.clearance,
+                 "px real scenery keeps from every dot (an adult male's length)")
+      ->capture_default_str();
+  app.add_option("--scenery-cache", options.scenery.max_cached_photos,
+                 "full-size scenery photos kept decoded (about 63 MB each)")
+      ->capture_default_str();
   app.add_option("--masked-share", options.masked_share, "share of dotted copies with black masks")
       ->capture_default_str();
   app.add_option("--rotated-share", options.rotated_share,
@@ -40,6 +55,7 @@ int RunSynthCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--mismatched-share", options.mismatched_share, "share of mismatched training ids")
       ->capture_default_str();
+  AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   if (layouts == "auto") {
     options.reference_coords = FindReferenceCoords();
@@ -49,11 +65,15 @@ int RunSynthCommand(int argc, char** argv) {
   const SynthSummary summary = RunSynth(options);
   fmt::print(
       "synthesised {} training pairs ({} animals counted; {} masked, {} turned, {} mismatched) and "
-      "{} test photos ({} animals) in {:.1f} s with {} layouts and {} animals into {}\n",
+      "{} test photos ({} animals) in {:.1f} s with {} layouts, {} animals and {} into {}\n",
       summary.train_photos, summary.train_animals, summary.masked, summary.rotated,
       summary.mismatched, summary.test_photos, summary.test_animals, summary.seconds,
       summary.used_reference_layouts ? "real" : "model",
       summary.chips > 0 ? fmt::format("{} real chips as", summary.chips) : std::string("drawn"),
+      summary.scenery_photos > 0
+          ? fmt::format("{:.0f}% real scenery from {} photos", 100 * summary.real_scenery_share,
+                        summary.scenery_photos)
+          : std::string("drawn scenery"),
       options.output_dir.string());
   return 0;
 }

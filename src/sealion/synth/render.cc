@@ -5,10 +5,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include "sealion/core/classes.h"
-#include "sealion/core/dataset.h"
-#include "sealion/core/image_io.h"
-#include "sealion/extract/dot_detector.h"
-#include "sealion/util/error.h"
 
 namespace sealion {
 namespace {
@@ -171,70 +167,33 @@ void DrawAnimal(cv::Mat& photo, const PlacedAnimal& animal, Rng& rng) {
   cv::GaussianBlur(patch, patch, cv::Size(3, 3), 0);
 }
 
-// A real chip, turned by a multiple of 90 degrees and maybe mirrored (no resampling), blended in
-// with a feathered disc so that the chip's own surroundings fade into the scene.
-void PasteChip(cv::Mat& photo, const PlacedAnimal& animal, const std::vector<cv::Mat>& chips,
-               Rng& rng) {
-  // A copy: the library is shared by every thread and must not be turned or mirrored in place.
-  cv::Mat chip = RotateClockwise(
-      chips[static_cast<size_t>(rng.Integer(0, static_cast<int64_t>(chips.size()) - 1))].clone(),
-      static_cast<int>(rng.Integer(0, 3)) * 90);
-  if (rng.Chance(0.5)) cv::flip(chip, chip, 1);
-  const cv::Point centre(cvRound(animal.centre.x), cvRound(animal.centre.y));
-  const cv::Rect placed(centre - cv::Point(chip.cols / 2, chip.rows / 2), chip.size());
-  const cv::Rect inside = placed & cv::Rect(0, 0, photo.cols, photo.rows);
-  if (inside.empty()) return;
-  cv::Mat alpha(chip.size(), CV_32F, cv::Scalar(0));
-  // Real chips were cut from herds: only the central animal is kept, its neighbours fade out.
-  const float radius = 0.3f * static_cast<float>(std::min(chip.cols, chip.rows));
-  cv::circle(alpha, cv::Point(chip.cols / 2, chip.rows / 2), cvRound(radius), cv::Scalar(1), -1);
-  cv::GaussianBlur(alpha, alpha, cv::Size(), radius / 3);
-  const cv::Rect in_chip(inside.tl() - placed.tl(), inside.size());
-  cv::Mat target = photo(inside), source, base, weight;
-  chip(in_chip).convertTo(source, CV_32FC3);
-  target.convertTo(base, CV_32FC3);
-  cv::merge(std::vector<cv::Mat>(3, alpha(in_chip)), weight);
-  cv::Mat blended = base + (source - base).mul(weight);
-  blended.convertTo(target, CV_8UC3);
-}
-
 }  // namespace
 
-ChipLibrary ChipLibrary::Read(const std::filesystem::path& dir) {
-  ChipLibrary library;
-  for (int c = 0; c < kNumSeaLionClasses; ++c) {
-    const auto folder = dir / std::string(ClassName(c));
-    if (!std::filesystem::is_directory(folder)) continue;
-    for (const auto& path : ListPhotos(folder)) library.chips_[c].push_back(ReadColourImage(path));
+RenderedPhoto RenderPlainPhoto(cv::Size size, const std::vector<PlacedAnimal>& animals, Rng& rng,
+                               const PhotoSources& sources) {
+  RenderedPhoto rendered;
+  if (sources.scenery != nullptr) {
+    ComposedScenery scenery = sources.scenery->Compose(
+        size, animals, rng, [&] { return RenderBackground(size, animals, rng); });
+    rendered.photo = std::move(scenery.photo);
+    rendered.real_scenery_share = scenery.real_share;
+  } else {
+    rendered.photo = RenderBackground(size, animals, rng);
   }
-  if (library.size() == 0) {
-    throw Error(dir.string() +
-                ": no chips (expected <class>/*.png, e.g. adult_males/41_adult_males_1.png)");
-  }
-  return library;
-}
-
-size_t ChipLibrary::size() const {
-  size_t total = 0;
-  for (const auto& chips : chips_) total += chips.size();
-  return total;
-}
-
-cv::Mat RenderPlainPhoto(cv::Size size, const std::vector<PlacedAnimal>& animals, Rng& rng,
-                         const ChipLibrary* chips) {
-  cv::Mat photo = RenderBackground(size, animals, rng);
+  const ChipLight light = sources.chips != nullptr ? ChipLight::Random(rng) : ChipLight{};
   std::vector<PlacedAnimal> by_row = animals;
   std::stable_sort(by_row.begin(), by_row.end(),
                    [](const auto& a, const auto& b) { return a.centre.y < b.centre.y; });
   for (const auto& animal : by_row) {
-    if (chips != nullptr && !chips->Of(animal.class_index).empty()) {
-      PasteChip(photo, animal, chips->Of(animal.class_index), rng);
+    if (sources.chips != nullptr && !sources.chips->Of(animal.class_index).empty()) {
+      BlendChip(rendered.photo, animal, sources.chips->Of(animal.class_index), light, rng);
     } else {
-      DrawAnimal(photo, animal, rng);
+      DrawAnimal(rendered.photo, animal, rng);
     }
   }
-  return photo;
+  return rendered;
 }
+
 void DrawDots(cv::Mat& photo, const std::vector<PlacedAnimal>& animals) {
   for (const auto& animal : animals) {
     const Rgb& colour = kDotColours[animal.class_index];

@@ -27,6 +27,7 @@ struct PhotoTruth {
   ClassCounts counts{};
   std::string coords;  // CSV rows
   bool masked = false, rotated = false, mismatched = false;
+  double real_scenery_share = 0;
 };
 
 cv::Size PhotoSize(const SynthOptions& options, Rng& rng) {
@@ -52,12 +53,14 @@ std::vector<PlacedAnimal> SampleLayout(const std::optional<ReferenceLayouts>& re
 
 PhotoTruth MakeTrainPhoto(const SynthOptions& options,
                           const std::optional<ReferenceLayouts>& reference, int64_t id,
-                          bool mismatched, const ChipLibrary* chips) {
+                          bool mismatched, const PhotoSources& sources) {
   Rng rng(options.seed, kTrainSplit, static_cast<uint64_t>(id));
   const cv::Size size = PhotoSize(options, rng);
   std::vector<PlacedAnimal> animals = SampleLayout(reference, size, rng);
-  const cv::Mat plain = RenderPlainPhoto(size, animals, rng, chips);
+  const RenderedPhoto rendered = RenderPlainPhoto(size, animals, rng, sources);
+  const cv::Mat& plain = rendered.photo;
   PhotoTruth truth;
+  truth.real_scenery_share = rendered.real_scenery_share;
   cv::Mat dotted;
   if (mismatched) {
     // The dotted copy of another framing: the plain photo shifted by tens of pixels.
@@ -112,12 +115,14 @@ PhotoTruth MakeTrainPhoto(const SynthOptions& options,
 
 PhotoTruth MakeTestPhoto(const SynthOptions& options,
                          const std::optional<ReferenceLayouts>& reference, int64_t id,
-                         const ChipLibrary* chips) {
+                         const PhotoSources& sources) {
   Rng rng(options.seed, kTestSplit, static_cast<uint64_t>(id));
   const cv::Size size = PhotoSize(options, rng);
   const std::vector<PlacedAnimal> animals = SampleLayout(reference, size, rng);
-  const cv::Mat plain = RenderPlainPhoto(size, animals, rng, chips);
+  const RenderedPhoto rendered = RenderPlainPhoto(size, animals, rng, sources);
+  const cv::Mat& plain = rendered.photo;
   PhotoTruth truth;
+  truth.real_scenery_share = rendered.real_scenery_share;
   for (const auto& animal : animals) ++truth.counts[animal.class_index];
   truth.coords = CoordRows(id, animals);
   WriteImageAtomically(options.output_dir / "Test" / fmt::format("{}.jpg", id), plain,
@@ -137,6 +142,7 @@ void SynthOptions::Check() const {
   if (threads < 0) throw Error("synth: --threads must be >= 0");
   if (jpeg_quality < 1 || jpeg_quality > 100)
     throw Error("synth: --jpeg-quality must be in [1, 100]");
+  if (!scenery.dataset_dir.empty() || !scenery.coords.empty()) scenery.Check();
 }
 
 std::filesystem::path FindReferenceCoords() {
@@ -168,7 +174,17 @@ SynthSummary RunSynth(const SynthOptions& options) {
     summary.chips = chips->size();
     spdlog::info("appearance: {} real chips from {}", chips->size(), options.chips_dir.string());
   }
-  const ChipLibrary* chips_pointer = chips ? &*chips : nullptr;
+  std::optional<SceneryLibrary> scenery;
+  if (!options.scenery.dataset_dir.empty()) {
+    scenery.emplace(options.scenery);
+    summary.scenery_photos = scenery->size();
+    spdlog::info(
+        "scenery: {} real photos from {} ({:.0f}% of their area is at least {} px from every dot "
+        "of {} and unmasked)",
+        scenery->size(), options.scenery.dataset_dir.string(), 100 * scenery->clear_share(),
+        options.scenery.clearance, options.scenery.coords.string());
+  }
+  const PhotoSources sources{chips ? &*chips : nullptr, scenery ? &*scenery : nullptr};
   // Which training ids get a mismatched dotted copy: decided up front, at least one in twenty.
   std::vector<bool> mismatched(static_cast<size_t>(options.train_photos), false);
   Rng choice(options.seed, 3, 0);
@@ -182,10 +198,9 @@ SynthSummary RunSynth(const SynthOptions& options) {
   std::vector<PhotoTruth> truths(static_cast<size_t>(total));
   ProgressReporter progress("synth", "photos", total);
   ParallelFor(total, options.threads, [&](int job) {
-    truths[job] =
-        job < options.train_photos
-            ? MakeTrainPhoto(options, reference, job, mismatched[job], chips_pointer)
-            : MakeTestPhoto(options, reference, job - options.train_photos, chips_pointer);
+    truths[job] = job < options.train_photos
+                      ? MakeTrainPhoto(options, reference, job, mismatched[job], sources)
+                      : MakeTestPhoto(options, reference, job - options.train_photos, sources);
     progress.Advance();
   });
   progress.Finish();
@@ -197,6 +212,7 @@ SynthSummary RunSynth(const SynthOptions& options) {
               sample_submission = fmt::format("test_id,{}\n", kCountColumns);
   for (int job = 0; job < total; ++job) {
     const PhotoTruth& truth = truths[job];
+    summary.real_scenery_share += truth.real_scenery_share / total;
     int64_t animals = 0;
     for (const auto count : truth.counts) animals += count;
     if (job < options.train_photos) {

@@ -5,6 +5,8 @@
 
 #include <filesystem>
 
+#include "sealion/synth/scenery.h"
+
 namespace sealion {
 
 struct SynthOptions {
@@ -17,6 +19,8 @@ struct SynthOptions {
   int threads = 0;        // worker threads; 0: every core
   std::filesystem::path reference_coords;  // real layouts; empty: the built-in model
   std::filesystem::path chips_dir;  // real chips as animal appearance (<class>/*.png); empty: drawn
+  SceneryOptions scenery;           // real scenery: its dataset_dir and coords set both or neither;
+                                    // neither: drawn scenery
   int jpeg_quality = 90;            // as the originals
   double masked_share = 0.3;        // share of dotted copies with black masks
   double rotated_share = 0.03;      // share of dotted copies turned by 180 degrees
@@ -32,7 +36,9 @@ struct SynthSummary {
   int64_t test_animals = 0;
   int masked = 0, rotated = 0, mismatched = 0;
   bool used_reference_layouts = false;
-  size_t chips = 0;  // real chips used as appearance
+  size_t chips = 0;               // real chips used as appearance
+  size_t scenery_photos = 0;      // real photos used as scenery
+  double real_scenery_share = 0;  // share of the photos' area with real scenery (mean)
   double seconds = 0;
 };
 
