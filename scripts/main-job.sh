@@ -64,7 +64,7 @@ fi
 
 step "2. synth a survey: $train_photos training pairs, $test_photos test photos"
 if [ ! -f "$run/survey/test_truth.csv" ]; then
-  "$sealion" synth -o "$run/survey" --train "$train_photos" --test "$test_photos" --seed "$seed" \
+  "$sealion" synth -o "$run/survey" --replace --train "$train_photos" --test "$test_photos" --seed "$seed" \
     --layouts "${SEALION_SYNTH_LAYOUTS:-auto}"
 else
   echo "reusing $run/survey"

@@ -4,12 +4,14 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <opencv2/imgproc.hpp>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -21,6 +23,7 @@
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
+#include "sealion/util/output_guard.h"
 #include "sealion/util/parallel.h"
 #include "sealion/util/progress.h"
 
@@ -82,9 +85,23 @@ std::string ModelFingerprint(const std::filesystem::path& model) {
                      std::filesystem::absolute(model).string(), std::filesystem::file_size(model));
 }
 
-// Reads the journal of an earlier run: finished photos and their counts.
-CountsById ReadJournal(const std::filesystem::path& path, const std::string& fingerprint) {
-  CountsById done;
+Error WriteFailed(const std::filesystem::path& path) {
+  return Error(
+      fmt::format("{}: write failed (disk full?); the run stops here, and --resume "
+                  "continues it once there is room",
+                  path.string()));
+}
+
+// A photo the journal lists as done: its counts and how many detection rows it wrote.
+struct JournalEntry {
+  ClassCounts counts{};
+  int64_t detection_rows = 0;
+};
+
+// Reads the journal of an earlier run: finished photos, their counts and detection row counts.
+std::map<int64_t, JournalEntry> ReadJournal(const std::filesystem::path& path,
+                                            const std::string& fingerprint) {
+  std::map<int64_t, JournalEntry> done;
   std::ifstream in(path);
   if (!in) return done;
   std::string line;
@@ -95,12 +112,14 @@ CountsById ReadJournal(const std::filesystem::path& path, const std::string& fin
         path.string()));
   }
   while (std::getline(in, line)) {
+    if (in.eof()) break;  // the last line has no newline: cut by a crash, not done
     const auto cells = SplitCsvLine(line);
-    if (cells.size() != 1 + kNumSeaLionClasses) continue;  // a line cut by a crash
+    if (cells.size() != 2 + kNumSeaLionClasses) continue;  // a line cut by a crash
     try {
-      ClassCounts counts{};
-      for (int c = 0; c < kNumSeaLionClasses; ++c) counts[c] = std::stoll(cells[c + 1]);
-      done[std::stoll(cells[0])] = counts;
+      JournalEntry entry;
+      for (int c = 0; c < kNumSeaLionClasses; ++c) entry.counts[c] = std::stoll(cells[c + 1]);
+      entry.detection_rows = std::stoll(cells[1 + kNumSeaLionClasses]);
+      done[std::stoll(cells[0])] = entry;
     } catch (const std::exception&) {
       continue;
     }
@@ -108,17 +127,37 @@ CountsById ReadJournal(const std::filesystem::path& path, const std::string& fin
   return done;
 }
 
-// Keeps only the detection rows of finished photos (a crash may leave rows of an unfinished one).
-void PruneDetections(const std::filesystem::path& path, const CountsById& done) {
+// Keeps only the detection rows of finished photos (a crash may leave rows of an unfinished one,
+// and a cut last row). A finished photo whose rows are not all there (a write that failed) is
+// taken out of `done`, to be counted again.
+void PruneDetections(const std::filesystem::path& path, std::map<int64_t, JournalEntry>& done) {
   std::ifstream in(path);
-  std::string kept, line;
+  std::map<int64_t, std::string> rows;
+  std::map<int64_t, int64_t> row_counts;
+  std::string line;
   while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline: a row cut by a crash
     const auto comma = line.find(',');
     if (comma == std::string::npos) continue;
     try {
-      if (done.count(std::stoll(line.substr(0, comma)))) kept += line + "\n";
+      const int64_t id = std::stoll(line.substr(0, comma));
+      if (!done.count(id)) continue;
+      rows[id] += line + "\n";
+      ++row_counts[id];
     } catch (const std::exception&) {
     }
+  }
+  std::string kept;
+  for (auto it = done.begin(); it != done.end();) {
+    const int64_t found = row_counts.count(it->first) ? row_counts[it->first] : 0;
+    if (found != it->second.detection_rows) {
+      spdlog::warn("{}: photo {} has {} of its {} detection rows; counting it again", path.string(),
+                   it->first, found, it->second.detection_rows);
+      it = done.erase(it);
+      continue;
+    }
+    kept += rows[it->first];
+    ++it;
   }
   WriteFileAtomically(path, kept);
 }
@@ -203,6 +242,16 @@ CountSummary RunCount(const CountOptions& options) {
   ConfigureTorchThreads(options.threads);
   const std::vector<PhotoInput> all_photos =
       ResolveCountInputs(options.inputs, options.ids_from_order);
+  if (all_photos.empty()) {
+    throw Error(fmt::format("count: no photos in {} (an empty folder or list is an error)",
+                            fmt::join(options.inputs, ", ")));
+  }
+  std::vector<NamedPath> inputs = {{"--model", options.model_path}};
+  for (const auto& photo : all_photos) inputs.push_back({"input photo", photo.path});
+  CheckOutputsAreNotInputs(inputs, {{"-o", options.output}, {"--detections", options.detections}});
+  const OutputLock output_lock(options.output);
+  std::optional<OutputLock> detections_lock;
+  if (!options.detections.empty()) detections_lock.emplace(options.detections);
   CountingSettings settings;
   settings.tile_batch_size = options.batch_size;
   settings.threshold = options.threshold;
@@ -215,11 +264,13 @@ CountSummary RunCount(const CountOptions& options) {
   const auto detections_journal_path = JournalPath(
       options.detections.empty() ? options.output : options.detections, ".detections.journal");
   const std::string fingerprint = ModelFingerprint(options.model_path);
-  CountsById done;
+  std::map<int64_t, JournalEntry> journaled;
   if (options.resume) {
-    done = ReadJournal(journal_path, fingerprint);
-    if (!options.detections.empty()) PruneDetections(detections_journal_path, done);
+    journaled = ReadJournal(journal_path, fingerprint);
+    if (!options.detections.empty()) PruneDetections(detections_journal_path, journaled);
   }
+  CountsById done;
+  for (const auto& [id, entry] : journaled) done[id] = entry.counts;
   if (options.output.has_parent_path())
     std::filesystem::create_directories(options.output.parent_path());
   if (!options.resume || !std::filesystem::exists(journal_path)) {
@@ -227,8 +278,16 @@ CountSummary RunCount(const CountOptions& options) {
     if (!options.detections.empty()) WriteFileAtomically(detections_journal_path, "");
   }
   std::ofstream journal(journal_path, std::ios::app);
+  if (!journal)
+    throw Error(fmt::format("{}: cannot open the journal for writing", journal_path.string()));
   std::ofstream detections_journal;
-  if (!options.detections.empty()) detections_journal.open(detections_journal_path, std::ios::app);
+  if (!options.detections.empty()) {
+    detections_journal.open(detections_journal_path, std::ios::app);
+    if (!detections_journal) {
+      throw Error(
+          fmt::format("{}: cannot open the journal for writing", detections_journal_path.string()));
+    }
+  }
 
   CountSummary summary;
   summary.photos = static_cast<int>(all_photos.size());
@@ -262,9 +321,16 @@ CountSummary RunCount(const CountOptions& options) {
       const PhotoCount result = method->CountPhoto(photo.input.id, photo.rgb);
       const ClassCounts& counts = result.counts;
       const std::string& detection_rows = result.detection_rows;
-      // Detections first, then the journal line that marks the photo done.
-      if (detections_journal.is_open()) detections_journal << detection_rows << std::flush;
-      journal << fmt::format("{},{}\n", photo.input.id, fmt::join(counts, ",")) << std::flush;
+      // Detections first, then the journal line that marks the photo done; it ends with the
+      // number of detection rows, which --resume checks. A failed write stops the run.
+      if (detections_journal.is_open()) {
+        detections_journal << detection_rows << std::flush;
+        if (!detections_journal) throw WriteFailed(detections_journal_path);
+      }
+      journal << fmt::format("{},{},{}\n", photo.input.id, fmt::join(counts, ","),
+                             std::count(detection_rows.begin(), detection_rows.end(), '\n'))
+              << std::flush;
+      if (!journal) throw WriteFailed(journal_path);
       done[photo.input.id] = counts;
       // Give freed photo-sized buffers back to the system, so that resident memory stays flat
       // however many photos a run counts (glibc otherwise keeps a fragmented heap growing).

@@ -42,7 +42,7 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   // A low threshold so that the barely trained network finds animals to write.
   const std::string count = "count " + (survey / "Test").string() + " --model " + d +
                             "points.bin -o " + d + "submission.csv --detections " + d +
-                            "detections.csv --threshold 0.02";
+                            "detections.csv --threshold 0.001";
   const auto counted = run(count);
   EXPECT_NE(counted.output.find("point counter"), std::string::npos) << counted.output;
   const CountsById submission = ReadCountsCsv(d + "submission.csv");
@@ -57,12 +57,41 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   for (const auto& row : detections.rows) {
     EXPECT_GE(std::stod(row[2]), 0);
     EXPECT_LT(std::stod(row[2]), 384);
-    EXPECT_GE(std::stod(row[4]), 0.02);
+    EXPECT_GE(std::stod(row[4]), 0.001);
   }
   // A resumed run counts nothing again and writes the same files.
   const std::string first = ReadFileToString(d + "detections.csv");
   run(count + " --resume");
   EXPECT_EQ(ReadFileToString(d + "detections.csv"), first);
+
+  // A detections journal that lost rows (a full disk) and ends in a cut row: --resume counts
+  // the photos whose rows are not all there again, and the final files are whole.
+  ASSERT_GT(counted_animals, 1);
+  const std::string journal = ReadFileToString(d + "detections.csv.detections.journal");
+  const size_t second_row = journal.find('\n') + 1;
+  WriteFileAtomically(d + "detections.csv.detections.journal",
+                      journal.substr(second_row, journal.size() - second_row - 3));
+  const auto repaired = run(count + " --resume");
+  EXPECT_NE(repaired.output.find("counting it again"), std::string::npos) << repaired.output;
+  EXPECT_EQ(ReadFileToString(d + "detections.csv"), first);
+
+  // Outputs that would replace an input or each other are refused before any work.
+  const auto same = RunSealion("count " + (survey / "Test").string() + " --model " + d +
+                               "points.bin -o " + d + "same.csv --detections " + d + "same.csv");
+  EXPECT_EQ(same.exit_code, 1);
+  EXPECT_NE(same.output.find("are the same file"), std::string::npos) << same.output;
+  const auto over_model = RunSealion("count " + (survey / "Test").string() + " --model " + d +
+                                     "points.bin -o " + d + "points.bin");
+  EXPECT_EQ(over_model.exit_code, 1);
+  EXPECT_NE(over_model.output.find("refusing to overwrite an input"), std::string::npos)
+      << over_model.output;
+  EXPECT_TRUE(LoadModel(d + "points.bin").method == kPointMethod);
+  std::filesystem::create_directories(d + "empty");
+  const auto empty =
+      RunSealion("count " + d + "empty --model " + d + "points.bin -o " + d + "e.csv");
+  EXPECT_EQ(empty.exit_code, 1);
+  EXPECT_NE(empty.output.find("no photos in"), std::string::npos) << empty.output;
+  EXPECT_FALSE(std::filesystem::exists(d + "e.csv"));
 
   const auto scored = run("score " + d + "submission.csv " + (survey / "test_truth.csv").string() +
                           " --detections " + d + "detections.csv --truth-points " +

@@ -3,8 +3,11 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <filesystem>
+#include <vector>
 
 #include "sealion/core/image_io.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 
@@ -29,6 +32,15 @@ inline void AddPhotoLimitOption(CLI::App& app) {
          },
          "refuse photos with more pixels than this (default 1000: a 30000x20000 photo is 600)")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+}
+
+// A dataset in the competition's layout as inputs that no output may replace: the folder and
+// its photo folders.
+inline std::vector<NamedPath> DatasetInputs(const std::filesystem::path& dataset) {
+  return {{"dataset", dataset},
+          {"dataset's photos", dataset / "TrainDotted"},
+          {"dataset's photos", dataset / "Train"},
+          {"dataset's photos", dataset / "Test"}};
 }
 
 }  // namespace sealion

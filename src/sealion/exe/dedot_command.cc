@@ -8,6 +8,7 @@
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/extract/dedot.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 
@@ -34,6 +35,10 @@ int RunDedotCommand(int argc, char** argv) {
                "black masks applied instead (the copy to count against the dots)");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  std::vector<NamedPath> inputs = DatasetInputs(options.dataset_dir);
+  inputs.push_back({"--coords", options.coords});
+  CheckOutputsAreNotInputs(inputs, {{"-o", options.output_dir}});
+  const OutputLock lock(options.output_dir);
   const DedotSummary summary = RunDedot(options);
   fmt::print("wrote {} photo(s) with their dots removed into {} ({} failed)\n", summary.written,
              options.output_dir.string(), summary.errors.size());

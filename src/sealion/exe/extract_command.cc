@@ -7,6 +7,7 @@
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/extract/extract.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 
@@ -39,6 +40,8 @@ int RunExtractCommand(int argc, char** argv) {
       ->capture_default_str();
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  CheckOutputsAreNotInputs(DatasetInputs(options.dataset_dir), {{"-o", options.output_dir}});
+  const OutputLock lock(options.output_dir);
 
   const ExtractReport report = RunExtract(options);
   int dots = 0;

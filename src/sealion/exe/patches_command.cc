@@ -9,6 +9,7 @@
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/patches/patches.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 
@@ -42,6 +43,11 @@ int RunPatchesCommand(int argc, char** argv) {
       ->capture_default_str();
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  std::vector<NamedPath> inputs = DatasetInputs(options.dataset_dir);
+  inputs.push_back({"--metadata", options.metadata});
+  inputs.push_back({"--chips", options.chips_dir});
+  CheckOutputsAreNotInputs(inputs, {{"-o", options.output_dir}});
+  const OutputLock lock(options.output_dir);
   const PatchesSummary summary = RunPatches(options);
   fmt::print(
       "cut thumbnails from {} photos ({} skipped without a plain photo, {} with a mismatched "

@@ -13,6 +13,7 @@
 #include "sealion/exe/commands.h"
 #include "sealion/report/overlay.h"
 #include "sealion/report/report.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 
@@ -59,6 +60,8 @@ int RunOverlayCommand(int argc, char** argv) {
       ->capture_default_str();
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  CheckOutputsAreNotInputs({{"photo", photo}, {"--detections", detections}, {"--truth", truth}},
+                           {{"-o", output}});
   if (id < 0) id = PhotoIdFromFileName(photo);
   const auto marks = ReadDetections(detections);
   const auto found = marks.find(id);

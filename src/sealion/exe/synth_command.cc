@@ -1,4 +1,5 @@
-// sealion synth -o DIR [--train N] [--test M] [--seed S] [--width W --height H] [--threads N]
+// sealion synth -o DIR [--replace] [--train N] [--test M] [--seed S] [--width W --height H]
+// [--threads N]
 //               [--chips DIR] [--scenery DATASET_DIR --scenery-coords COORDS.csv]
 
 #include <fmt/format.h>
@@ -8,6 +9,7 @@
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/synth/synth.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 
@@ -48,6 +50,9 @@ int RunSynthCommand(int argc, char** argv) {
   app.add_option("--scenery-cache", options.scenery.max_cached_photos,
                  "full-size scenery photos kept decoded (about 63 MB each)")
       ->capture_default_str();
+  app.add_flag("--replace", options.replace,
+               "-o may hold an earlier survey: remove it first (without this, a non-empty -o is "
+               "an error)");
   app.add_option("--masked-share", options.masked_share, "share of dotted copies with black masks")
       ->capture_default_str();
   app.add_option("--rotated-share", options.rotated_share,
@@ -57,6 +62,11 @@ int RunSynthCommand(int argc, char** argv) {
       ->capture_default_str();
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  CheckOutputsAreNotInputs({{"--chips", options.chips_dir},
+                            {"--scenery", options.scenery.dataset_dir},
+                            {"--scenery-coords", options.scenery.coords}},
+                           {{"-o", options.output_dir}});
+  const OutputLock lock(options.output_dir);
   if (layouts == "auto") {
     options.reference_coords = FindReferenceCoords();
   } else if (layouts != "model") {

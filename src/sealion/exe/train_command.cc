@@ -12,6 +12,7 @@
 #include "sealion/nn/point_train.h"
 #include "sealion/nn/train.h"
 #include "sealion/util/error.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 namespace {
@@ -108,6 +109,10 @@ int RunTrainCommand(int argc, char** argv) {
                  "(default: chosen on the validation photos)");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  std::vector<NamedPath> inputs = {
+      {"input", input}, {"--coords", points.coords}, {"--resume", tiles.resume}};
+  CheckOutputsAreNotInputs(inputs, {{"-o", tiles.model_path}});
+  const OutputLock lock(tiles.model_path);
   if (method == "tiles") {
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--scale-augment",

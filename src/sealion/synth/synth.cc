@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <mutex>
 #include <opencv2/imgproc.hpp>
@@ -155,8 +156,37 @@ std::filesystem::path FindReferenceCoords() {
   return std::filesystem::exists(beside) ? beside : std::filesystem::path();
 }
 
+// A survey folder must start empty, or a smaller survey would mix with the photos of an earlier,
+// larger one. With `replace`, what synth writes there is removed first (nothing else).
+void PrepareOutputFolder(const SynthOptions& options) {
+  const auto& out = options.output_dir;
+  if (!std::filesystem::exists(out)) return;
+  if (!std::filesystem::is_directory(out))
+    throw Error(fmt::format("synth: -o {} exists and is not a folder", out.string()));
+  std::vector<std::string> entries;
+  for (const auto& entry : std::filesystem::directory_iterator(out)) {
+    entries.push_back(entry.path().filename().string());
+  }
+  if (entries.empty()) return;
+  if (!options.replace) {
+    std::sort(entries.begin(), entries.end());
+    throw Error(fmt::format(
+        "synth: -o {} is not empty (it holds {}{}); choose an empty folder, or pass --replace to "
+        "remove the survey there first",
+        out.string(),
+        fmt::join(entries.begin(), entries.begin() + std::min<size_t>(3, entries.size()), ", "),
+        entries.size() > 3 ? fmt::format(" and {} more", entries.size() - 3) : ""));
+  }
+  for (const char* written :
+       {"Train", "TrainDotted", "Test", "train.csv", "train_coords.csv", "test_truth.csv",
+        "test_coords.csv", "sample_submission.csv", "MismatchedTrainImages.txt"}) {
+    std::filesystem::remove_all(out / written);
+  }
+}
+
 SynthSummary RunSynth(const SynthOptions& options) {
   options.Check();
+  PrepareOutputFolder(options);
   SynthSummary summary;
   std::optional<ReferenceLayouts> reference;
   if (!options.reference_coords.empty()) {

@@ -17,6 +17,7 @@ struct SynthOptions {
   int width = 0;          // photo width; 0: 5616 or 4992 at random, as in the real set
   int height = 0;         // photo height; 0: 3744 or 3328 to match
   int threads = 0;        // worker threads; 0: every core
+  bool replace = false;   // output_dir may hold an earlier survey, which is removed first
   std::filesystem::path reference_coords;  // real layouts; empty: the built-in model
   std::filesystem::path chips_dir;  // real chips as animal appearance (<class>/*.png); empty: drawn
   SceneryOptions scenery;           // real scenery: its dataset_dir and coords set both or neither;
