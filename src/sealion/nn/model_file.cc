@@ -4,10 +4,12 @@
 
 #include <cstring>
 #include <sstream>
+#include <string_view>
 
 #include "sealion/core/classes.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
+#include "sealion/util/stable_hash.h"
 
 namespace sealion {
 namespace {
@@ -24,6 +26,11 @@ std::vector<std::string> ClassNameList() {
   return std::vector<std::string>(kClassNames.begin(), kClassNames.end());
 }
 
+// FNV-1a over the weights' bytes, as 16 hex digits.
+std::string WeightsChecksum(std::string_view weights) {
+  return fmt::format("{:016x}", StableHash(weights, 0));
+}
+
 // Header and weights into one file, atomically.
 void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& network,
                     nlohmann::json metadata) {
@@ -33,6 +40,9 @@ void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& networ
   torch::serialize::OutputArchive archive;
   network.save(archive);
   archive.save_to(weights);
+  // Checked on load: a bit flipped on a disk or in a copy must not count silently wrong.
+  metadata["weights_bytes"] = weights.str().size();
+  metadata["weights_checksum"] = WeightsChecksum(weights.str());
   const std::string header = metadata.dump();
   std::string file(kMagic, kMagicSize);
   Append<uint32_t>(file, kModelFormatVersion);
@@ -104,7 +114,27 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   if (loaded.metadata.value("class_names", std::vector<std::string>{}) != ClassNameList()) {
     throw fail("the model's class names differ from this version's");
   }
-  std::istringstream weights(file.substr(header_start + header_size));
+  const std::string_view weight_bytes = std::string_view(file).substr(header_start + header_size);
+  // Files written before the checksum was added (format 2 of before 2026-12) have none.
+  if (loaded.metadata.contains("weights_bytes")) {
+    const auto expected = loaded.metadata.at("weights_bytes").get<uint64_t>();
+    if (weight_bytes.size() != expected) {
+      throw fail(
+          fmt::format("truncated or padded model file: its weights are {} bytes, the "
+                      "header says {}",
+                      weight_bytes.size(), expected));
+    }
+  }
+  if (loaded.metadata.contains("weights_checksum") &&
+      loaded.metadata.at("weights_checksum").get<std::string>() != WeightsChecksum(weight_bytes)) {
+    throw fail("corrupt model file: the weights' checksum does not match its header");
+  }
+  if (loaded.method == kTileMethod &&
+      loaded.metadata.value("patch_size", kPatchSize) != kPatchSize) {
+    throw fail(fmt::format("the tile model's patch size {} differs from this version's {}",
+                           loaded.metadata.value("patch_size", 0), kPatchSize));
+  }
+  std::istringstream weights{std::string(weight_bytes)};
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(weights);

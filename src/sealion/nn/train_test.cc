@@ -87,6 +87,25 @@ TEST_F(TrainTest, IncompatibleModelFilesAreClearErrors) {
   }
   WriteFileAtomically(dir_->path() / "junk.model", "hello");
   EXPECT_THROW(LoadModel(dir_->path() / "junk.model"), Error);
+
+  // A flipped byte in the weights and a cut file are one clear line each, naming the file.
+  const std::string good = ReadFileToString(options.model_path);
+  std::string flipped = good;
+  flipped[flipped.size() - 100] ^= 0x10;
+  WriteFileAtomically(dir_->path() / "flipped.model", flipped);
+  WriteFileAtomically(dir_->path() / "cut.model", good.substr(0, good.size() * 2 / 3));
+  for (const auto& [name, expected] :
+       {std::pair{"flipped.model", "checksum does not match"}, {"cut.model", "truncated"}}) {
+    try {
+      LoadModel(dir_->path() / name);
+      ADD_FAILURE() << name << " loaded";
+    } catch (const Error& error) {
+      const std::string message = error.what();
+      EXPECT_NE(message.find(name), std::string::npos) << message;
+      EXPECT_NE(message.find(expected), std::string::npos) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+    }
+  }
 }
 
 TEST_F(TrainTest, ResumeContinuesFromTheCheckpointToTheSameModel) {
