@@ -28,7 +28,7 @@ validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
-mkdir -p "$work"
+mkdir -p "$work"; work="$(cd "$work" && pwd)"  # absolute: the folds link to files under it
 folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")
 
 "$sealion" extract "$sample" -o "$work/extract" --include-mismatched > "$work/extract.txt"

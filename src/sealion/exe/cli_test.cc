@@ -137,5 +137,19 @@ TEST(Cli, ThreadsAreCappedAndThePixelLimitIsAFlag) {
   EXPECT_NE(RunSealion("count " + d + " --max-megapixels 0").exit_code, 0);
 }
 
+// Only train and count load LibTorch (about 0.6 s at every start): the network commands live in
+// a module beside the program. The dynamic loader's own log (LD_DEBUG) shows what each loads.
+TEST(Cli, OnlyTheNetworkCommandsLoadLibTorch) {
+  ::setenv("LD_DEBUG", "libs", 1);
+  const auto score = RunSealion("score --help");
+  const auto count = RunSealion("count --help");
+  ::unsetenv("LD_DEBUG");
+  EXPECT_EQ(score.exit_code, 0);
+  EXPECT_EQ(count.exit_code, 0);
+  EXPECT_EQ(score.output.find("libtorch"), std::string::npos);
+  EXPECT_NE(count.output.find("sealion-network.so"), std::string::npos);
+  EXPECT_NE(count.output.find("libtorch"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace sealion

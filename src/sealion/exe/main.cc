@@ -1,22 +1,57 @@
 // The `sealion` program: a table of subcommands, `help` and `version`. Errors thrown by a
 // command are caught here once, printed, and turned into a non-zero exit code.
 
+#include <dlfcn.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
 #include <string_view>
 
 #include "sealion/exe/commands.h"
 #include "sealion/util/error.h"
 #include "sealion/version.h"
 
-// OpenBLAS's C interface (cblas.h declares it too, but pulls in the whole BLAS API).
-extern "C" void openblas_set_num_threads(int num_threads);
-extern "C" char* openblas_get_corename();
-extern "C" int openblas_get_num_threads();
-
 namespace {
+
+constexpr const char* kNetworkModuleName = "sealion-network.so";
+
+// train and count live in a module (network_commands.cc) beside this program, loaded only when
+// one of them runs: LibTorch takes about 0.6 s to load, which the other commands need not pay.
+void* LoadNetworkModule() {
+  static void* module = [] {
+    std::error_code error;
+    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
+    const std::filesystem::path path =
+        (error ? std::filesystem::path(".") : self.parent_path()) / kNetworkModuleName;
+    void* handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (handle == nullptr) {
+      throw std::runtime_error(fmt::format(
+          "cannot load the network commands from {} (it is built beside the sealion program): {}",
+          path.string(), dlerror()));
+    }
+    return handle;
+  }();
+  return module;
+}
+
+template <typename Function>
+Function* NetworkFunction(const char* name) {
+  void* symbol = dlsym(LoadNetworkModule(), name);
+  if (symbol == nullptr) {
+    throw std::runtime_error(fmt::format("{} lacks {}: rebuild sealion", kNetworkModuleName, name));
+  }
+  return reinterpret_cast<Function*>(symbol);
+}
+
+int RunNetworkCommand(const char* name, int argc, char** argv) {
+  return NetworkFunction<int(const char*, int, char**)>("SealionRunNetworkCommand")(name, argc,
+                                                                                    argv);
+}
+int RunTrainCommand(int argc, char** argv) { return RunNetworkCommand("train", argc, argv); }
+int RunCountCommand(int argc, char** argv) { return RunNetworkCommand("count", argc, argv); }
 
 struct Command {
   std::string_view name;
@@ -29,9 +64,9 @@ constexpr Command kCommands[] = {
     {"dedot", sealion::RunDedotCommand, "write dotted photos with their dots removed"},
     {"synth", sealion::RunSynthCommand, "generate a synthetic survey with exact ground truth"},
     {"patches", sealion::RunPatchesCommand, "cut 64x64 thumbnails around the dots, and background"},
-    {"train", sealion::RunTrainCommand,
+    {"train", RunTrainCommand,
      "train a counter: the tile CNN (thumbnails) or the point network (photos)"},
-    {"count", sealion::RunCountCommand, "count sea lions in photos; write a submission"},
+    {"count", RunCountCommand, "count sea lions in photos; write a submission"},
     {"score", sealion::RunScoreCommand, "score a submission with the competition's metric"},
     {"report", sealion::RunReportCommand, "write an HTML report of a run"},
     {"overlay", sealion::RunOverlayCommand, "draw what was counted on one photo"},
@@ -47,16 +82,7 @@ void PrintHelp() {
   fmt::print("  {:<10} {}\n  {:<10} {}\n", "help", "this message", "version", "print the version");
 }
 
-// OpenBLAS's threads fight LibTorch's: hold OpenBLAS to one thread unless the user chose a
-// count. That needs no restart: openblas_set_num_threads() takes effect at once.
-void ConfigureBlasThreads() {
-  if (std::getenv("OPENBLAS_NUM_THREADS") == nullptr) openblas_set_num_threads(1);
-}
-
-// What the libraries found at run time, for `sealion version`. Nothing here names a CPU type:
-// OpenBLAS picks its kernel from the CPU it loads on (or from OPENBLAS_CORETYPE, which is left as
-// the environment sets it: some environments preset it because OpenBLAS's own detection fails on
-// their processors), oneDNN and LibTorch pick their vector code the same way.
+// What the CPU and the libraries offer at run time, for `sealion version`.
 void PrintRuntimeChoices() {
 #if defined(__x86_64__)
   __builtin_cpu_init();
@@ -65,15 +91,12 @@ void PrintRuntimeChoices() {
 #else
   fmt::print("cpu: not x86-64 (untested)\n");
 #endif
-  const char* preset = std::getenv("OPENBLAS_CORETYPE");
-  fmt::print("openblas kernel: {} (OPENBLAS_CORETYPE {}), threads {}\n", openblas_get_corename(),
-             preset != nullptr ? preset : "unset", openblas_get_num_threads());
+  NetworkFunction<void()>("SealionPrintNetworkRuntime")();
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  ConfigureBlasThreads();
   if (const char* level = std::getenv("SEALION_LOG_LEVEL"))
     spdlog::set_level(spdlog::level::from_str(level));
   spdlog::set_pattern("[%H:%M:%S %^%l%$] %v");
@@ -88,7 +111,12 @@ int main(int argc, char** argv) {
   }
   if (name == "version" || name == "--version") {
     fmt::print("sealion {}\n", sealion::kVersion);
-    PrintRuntimeChoices();
+    try {
+      PrintRuntimeChoices();
+    } catch (const std::exception& error) {
+      fmt::print(stderr, "sealion version: error: {}\n", error.what());
+      return 1;
+    }
     return 0;
   }
   for (const auto& command : kCommands) {
