@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 #include <optional>
 #include <set>
@@ -20,6 +21,7 @@
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
 #include "sealion/count/counting_method.h"
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
@@ -31,6 +33,7 @@ namespace sealion {
 namespace {
 
 struct DecodedPhoto {
+  int64_t item = 0;  // the photo's index in the input list
   PhotoInput input;
   cv::Mat rgb;  // empty when reading failed
   std::string error;
@@ -41,13 +44,16 @@ class PhotoQueue {
  public:
   explicit PhotoQueue(size_t capacity) : capacity_(capacity) {}
   // Blocks until there is room, so that the reader decodes a photo only when it can hand it over.
-  void WaitForRoom() {
+  // False when the consumer gave up (Cancel).
+  bool WaitForRoom() {
     std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
+    not_full_.wait(lock, [&] { return queue_.size() < capacity_ || cancelled_; });
+    return !cancelled_;
   }
   void Push(DecodedPhoto photo) {
     std::unique_lock lock(mutex_);
-    not_full_.wait(lock, [&] { return queue_.size() < capacity_; });
+    not_full_.wait(lock, [&] { return queue_.size() < capacity_ || cancelled_; });
+    if (cancelled_) return;
     queue_.push_back(std::move(photo));
     not_empty_.notify_one();
   }
@@ -56,9 +62,22 @@ class PhotoQueue {
     closed_ = true;
     not_empty_.notify_all();
   }
+  // The consumer stops early (an error): the reader takes no more photos.
+  void Cancel() {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+    queue_.clear();
+    not_full_.notify_all();
+  }
+  // The reader could not go on: Pop() throws this once the queue is empty.
+  void Fail(std::string error) {
+    std::lock_guard lock(mutex_);
+    failure_ = std::move(error);
+  }
   bool Pop(DecodedPhoto* photo) {
     std::unique_lock lock(mutex_);
     not_empty_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty() && !failure_.empty()) throw Error(failure_);
     if (queue_.empty()) return false;
     *photo = std::move(queue_.front());
     queue_.pop_front();
@@ -70,6 +89,8 @@ class PhotoQueue {
   size_t capacity_;
   std::deque<DecodedPhoto> queue_;
   bool closed_ = false;
+  bool cancelled_ = false;
+  std::string failure_;
   std::mutex mutex_;
   std::condition_variable not_full_, not_empty_;
 };
@@ -162,22 +183,40 @@ void PruneDetections(const std::filesystem::path& path, std::map<int64_t, Journa
   WriteFileAtomically(path, kept);
 }
 
-void ReadPhotos(const std::vector<PhotoInput>& photos, PhotoQueue& queue) {
+// Takes this process's next photos from `sharing` and decodes them, one ahead of the network.
+void ReadPhotos(const std::vector<PhotoInput>& photos, WorkSharing& sharing, PhotoQueue& queue) {
   // The reader yields to the network's threads: decoding fills the gaps, it must not preempt
   // OpenMP threads that the others wait for at every barrier.
   LowerThisThreadsPriority();
-  for (const auto& input : photos) {
-    DecodedPhoto photo{input, {}, {}};
-    queue.WaitForRoom();
-    try {
-      photo.rgb = ReadColourImage(input.path);
-      cv::cvtColor(photo.rgb, photo.rgb, cv::COLOR_BGR2RGB);
-    } catch (const std::exception& error) {
-      photo.error = error.what();
+  try {
+    while (true) {
+      if (!queue.WaitForRoom()) break;  // take a photo only when it can be handed over at once
+      const std::optional<int64_t> item = sharing.Next();
+      if (!item) break;
+      DecodedPhoto photo{*item, photos.at(*item), {}, {}};
+      try {
+        photo.rgb = ReadColourImage(photo.input.path);
+        cv::cvtColor(photo.rgb, photo.rgb, cv::COLOR_BGR2RGB);
+      } catch (const std::exception& error) {
+        photo.error = error.what();
+        if (sharing.Ranks() > 1) photo.error += fmt::format(" ({})", sharing.Where());
+      }
+      queue.Push(std::move(photo));
     }
-    queue.Push(std::move(photo));
+  } catch (const std::exception& error) {
+    queue.Fail(error.what());  // the job cannot go on (an MPI failure)
   }
   queue.Close();
+}
+
+// One photo's count as it travels to the writer: counts, detection rows and work, or an error.
+std::string SerializeCount(const PhotoCount& count, const std::string& error) {
+  return nlohmann::json{{"counts", count.counts},
+                        {"rows", count.detection_rows},
+                        {"work_items", count.work_items},
+                        {"flops", count.flops},
+                        {"error", error}}
+      .dump();
 }
 
 }  // namespace
@@ -237,7 +276,7 @@ std::vector<cv::Point> TileOrigins(cv::Size size) {
   return origins;
 }
 
-CountSummary RunCount(const CountOptions& options) {
+CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   options.Check();
   ConfigureTorchThreads(options.threads);
   const std::vector<PhotoInput> all_photos =
@@ -246,12 +285,16 @@ CountSummary RunCount(const CountOptions& options) {
     throw Error(fmt::format("count: no photos in {} (an empty folder or list is an error)",
                             fmt::join(options.inputs, ", ")));
   }
-  std::vector<NamedPath> inputs = {{"--model", options.model_path}};
-  for (const auto& photo : all_photos) inputs.push_back({"input photo", photo.path});
-  CheckOutputsAreNotInputs(inputs, {{"-o", options.output}, {"--detections", options.detections}});
-  const OutputLock output_lock(options.output);
-  std::optional<OutputLock> detections_lock;
-  if (!options.detections.empty()) detections_lock.emplace(options.detections);
+  const bool writer = sharing.IsWriter();
+  std::optional<OutputLock> output_lock, detections_lock;
+  if (writer) {
+    std::vector<NamedPath> inputs = {{"--model", options.model_path}};
+    for (const auto& photo : all_photos) inputs.push_back({"input photo", photo.path});
+    CheckOutputsAreNotInputs(inputs,
+                             {{"-o", options.output}, {"--detections", options.detections}});
+    output_lock.emplace(options.output);
+    if (!options.detections.empty()) detections_lock.emplace(options.detections);
+  }
   CountingSettings settings;
   settings.tile_batch_size = options.batch_size;
   settings.threshold = options.threshold;
@@ -260,101 +303,120 @@ CountSummary RunCount(const CountOptions& options) {
       MakeCountingMethod(LoadModel(options.model_path), settings);
   spdlog::info("counting with the {}", method->Describe());
 
+  // The writer alone reads and writes the journals and the outputs.
   const auto journal_path = JournalPath(options.output, ".journal");
   const auto detections_journal_path = JournalPath(
       options.detections.empty() ? options.output : options.detections, ".detections.journal");
-  const std::string fingerprint = ModelFingerprint(options.model_path);
-  std::map<int64_t, JournalEntry> journaled;
-  if (options.resume) {
-    journaled = ReadJournal(journal_path, fingerprint);
-    if (!options.detections.empty()) PruneDetections(detections_journal_path, journaled);
-  }
-  CountsById done;
-  for (const auto& [id, entry] : journaled) done[id] = entry.counts;
-  if (options.output.has_parent_path())
-    std::filesystem::create_directories(options.output.parent_path());
-  if (!options.resume || !std::filesystem::exists(journal_path)) {
-    WriteFileAtomically(journal_path, fingerprint + "\n");
-    if (!options.detections.empty()) WriteFileAtomically(detections_journal_path, "");
-  }
-  std::ofstream journal(journal_path, std::ios::app);
-  if (!journal)
-    throw Error(fmt::format("{}: cannot open the journal for writing", journal_path.string()));
-  std::ofstream detections_journal;
-  if (!options.detections.empty()) {
-    detections_journal.open(detections_journal_path, std::ios::app);
-    if (!detections_journal) {
-      throw Error(
-          fmt::format("{}: cannot open the journal for writing", detections_journal_path.string()));
-    }
-  }
-
   CountSummary summary;
   summary.photos = static_cast<int>(all_photos.size());
-  std::vector<PhotoInput> to_count;
-  std::set<int64_t> input_ids;
-  for (const auto& photo : all_photos) {
-    input_ids.insert(photo.id);
-    if (done.count(photo.id)) {
-      ++summary.resumed;
-    } else {
-      to_count.push_back(photo);
+  CountsById done;
+  std::vector<int64_t> to_count;
+  std::ofstream journal, detections_journal;
+  if (writer) {
+    const std::string fingerprint = ModelFingerprint(options.model_path);
+    std::map<int64_t, JournalEntry> journaled;
+    if (options.resume) {
+      journaled = ReadJournal(journal_path, fingerprint);
+      if (!options.detections.empty()) PruneDetections(detections_journal_path, journaled);
     }
+    for (const auto& [id, entry] : journaled) done[id] = entry.counts;
+    if (options.output.has_parent_path())
+      std::filesystem::create_directories(options.output.parent_path());
+    if (!options.resume || !std::filesystem::exists(journal_path)) {
+      WriteFileAtomically(journal_path, fingerprint + "\n");
+      if (!options.detections.empty()) WriteFileAtomically(detections_journal_path, "");
+    }
+    journal.open(journal_path, std::ios::app);
+    if (!journal)
+      throw Error(fmt::format("{}: cannot open the journal for writing", journal_path.string()));
+    if (!options.detections.empty()) {
+      detections_journal.open(detections_journal_path, std::ios::app);
+      if (!detections_journal) {
+        throw Error(fmt::format("{}: cannot open the journal for writing",
+                                detections_journal_path.string()));
+      }
+    }
+    for (size_t i = 0; i < all_photos.size(); ++i) {
+      if (done.count(all_photos[i].id)) {
+        ++summary.resumed;
+      } else {
+        to_count.push_back(static_cast<int64_t>(i));
+      }
+    }
+    if (summary.resumed > 0)
+      spdlog::info("resuming: {} photo(s) already counted, {} to go", summary.resumed,
+                   to_count.size());
   }
-  if (summary.resumed > 0)
-    spdlog::info("resuming: {} photo(s) already counted, {} to go", summary.resumed,
-                 to_count.size());
+
+  ProgressReporter progress("count", "photos", static_cast<int64_t>(to_count.size()));
+  // On the writer, for every photo counted by any process: detections first, then the journal
+  // line that marks the photo done; it ends with the number of detection rows, which --resume
+  // checks. A failed write stops the run.
+  auto record = [&](int64_t item, const std::string& message) {
+    const PhotoInput& photo = all_photos.at(item);
+    const nlohmann::json result = nlohmann::json::parse(message);
+    if (const std::string error = result.at("error"); !error.empty()) {
+      spdlog::error("{}", error);
+      summary.errors.push_back(error);
+      ++summary.failed;
+      progress.Advance();
+      return;
+    }
+    const auto counts = result.at("counts").get<ClassCounts>();
+    const std::string detection_rows = result.at("rows");
+    if (detections_journal.is_open()) {
+      detections_journal << detection_rows << std::flush;
+      if (!detections_journal) throw WriteFailed(detections_journal_path);
+    }
+    journal << fmt::format("{},{},{}\n", photo.id, fmt::join(counts, ","),
+                           std::count(detection_rows.begin(), detection_rows.end(), '\n'))
+            << std::flush;
+    if (!journal) throw WriteFailed(journal_path);
+    done[photo.id] = counts;
+    summary.work_items += result.at("work_items").get<int64_t>();
+    summary.flops += result.at("flops").get<double>();
+    ++summary.counted;
+    progress.Advance(
+        1, fmt::format("{:.0f} {}/s, {:.0f} GFLOP/s",
+                       static_cast<double>(summary.work_items) / progress.ElapsedSeconds(),
+                       method->WorkUnit(), summary.flops / 1e9 / progress.ElapsedSeconds()));
+  };
+  std::string inputs_description;
+  for (const auto& photo : all_photos)
+    inputs_description += fmt::format("{}={}\n", photo.id, photo.path.string());
+  sharing.Begin(to_count, inputs_description, record);
 
   PhotoQueue queue(1);  // one photo decoded ahead is enough to hide decoding behind compute
-  std::thread reader(ReadPhotos, std::cref(to_count), std::ref(queue));
-  ProgressReporter progress("count", "photos", static_cast<int64_t>(to_count.size()));
+  std::thread reader(ReadPhotos, std::cref(all_photos), std::ref(sharing), std::ref(queue));
   DecodedPhoto photo;
   try {
     while (queue.Pop(&photo)) {
       if (!photo.error.empty()) {
-        spdlog::error("{}", photo.error);
-        summary.errors.push_back(photo.error);
-        ++summary.failed;
-        progress.Advance();
+        sharing.Finish(photo.item, SerializeCount({}, photo.error));
         continue;
       }
       const PhotoCount result = method->CountPhoto(photo.input.id, photo.rgb);
-      const ClassCounts& counts = result.counts;
-      const std::string& detection_rows = result.detection_rows;
-      // Detections first, then the journal line that marks the photo done; it ends with the
-      // number of detection rows, which --resume checks. A failed write stops the run.
-      if (detections_journal.is_open()) {
-        detections_journal << detection_rows << std::flush;
-        if (!detections_journal) throw WriteFailed(detections_journal_path);
-      }
-      journal << fmt::format("{},{},{}\n", photo.input.id, fmt::join(counts, ","),
-                             std::count(detection_rows.begin(), detection_rows.end(), '\n'))
-              << std::flush;
-      if (!journal) throw WriteFailed(journal_path);
-      done[photo.input.id] = counts;
+      photo.rgb.release();
+      sharing.Finish(photo.item, SerializeCount(result, ""));
       // Give freed photo-sized buffers back to the system, so that resident memory stays flat
       // however many photos a run counts (glibc otherwise keeps a fragmented heap growing).
       malloc_trim(0);
-      summary.work_items += result.work_items;
-      summary.flops += result.flops;
-      ++summary.counted;
-      progress.Advance(
-          1, fmt::format("{:.0f} {}/s, {:.0f} GFLOP/s",
-                         static_cast<double>(summary.work_items) / progress.ElapsedSeconds(),
-                         method->WorkUnit(), summary.flops / 1e9 / progress.ElapsedSeconds()));
     }
   } catch (...) {
-    while (queue.Pop(&photo)) {
-    }
+    queue.Cancel();
     reader.join();
     throw;
   }
   reader.join();
+  sharing.End();
   progress.Finish();
   summary.seconds = progress.ElapsedSeconds();
   summary.work_unit = method->WorkUnit();
+  if (!writer) return summary;
 
   // The final files hold every finished photo of this input exactly once, sorted by id.
+  std::set<int64_t> input_ids;
+  for (const auto& input : all_photos) input_ids.insert(input.id);
   CountsById submission;
   for (const auto& [id, counts] : done) {
     if (input_ids.count(id)) submission[id] = counts;

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "sealion/distrib/work_sharing.h"
+
 namespace sealion {
 
 struct CountOptions {
@@ -60,6 +62,9 @@ std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& input
 // The origins of the tiles of a photo of `size` (the edge policy above).
 std::vector<cv::Point> TileOrigins(cv::Size size);
 
-CountSummary RunCount(const CountOptions& options);
+// Under MPI (`sharing` spanning processes) photos are handed out on demand; every process counts
+// with its own threads, and the writer alone keeps the journal and writes the outputs, so they
+// are the same bytes whatever the number of processes. The others return a summary of nothing.
+CountSummary RunCount(const CountOptions& options, WorkSharing& sharing = ProcessWorkSharing());
 
 }  // namespace sealion

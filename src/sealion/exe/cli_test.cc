@@ -31,6 +31,17 @@ TEST(Cli, ExtractReportsAMissingDatasetByName) {
   EXPECT_NE(result.output.find("nowhere"), std::string::npos) << result.output;
 }
 
+TEST(Cli, ExtractOfADatasetWithoutPhotosIsAnError) {
+  testing::ScopedTempDir dir;
+  std::filesystem::create_directories(dir.path() / "empty" / "TrainDotted");
+  const auto result = RunSealion("extract " + (dir.path() / "empty").string() + " -o " +
+                                 (dir.path() / "out").string());
+  EXPECT_EQ(result.exit_code, 1) << result.output;
+  EXPECT_NE(result.output.find("no photos to process"), std::string::npos) << result.output;
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "out" / "coords.csv"))
+      << "no header-only outputs for an empty dataset";
+}
+
 // A truncated JPEG among good photos: a clear error naming it, a non-zero exit, and the other
 // photos still extracted. Uses the real sample's photo 50 (one adult male) and 42.
 TEST(Cli, ExtractGoesOnPastATruncatedJpeg) {

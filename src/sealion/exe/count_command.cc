@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include "sealion/count/count.h"
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 
@@ -41,7 +42,9 @@ int RunCountCommand(int argc, char** argv) {
                "number photos 0, 1, ... in input order instead of by name");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
-  const CountSummary summary = RunCount(options);
+  WorkSharing& sharing = ProcessWorkSharing();
+  const CountSummary summary = RunCount(options, sharing);
+  if (!sharing.IsWriter()) return 0;  // the writer reports for the whole job
   fmt::print(
       "counted {} photo(s) ({} from the journal, {} failed): {} {} in {:.1f} s ({:.2f} "
       "photos/s, {:.0f} GFLOP/s) -> {}\n",

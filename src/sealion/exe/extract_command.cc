@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/extract/extract.h"
@@ -40,10 +42,15 @@ int RunExtractCommand(int argc, char** argv) {
       ->capture_default_str();
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
-  CheckOutputsAreNotInputs(DatasetInputs(options.dataset_dir), {{"-o", options.output_dir}});
-  const OutputLock lock(options.output_dir);
+  WorkSharing& sharing = ProcessWorkSharing();
+  std::optional<OutputLock> lock;  // the writer's: the one process that writes the outputs
+  if (sharing.IsWriter()) {
+    CheckOutputsAreNotInputs(DatasetInputs(options.dataset_dir), {{"-o", options.output_dir}});
+    lock.emplace(options.output_dir);
+  }
 
-  const ExtractReport report = RunExtract(options);
+  const ExtractReport report = RunExtract(options, sharing);
+  if (!sharing.IsWriter()) return 0;
   int dots = 0;
   for (const auto& image : report.images) dots += static_cast<int>(image.detection.dots.size());
   fmt::print("extracted {} dots from {} photo(s) ({} failed, {} skipped as mismatched) into {}\n",

@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/exe/commands.h"
 #include "sealion/util/error.h"
 #include "sealion/version.h"
@@ -124,7 +125,11 @@ int main(int argc, char** argv) {
     try {
       return command.run(argc - 1, argv + 1);
     } catch (const std::exception& error) {
-      fmt::print(stderr, "sealion {}: error: {}\n", name, error.what());
+      const std::string where = sealion::WhereFromEnvironment();
+      fmt::print(stderr, "sealion {}: error{}: {}\n", name, where.empty() ? "" : " (" + where + ")",
+                 error.what());
+      // Under mpirun the other processes would wait for this one forever: end the job.
+      sealion::AbortOtherProcesses(1);
       return 1;
     }
   }

@@ -4,8 +4,10 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
 #include "sealion/core/classes.h"
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/patches/patches.h"
@@ -46,9 +48,14 @@ int RunPatchesCommand(int argc, char** argv) {
   std::vector<NamedPath> inputs = DatasetInputs(options.dataset_dir);
   inputs.push_back({"--metadata", options.metadata});
   inputs.push_back({"--chips", options.chips_dir});
-  CheckOutputsAreNotInputs(inputs, {{"-o", options.output_dir}});
-  const OutputLock lock(options.output_dir);
-  const PatchesSummary summary = RunPatches(options);
+  WorkSharing& sharing = ProcessWorkSharing();
+  std::optional<OutputLock> lock;  // the writer's: the one process that writes the manifest
+  if (sharing.IsWriter()) {
+    CheckOutputsAreNotInputs(inputs, {{"-o", options.output_dir}});
+    lock.emplace(options.output_dir);
+  }
+  const PatchesSummary summary = RunPatches(options, sharing);
+  if (!sharing.IsWriter()) return 0;
   fmt::print(
       "cut thumbnails from {} photos ({} skipped without a plain photo, {} with a mismatched "
       "plain photo, {} failed) into {}:\n",

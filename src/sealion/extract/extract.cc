@@ -9,9 +9,9 @@
 
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
-#include "sealion/util/parallel.h"
 #include "sealion/util/progress.h"
 
 namespace sealion {
@@ -55,30 +55,56 @@ json ToJson(const ImageExtraction& image, const std::string& fingerprint) {
           {"dots", dots}};
 }
 
+DotDetection DetectionFromJson(const json& saved) {
+  DotDetection detection;
+  detection.rotation_degrees = saved.at("rotation_degrees");
+  detection.shift =
+      cv::Point(saved.at("shift").at(0).get<int>(), saved.at("shift").at(1).get<int>());
+  detection.plain_difference_unclean = saved.at("plain_difference_unclean");
+  detection.used_plain = saved.at("used_plain");
+  detection.plain_correlation = saved.at("plain_correlation");
+  detection.masked_fraction = saved.at("masked_fraction");
+  detection.rejected_blobs = saved.at("rejected_blobs");
+  for (const auto& dot : saved.at("dots")) {
+    detection.dots.push_back({dot.at(0).get<int>(), dot.at(1).get<int>(), dot.at(2).get<int>()});
+  }
+  return detection;
+}
+
 bool TryReuse(const std::filesystem::path& path, const std::string& fingerprint,
               ImageExtraction* image) {
   try {
     if (!std::filesystem::exists(path)) return false;
     const json saved = json::parse(ReadFileToString(path));
     if (saved.at("fingerprint") != fingerprint) return false;
-    DotDetection& detection = image->detection;
-    detection.rotation_degrees = saved.at("rotation_degrees");
-    detection.shift =
-        cv::Point(saved.at("shift").at(0).get<int>(), saved.at("shift").at(1).get<int>());
-    detection.plain_difference_unclean = saved.at("plain_difference_unclean");
-    detection.used_plain = saved.at("used_plain");
-    detection.plain_correlation = saved.at("plain_correlation");
-    detection.masked_fraction = saved.at("masked_fraction");
-    detection.rejected_blobs = saved.at("rejected_blobs");
-    for (const auto& dot : saved.at("dots")) {
-      detection.dots.push_back({dot.at(0).get<int>(), dot.at(1).get<int>(), dot.at(2).get<int>()});
-    }
+    image->detection = DetectionFromJson(saved);
     return true;
   } catch (const std::exception& error) {
     spdlog::warn("{}: unreadable earlier result, recomputing ({})", path.string(), error.what());
     image->detection = {};
     return false;
   }
+}
+
+// One photo's result as it travels from the process that extracted it to the writer.
+std::string SerializeExtraction(const ImageExtraction& image) {
+  json message = ToJson(image, "");
+  message["id"] = image.id;
+  message["error"] = image.error;
+  message["reused"] = image.reused;
+  return message.dump();
+}
+
+ImageExtraction DeserializeExtraction(const std::string& text) {
+  const json message = json::parse(text);
+  ImageExtraction image;
+  image.id = message.at("id");
+  image.filename = message.at("filename");
+  image.error = message.at("error");
+  image.reused = message.at("reused");
+  image.detection = DetectionFromJson(message);
+  for (const auto& dot : image.detection.dots) ++image.counts[dot.class_index];
+  return image;
 }
 
 ImageExtraction ExtractOne(const TrainDataset& dataset, int64_t id, const ExtractOptions& options) {
@@ -175,7 +201,7 @@ void ExtractOptions::Check() const {
   detector.Check();
 }
 
-ExtractReport RunExtract(const ExtractOptions& options) {
+ExtractReport RunExtract(const ExtractOptions& options, WorkSharing& sharing) {
   options.Check();
   const TrainDataset dataset = TrainDataset::Open(options.dataset_dir);
   std::vector<int64_t> ids = options.ids.empty() ? dataset.dotted_ids : options.ids;
@@ -199,14 +225,35 @@ ExtractReport RunExtract(const ExtractOptions& options) {
         report.skipped_mismatched.size(), fmt::join(report.skipped_mismatched, ","));
   }
 
+  if (to_process.empty()) {
+    throw Error(fmt::format(
+        "extract: no photos to process in {}{}", options.dataset_dir.string(),
+        report.skipped_mismatched.empty()
+            ? " (no TrainDotted/<id>.jpg, or none of --ids)"
+            : " (every one is listed as mismatched; --include-mismatched processes them)"));
+  }
+
+  // Items are indices into to_process, which every process of an MPI job derives alike.
+  std::string inputs_description = options.dataset_dir.string();
+  for (const int64_t id : to_process) inputs_description += fmt::format(",{}", id);
   report.images.resize(to_process.size());
   ProgressReporter progress("extract", "images", static_cast<int64_t>(to_process.size()));
   // Each photo is worked on by one thread; OpenCV's own threads would compete with them.
-  ParallelFor(static_cast<int>(to_process.size()), options.threads, [&](int i) {
-    report.images[i] = ExtractOne(dataset, to_process[i], options);
-    progress.Advance();
-  });
+  ShareWork(
+      sharing, ItemRange(static_cast<int64_t>(to_process.size())), inputs_description,
+      options.threads,
+      [&](int64_t item) {
+        ImageExtraction image = ExtractOne(dataset, to_process[item], options);
+        if (!image.error.empty() && sharing.Ranks() > 1)
+          image.error += fmt::format(" ({})", sharing.Where());
+        return SerializeExtraction(image);
+      },
+      [&](int64_t item, const std::string& result) {
+        report.images.at(item) = DeserializeExtraction(result);
+        progress.Advance();
+      });
   progress.Finish();
+  if (!sharing.IsWriter()) return {};
   for (const auto& image : report.images) {
     if (image.error.empty()) continue;
     ++report.failed;

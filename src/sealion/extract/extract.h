@@ -9,6 +9,7 @@
 
 #include "sealion/core/classes.h"
 #include "sealion/core/counts_csv.h"
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/extract/dot_detector.h"
 
 namespace sealion {
@@ -43,8 +44,11 @@ struct ExtractReport {
 
 // Runs the extraction and writes training_metadata.json, coords.csv, counts.csv and
 // extract_report.json into options.output_dir (atomically). A photo that fails is reported and
-// the others are still processed.
-ExtractReport RunExtract(const ExtractOptions& options);
+// the others are still processed. No photos to process is an error. Under MPI (`sharing`
+// spanning processes) photos are shared out and only the writer writes the outputs and gets a
+// full report; the others return an empty one.
+ExtractReport RunExtract(const ExtractOptions& options,
+                         WorkSharing& sharing = ProcessWorkSharing());
 
 // Per-image table of extracted vs train.csv counts, with totals of exact cells; empty when no
 // processed photo is in `truth`.

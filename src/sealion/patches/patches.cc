@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <array>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -14,12 +13,12 @@
 #include "sealion/core/classes.h"
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
 #include "sealion/synth/random.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
-#include "sealion/util/parallel.h"
 #include "sealion/util/progress.h"
 
 namespace sealion {
@@ -64,8 +63,7 @@ std::string WritePatch(const cv::Mat& photo, cv::Point centre,
 // The manifest rows of one photo's thumbnails, or nothing when the photo must be skipped.
 std::optional<std::string> CutImage(const PatchesOptions& options, const TrainDataset& dataset,
                                     const ImageDots& image,
-                                    std::array<int64_t, kNumClasses>& per_class,
-                                    std::mutex& counts_mutex) {
+                                    std::array<int64_t, kNumClasses>& per_class) {
   const int64_t id = PhotoIdFromFileName(image.filename);
   // The plain photo, with the dotted copy (turned to the plain frame) giving the masks. A plain
   // copy that matches the dotted one under no turn, or none at all, leaves the dotted copy with
@@ -147,8 +145,7 @@ std::optional<std::string> CutImage(const PatchesOptions& options, const TrainDa
   if (made < wanted)
     spdlog::warn("{}: only {} of {} background thumbnails fit clear of dots and masks",
                  image.filename, made, wanted);
-  std::lock_guard lock(counts_mutex);
-  for (size_t c = 0; c < counts.size(); ++c) per_class[c] += counts[c];
+  per_class = counts;
   return rows;
 }
 
@@ -199,7 +196,7 @@ void PatchesOptions::Check() const {
   if (threads < 0) throw Error("patches: --threads must be >= 0");
 }
 
-PatchesSummary RunPatches(const PatchesOptions& options) {
+PatchesSummary RunPatches(const PatchesOptions& options, WorkSharing& sharing) {
   options.Check();
   const TrainDataset dataset = TrainDataset::Open(options.dataset_dir);
   std::vector<ImageDots> images = ReadMetadata(options.metadata);
@@ -218,29 +215,46 @@ PatchesSummary RunPatches(const PatchesOptions& options) {
     }
   }
   std::filesystem::create_directories(options.output_dir);
-  std::vector<std::optional<std::string>> rows(usable.size());
-  std::vector<std::string> errors(usable.size());
-  std::mutex counts_mutex;
+  // Each process writes the thumbnails of the photos it takes (into the shared output folder)
+  // and sends the writer their manifest rows, thumbnail counts, or error.
+  std::vector<nlohmann::json> results(usable.size());
+  std::string inputs_description = options.dataset_dir.string() + "|" + options.metadata.string();
+  for (const auto& image : usable) inputs_description += "," + image.filename;
   ProgressReporter progress("patches", "images", static_cast<int64_t>(usable.size()));
-  ParallelFor(static_cast<int>(usable.size()), options.threads, [&](int i) {
-    try {
-      rows[i] = CutImage(options, dataset, usable[i], summary.per_class, counts_mutex);
-    } catch (const std::exception& error) {
-      errors[i] = fmt::format("cutting {}: {}", usable[i].filename, error.what());
-    }
-    progress.Advance();
-  });
+  ShareWork(
+      sharing, ItemRange(static_cast<int64_t>(usable.size())), inputs_description, options.threads,
+      [&](int64_t item) {
+        nlohmann::json result = {{"rows", nullptr}, {"error", ""}};
+        try {
+          std::array<int64_t, kNumClasses> per_class{};
+          if (const auto rows = CutImage(options, dataset, usable[item], per_class)) {
+            result["rows"] = *rows;
+            result["per_class"] = per_class;
+          }
+        } catch (const std::exception& error) {
+          result["error"] = fmt::format("cutting {}: {}{}", usable[item].filename, error.what(),
+                                        sharing.Ranks() > 1 ? " (" + sharing.Where() + ")" : "");
+        }
+        return result.dump();
+      },
+      [&](int64_t item, const std::string& result) {
+        results.at(item) = nlohmann::json::parse(result);
+        progress.Advance();
+      });
   progress.Finish();
+  if (!sharing.IsWriter()) return summary;
   // A photo that fails is reported; the manifest still lists every photo that was cut.
   std::string manifest = "file,class,source_image,dot_x,dot_y,dot_offset_x,dot_offset_y\n";
-  for (size_t i = 0; i < usable.size(); ++i) {
-    if (!errors[i].empty()) {
-      spdlog::error("{}", errors[i]);
-      summary.errors.push_back(errors[i]);
-    } else if (!rows[i]) {
+  for (const auto& result : results) {
+    if (const std::string error = result.at("error"); !error.empty()) {
+      spdlog::error("{}", error);
+      summary.errors.push_back(error);
+    } else if (result.at("rows").is_null()) {
       ++summary.skipped_mismatched;
     } else {
-      manifest += *rows[i];
+      manifest += result.at("rows").get<std::string>();
+      const auto per_class = result.at("per_class").get<std::array<int64_t, kNumClasses>>();
+      for (size_t c = 0; c < per_class.size(); ++c) summary.per_class[c] += per_class[c];
       ++summary.images;
     }
   }

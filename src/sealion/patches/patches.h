@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "sealion/core/classes.h"
+#include "sealion/distrib/work_sharing.h"
 
 namespace sealion {
 
@@ -43,7 +44,11 @@ struct PatchesSummary {
   std::array<int64_t, kNumClasses> per_class{};  // thumbnails per class, non_seal last
 };
 
-PatchesSummary RunPatches(const PatchesOptions& options);
+// Under MPI (`sharing` spanning processes) photos are shared out; every process writes the
+// thumbnails of its photos into the output folder (which must be on a filesystem they share) and
+// only the writer writes the manifest and gets the full summary.
+PatchesSummary RunPatches(const PatchesOptions& options,
+                          WorkSharing& sharing = ProcessWorkSharing());
 
 // The top-left corner of the 64x64 window centred on `centre`, shifted inside an image of `size`.
 cv::Point PatchOrigin(cv::Point centre, cv::Size size);

@@ -42,6 +42,8 @@ void ProgressReporter::Finish() {
 }
 
 void ProgressReporter::Print(bool final_line) {
+  // Quiet below info (SEALION_LOG_LEVEL=warn, or a process of an MPI job that is not the writer).
+  if (!spdlog::default_logger_raw()->should_log(spdlog::level::info)) return;
   const double elapsed = ElapsedSeconds();
   const double rate = elapsed > 0 ? static_cast<double>(done_) / elapsed : 0.0;
   std::string line =
