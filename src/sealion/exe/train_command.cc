@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <optional>
 
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/nn/point_train.h"
@@ -31,8 +33,9 @@ int PrintTileResult(const TrainOptions& options) {
   return 0;
 }
 
-int PrintPointResult(const PointTrainOptions& options) {
-  const PointTrainResult result = RunPointTrain(options);
+int PrintPointResult(const PointTrainOptions& options, WorkSharing& sharing) {
+  const PointTrainResult result = RunPointTrain(options, sharing);
+  if (!sharing.IsWriter()) return 0;  // the writer reports for the whole job
   const PointEpochRecord& last = result.epochs.back();
   fmt::print(
       "trained the point network {} epochs on {} photos ({} animals, {} crops of {} px per "
@@ -111,9 +114,18 @@ int RunTrainCommand(int argc, char** argv) {
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   std::vector<NamedPath> inputs = {
       {"input", input}, {"--coords", points.coords}, {"--resume", tiles.resume}};
-  CheckOutputsAreNotInputs(inputs, {{"-o", tiles.model_path}});
-  const OutputLock lock(tiles.model_path);
+  WorkSharing& sharing = ProcessWorkSharing();
+  std::optional<OutputLock> lock;  // the writer's: the one process that writes the model
+  if (sharing.IsWriter()) {
+    CheckOutputsAreNotInputs(inputs, {{"-o", tiles.model_path}});
+    lock.emplace(tiles.model_path);
+  }
   if (method == "tiles") {
+    if (sharing.Ranks() > 1) {
+      throw Error(
+          "train --method tiles runs in one process (its data-parallel training is not built); "
+          "under mpirun, train --method points");
+    }
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--scale-augment",
           "--jpeg-augment", "--dedot", "--validate-every", "--threshold", "--suppression"}) {
@@ -131,7 +143,7 @@ int RunTrainCommand(int argc, char** argv) {
   points.seed = tiles.seed;
   points.threads = tiles.threads;
   points.resume = tiles.resume;
-  return PrintPointResult(points);
+  return PrintPointResult(points, sharing);
 }
 
 }  // namespace sealion

@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "sealion/nn/data_parallel.h"
+
 namespace sealion {
 namespace {
 
@@ -44,6 +46,9 @@ ConvBnReluImpl::ConvBnReluImpl(int in_channels, int out_channels, int kernel, in
 torch::Tensor ConvBnReluImpl::forward(torch::Tensor x) {
   if (folded_weight_.defined()) {
     return torch::conv2d(x, folded_weight_, folded_bias_, stride_, padding_).relu_();
+  }
+  if (batch_norm_sharing_ != nullptr && is_training()) {
+    return SynchronisedBatchNorm(conv_->forward(x), *norm_, *batch_norm_sharing_).relu_();
   }
   return norm_->forward(conv_->forward(x)).relu_();
 }
@@ -99,6 +104,12 @@ void PointNetImpl::FoldBatchNorm() {
     if (auto* block = child->as<ConvBnReluImpl>()) block->FoldBatchNorm();
   }
   folded_ = true;
+}
+
+void PointNetImpl::SynchroniseBatchNorm(WorkSharing& sharing) {
+  for (auto& child : modules(/*include_self=*/false)) {
+    if (auto* block = child->as<ConvBnReluImpl>()) block->SynchroniseBatchNorm(&sharing);
+  }
 }
 
 double PointNetFlops(int width, int height) {

@@ -65,9 +65,9 @@ std::array<double, kNumSeaLionClasses> ClassWeights(
   return weights;
 }
 
-PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& heatmap,
-                           const torch::Tensor& weight, const torch::Tensor& classes,
-                           const torch::Tensor& class_weights) {
+PointLossSums ComputePointLossSums(const torch::Tensor& outputs, const torch::Tensor& heatmap,
+                                   const torch::Tensor& weight, const torch::Tensor& classes,
+                                   const torch::Tensor& class_weights) {
   const torch::Tensor logits = outputs.select(1, 0);
   const torch::Tensor log_p = torch::log_sigmoid(logits);
   const torch::Tensor log_not_p = torch::log_sigmoid(-logits);
@@ -77,11 +77,11 @@ PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& he
   const torch::Tensor positive_loss = -(log_p * (1 - p).pow(2) * positive).sum();
   const torch::Tensor negative_loss =
       -(log_not_p * p.pow(2) * (1 - heatmap).pow(4) * negative).sum();
-  const torch::Tensor animals = positive.sum().clamp_min(1.0);
-  PointLoss loss;
-  loss.heatmap = (positive_loss + negative_loss) / animals;
+  PointLossSums sums;
+  sums.heatmap = positive_loss + negative_loss;
+  sums.animals = positive.sum().item<double>();
 
-  // Class cross-entropy at the labelled cells only.
+  // Class cross-entropy at the labelled cells only, weighted against class imbalance.
   const torch::Tensor labelled = classes.ge(0) & weight.gt(0);
   if (labelled.any().item<bool>()) {
     const torch::Tensor class_logits = outputs.slice(1, 1, 1 + kNumSeaLionClasses)
@@ -89,14 +89,32 @@ PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& he
                                            .reshape({-1, kNumSeaLionClasses});
     const torch::Tensor index = labelled.reshape({-1}).nonzero().squeeze(1);
     const torch::Tensor targets = classes.reshape({-1}).index_select(0, index);
-    loss.classes = torch::nn::functional::cross_entropy(
-        class_logits.index_select(0, index), targets,
-        torch::nn::functional::CrossEntropyFuncOptions().weight(class_weights));
+    sums.classes =
+        torch::nn::functional::cross_entropy(class_logits.index_select(0, index), targets,
+                                             torch::nn::functional::CrossEntropyFuncOptions()
+                                                 .weight(class_weights)
+                                                 .reduction(torch::kSum));
+    sums.class_weight = class_weights.index_select(0, targets).sum().item<double>();
   } else {
-    loss.classes = torch::zeros({}, outputs.options());
+    sums.classes = outputs.sum() * 0;  // keeps the graph: every process must run backward alike
   }
+  return sums;
+}
+
+PointLoss NormalisePointLoss(const PointLossSums& sums, double batch_animals,
+                             double batch_class_weight) {
+  PointLoss loss;
+  loss.heatmap = sums.heatmap / std::max(1.0, batch_animals);
+  loss.classes = batch_class_weight > 0 ? sums.classes / batch_class_weight : sums.classes * 0;
   loss.total = loss.heatmap + loss.classes;
   return loss;
+}
+
+PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& heatmap,
+                           const torch::Tensor& weight, const torch::Tensor& classes,
+                           const torch::Tensor& class_weights) {
+  const PointLossSums sums = ComputePointLossSums(outputs, heatmap, weight, classes, class_weights);
+  return NormalisePointLoss(sums, sums.animals, sums.class_weight);
 }
 
 }  // namespace sealion

@@ -42,6 +42,22 @@ struct PointLoss {
   torch::Tensor total, heatmap, classes;
 };
 
+// The loss of a batch as sums and their normalisers, so that a batch split over processes
+// (data-parallel training) can be normalised by the whole batch's normalisers: the heatmap
+// loss is divided by the number of animals, the class loss by the summed class weights of the
+// labelled cells.
+struct PointLossSums {
+  torch::Tensor heatmap, classes;  // differentiable sums
+  double animals = 0;              // normalisers of this part of the batch (no gradient)
+  double class_weight = 0;
+};
+PointLossSums ComputePointLossSums(const torch::Tensor& outputs, const torch::Tensor& heatmap,
+                                   const torch::Tensor& weight, const torch::Tensor& classes,
+                                   const torch::Tensor& class_weights);
+// The loss with the whole batch's normalisers (at least 1 animal; no class term without weight).
+PointLoss NormalisePointLoss(const PointLossSums& sums, double batch_animals,
+                             double batch_class_weight);
+
 // `outputs`: N x 6 x h x w from the network; the targets stacked: heatmap and weight N x h x w
 // float, classes N x h x w int64 (-1: no class).
 PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& heatmap,

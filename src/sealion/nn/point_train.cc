@@ -13,6 +13,7 @@
 
 #include "sealion/core/image_io.h"
 #include "sealion/nn/checkpoint.h"
+#include "sealion/nn/data_parallel.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/nn/point_inference.h"
 #include "sealion/nn/train.h"
@@ -205,8 +206,27 @@ void PointTrainOptions::Check() const {
   if (augment.jpeg < 0 || augment.jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
 }
 
-PointTrainResult RunPointTrain(const PointTrainOptions& options) {
+// Every batch of a data-parallel run must give each process at least one crop (a process with
+// none could not join the others' BatchNorm and gradient sums): checked before any work.
+void CheckBatchesCanBeShared(const PointTrainOptions& options, int64_t train_photos, int ranks) {
+  for (int64_t chunk_start = 0; chunk_start < train_photos;
+       chunk_start += options.photos_in_memory) {
+    const int64_t chunk = std::min<int64_t>(options.photos_in_memory, train_photos - chunk_start);
+    const int64_t crops = chunk * options.crops_per_photo;
+    const int64_t last = crops % options.batch_size;
+    if (options.batch_size < ranks || (last != 0 && last < ranks)) {
+      throw Error(fmt::format(
+          "train: {} processes cannot share batches of {} crops ({} crops per pass end in a "
+          "batch of {}): every process needs at least one crop of every batch; choose --batch "
+          "or --crops-per-photo so that each batch has at least {} crops",
+          ranks, options.batch_size, crops, last == 0 ? options.batch_size : last, ranks));
+    }
+  }
+}
+
+PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sharing) {
   options.Check();
+  const int ranks = sharing.Ranks(), rank = sharing.Rank();
   ConfigureTorchThreads(options.threads);
   const int threads = ResolveThreadCount(options.threads);
   // Crops are made in parallel already (one per OpenMP thread): OpenCV's own threads would only
@@ -246,9 +266,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
   spdlog::info("train: {} photos with {} animals ({}), validation: {} photos", train.size(),
                result.train_animals, fmt::join(per_class, "/"), validation.size());
 
-  torch::manual_seed(options.seed);
+  if (ranks > 1) CheckBatchesCanBeShared(options, static_cast<int64_t>(train.size()), ranks);
+  torch::manual_seed(options.seed);  // the same initial weights in every process
   PointNet network;
   UseChannelsLast(*network);
+  network->SynchroniseBatchNorm(sharing);
   torch::optim::Adam optimizer(network->parameters(),
                                torch::optim::AdamOptions(options.learning_rate));
   const std::string fingerprint =
@@ -338,29 +360,47 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
       const auto batch_size = static_cast<size_t>(options.batch_size);
       for (size_t start = 0; start < jobs.size(); start += batch_size) {
         const size_t n = std::min(jobs.size() - start, batch_size);
-        std::vector<TrainingCrop> crops(n);
-        at::parallel_for(0, static_cast<int64_t>(n), 1, [&](int64_t begin, int64_t end) {
+        // This process's share of the global batch (all of it in a single process).
+        const size_t share_begin = n * static_cast<size_t>(rank) / static_cast<size_t>(ranks);
+        const size_t share_end = n * static_cast<size_t>(rank + 1) / static_cast<size_t>(ranks);
+        std::vector<TrainingCrop> crops(share_end - share_begin);
+        at::parallel_for(0, static_cast<int64_t>(crops.size()), 1, [&](int64_t begin, int64_t end) {
           for (int64_t i = begin; i < end; ++i) {
-            const auto& [photo, seed] = jobs[start + static_cast<size_t>(i)];
+            const auto& [photo, seed] = jobs[start + share_begin + static_cast<size_t>(i)];
             crops[static_cast<size_t>(i)] = SampleCrop(resident.at(photo), train[photo],
                                                        options.crop_size, options.augment, seed);
           }
         });
         const Batch batch = StackCrops(crops, options.crop_size);
         const torch::Tensor outputs = network->forward(ToNetworkInput(batch.images));
-        const PointLoss loss = ComputePointLoss(outputs, batch.heatmap, batch.weight, batch.classes,
-                                                class_weight_tensor);
+        const PointLossSums sums = ComputePointLossSums(outputs, batch.heatmap, batch.weight,
+                                                        batch.classes, class_weight_tensor);
+        // Normalised by the whole global batch, so that the processes' gradients add up to the
+        // single-process gradient.
+        const std::vector<double> normalisers =
+            SumAcrossRanks({sums.animals, sums.class_weight}, sharing);
+        const PointLoss loss = NormalisePointLoss(sums, normalisers[0], normalisers[1]);
         optimizer.zero_grad();
         loss.total.backward();
+        if (ranks > 1) SumGradientsAcrossRanks(*network, sharing);
         optimizer.step();
         const auto count = static_cast<double>(n);
         loss_sum += loss.total.item<double>() * count;
         heatmap_sum += loss.heatmap.item<double>() * count;
         class_sum += loss.classes.item<double>() * count;
         crops_done += static_cast<int64_t>(n);
-        progress.Advance(static_cast<int64_t>(n),
-                         fmt::format("loss {:.3f}", loss_sum / static_cast<double>(crops_done)));
+        progress.Advance(
+            static_cast<int64_t>(n),
+            ranks > 1 ? std::string()
+                      : fmt::format("loss {:.3f}", loss_sum / static_cast<double>(crops_done)));
       }
+    }
+    if (ranks > 1) {  // each process summed its share's part of every batch's loss
+      const std::vector<double> totals =
+          SumAcrossRanks({loss_sum, heatmap_sum, class_sum}, sharing);
+      loss_sum = totals[0];
+      heatmap_sum = totals[1];
+      class_sum = totals[2];
     }
     progress.Finish();
     PointEpochRecord record;
@@ -390,8 +430,10 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
     } else {
       spdlog::info("{} | {:.1f} crops/s", losses, record.crops_per_second);
     }
-    SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
-                   {{"history", HistoryToJson(result.epochs)}, {"fingerprint", fingerprint}});
+    if (sharing.IsWriter()) {  // every process holds the same weights; one writes them
+      SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
+                     {{"history", HistoryToJson(result.epochs)}, {"fingerprint", fingerprint}});
+    }
   }
   if (validation.empty()) {
     result.validation.threshold = options.threshold >= 0 ? options.threshold : 0.5f;
@@ -442,6 +484,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options) {
                           {"threshold_given", options.threshold >= 0},
                           {"suppression_given", options.suppression >= 0},
                           {"body_length_pixels", kBodyLengthPixels}};
+  if (!sharing.IsWriter()) return result;
   SavePointModel(options.model_path, network, {{"training", training}, {"detection", detection}});
   std::filesystem::path training_path = options.model_path;
   training_path += ".training.json";

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sealion/core/classes.h"
+#include "sealion/distrib/work_sharing.h"
 #include "sealion/nn/point_data.h"
 
 namespace sealion {
@@ -68,7 +69,12 @@ struct PointTrainResult {
   std::vector<std::string> skipped;  // photos not used, with the reason
 };
 
-PointTrainResult RunPointTrain(const PointTrainOptions& options);
+// Under MPI (`sharing` spanning processes), data-parallel: every process takes its share of each
+// global batch (the same crops one process would cut), BatchNorm statistics and gradients are
+// summed over the processes, and the writer alone writes checkpoints and the model. A checkpoint
+// resumes with any number of processes.
+PointTrainResult RunPointTrain(const PointTrainOptions& options,
+                               WorkSharing& sharing = ProcessWorkSharing());
 
 // The validation figures as a terminal table (per-class RMSE, precision, recall, F1).
 std::string FormatPointValidation(const PointValidation& validation);

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# ctest distrib/mpi-train: `mpirun -np N sealion train --method points` (data-parallel: each
+# rank takes its share of every global batch; BatchNorm statistics and gradients are summed
+# over the ranks) trains the model one process trains with the same global batch: every
+# epoch's training loss within 1e-3 relative for N = 2 and 3. The tolerance must tell models
+# apart: a run with another seed must differ by more. A checkpoint written under 2 ranks
+# resumes in one process. The tile trainer refuses to run under mpirun, clearly.
+#
+# usage: mpi_train_test.sh SEALION_BINARY        exit 77 (skipped) when mpirun is missing
+set -euo pipefail
+sealion="$(realpath "$1")"
+command -v mpirun > /dev/null || { echo "SKIPPED: mpirun is not installed"; exit 77; }
+source "$(dirname "$0")/mpi_support.sh"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+cd "$work"
+fail() { echo "FAILED: $*"; exit 1; }
+
+"$sealion" synth -o survey --train 6 --test 0 --width 800 --height 600 --seed 6 > /dev/null 2>&1
+"$sealion" extract survey -o extract > /dev/null 2>&1
+train=(train --method points survey --coords extract/coords.csv --epochs 3 --crops-per-photo 8
+  --crop 96 --batch 12 --val-fraction 0.2 --threads 1)
+"$sealion" "${train[@]}" -o one.bin > one.log 2>&1 || { cat one.log; fail "training in one process"; }
+"$sealion" "${train[@]}" -o other-seed.bin --seed 2 > other.log 2>&1 || { cat other.log; fail "training with seed 2"; }
+for ranks in 2 3; do
+  run_mpi "$ranks" "$sealion" "${train[@]}" -o "ranks$ranks.bin" > "ranks$ranks.log" 2>&1 \
+    || { cat "ranks$ranks.log"; fail "training under $ranks ranks"; }
+  [ ! -e "ranks$ranks.bin.lock" ] || fail "a lock file was left behind"
+done
+
+# losses A B: every epoch's training loss of model A against model B, and the largest relative
+# difference.
+losses() {
+  /usr/bin/python3 - "$1" "$2" << 'EOF'
+import json, sys
+a, b = (json.load(open(p + ".training.json"))["history"] for p in sys.argv[1:3])
+assert len(a) == len(b), f"{len(a)} epochs against {len(b)}"
+worst = max(abs(x["train_loss"] - y["train_loss"]) / abs(x["train_loss"]) for x, y in zip(a, b))
+print(" ".join(f"{x['train_loss']:.6f}/{y['train_loss']:.6f}" for x, y in zip(a, b)), f"{worst:.2e}")
+EOF
+}
+tolerance=1e-3
+within() { /usr/bin/python3 -c "import sys; sys.exit(0 if float('$1') <= float('$2') else 1)"; }
+for ranks in 2 3; do
+  read -r -a result <<< "$(losses one.bin "ranks$ranks.bin")"
+  worst="${result[-1]}"
+  echo "epoch losses, one process / $ranks ranks: ${result[*]:0:${#result[@]}-1} (largest relative difference $worst)"
+  within "$worst" "$tolerance" || fail "$ranks ranks trained another model than one process (relative loss difference $worst > $tolerance)"
+done
+read -r -a control <<< "$(losses one.bin other-seed.bin)"
+echo "control, seed 1 / seed 2: largest relative difference ${control[-1]}"
+within "${control[-1]}" "$tolerance" && fail "the tolerance $tolerance cannot tell two different models apart"
+
+# A checkpoint written under 2 ranks resumes in one process, to the same model.
+run_mpi 2 "$sealion" "${train[@]}" -o resumed.bin > interrupted.log 2>&1 &
+job=$!
+for _ in $(seq 1 600); do
+  [ -s resumed.bin.checkpoint ] && break
+  sleep 0.1
+done
+[ -s resumed.bin.checkpoint ] || { kill -9 $job 2> /dev/null; fail "no checkpoint after 60 s"; }
+pkill -9 -f "sealion train --method points survey .* -o resumed.bin" || true
+wait $job || true
+"$sealion" "${train[@]}" -o resumed.bin --resume resumed.bin.checkpoint > resume.log 2>&1 \
+  || { cat resume.log; fail "resuming in one process"; }
+grep -q "resuming after epoch" resume.log || fail "the resume did not start from the checkpoint"
+read -r -a result <<< "$(losses one.bin resumed.bin)"
+echo "epoch losses, one process / 2 ranks then resumed in one: ${result[*]:0:${#result[@]}-1}"
+within "${result[-1]}" "$tolerance" || fail "the resumed model differs (relative loss difference ${result[-1]})"
+
+# The tile trainer is single-process; under mpirun it says so.
+set +e
+run_mpi 2 "$sealion" train survey -o tiles.bin > tiles.log 2>&1
+status=$?
+set -e
+[ "$status" -ne 0 ] && grep -q "train --method tiles runs in one process" tiles.log \
+  || { cat tiles.log; fail "the tile trainer under mpirun did not refuse clearly"; }
+echo "ok: data-parallel point training equals one process's within $tolerance"
