@@ -197,6 +197,35 @@ cv::Mat ReadJpeg(const std::filesystem::path& path, const std::string& bytes,
   return image;
 }
 
+bool IsPng(const std::string& bytes) {
+  static constexpr unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  return bytes.size() >= 8 && std::memcmp(bytes.data(), kSignature, 8) == 0;
+}
+
+// The size a PNG's header (IHDR, the first chunk) claims, checked before decoding: OpenCV
+// allocates the whole image first (a 69-byte file claiming 30000x30000 took 2.7 GB).
+void CheckPngHeader(const std::filesystem::path& path, const std::string& bytes,
+                    const ImageReadLimits& limits) {
+  if (bytes.size() < 33 || bytes.compare(12, 4, "IHDR") != 0)
+    throw Error(fmt::format("{}: corrupt PNG (no IHDR header)", path.string()));
+  const auto big_endian = [&](size_t offset) {
+    int64_t value = 0;
+    for (size_t i = 0; i < 4; ++i)
+      value = (value << 8) | static_cast<unsigned char>(bytes[offset + i]);
+    return value;
+  };
+  const int64_t width = big_endian(16), height = big_endian(20);
+  if (width <= 0 || height <= 0)
+    throw Error(fmt::format("{}: corrupt PNG: {}x{} pixels", path.string(), width, height));
+  CheckPixelCount(path, width, height, limits);
+  // zlib compresses at most about 1032:1, and a pixel is at least 1 bit.
+  if (static_cast<int64_t>(bytes.size()) < width * height / (8 * 1032)) {
+    throw Error(
+        fmt::format("{}: corrupt PNG: header claims {}x{} pixels, more than {} bytes can hold",
+                    path.string(), width, height, bytes.size()));
+  }
+}
+
 }  // namespace
 
 void ImageReadLimits::Check() const {
@@ -229,6 +258,14 @@ cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits
     }
     return ReadJpeg(path, bytes, limits);
   }
+  if (!IsPng(bytes)) {
+    // OpenCV would try every decoder it has (TIFF, EXR, JPEG 2000, DICOM, ...): some allocate
+    // whatever the header claims before any check, and GDCM's asserts abort the process on a
+    // crafted file (found by fuzz/jpeg_fuzz). Photos and chips are JPEG or PNG.
+    throw Error(
+        fmt::format("{}: not a readable image (sealion reads JPEG and PNG)", path.string()));
+  }
+  CheckPngHeader(path, bytes, limits);
   cv::Mat image;
   try {
     const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));

@@ -12,6 +12,7 @@
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
+#include "sealion/util/json_fields.h"
 #include "sealion/util/progress.h"
 
 namespace sealion {
@@ -58,15 +59,18 @@ json ToJson(const ImageExtraction& image, const std::string& fingerprint) {
 DotDetection DetectionFromJson(const json& saved) {
   DotDetection detection;
   detection.rotation_degrees = saved.at("rotation_degrees");
-  detection.shift =
-      cv::Point(saved.at("shift").at(0).get<int>(), saved.at("shift").at(1).get<int>());
+  detection.shift = cv::Point(static_cast<int>(JsonInteger(saved.at("shift").at(0), "shift")),
+                              static_cast<int>(JsonInteger(saved.at("shift").at(1), "shift")));
   detection.plain_difference_unclean = saved.at("plain_difference_unclean");
   detection.used_plain = saved.at("used_plain");
   detection.plain_correlation = saved.at("plain_correlation");
   detection.masked_fraction = saved.at("masked_fraction");
   detection.rejected_blobs = saved.at("rejected_blobs");
   for (const auto& dot : saved.at("dots")) {
-    detection.dots.push_back({dot.at(0).get<int>(), dot.at(1).get<int>(), dot.at(2).get<int>()});
+    detection.dots.push_back(
+        {static_cast<int>(JsonInteger(dot.at(0), "a dot's class", 0, kNumSeaLionClasses - 1)),
+         static_cast<int>(JsonInteger(dot.at(1), "a dot's x")),
+         static_cast<int>(JsonInteger(dot.at(2), "a dot's y"))});
   }
   return detection;
 }

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <limits>
 #include <sstream>
 #include <string_view>
 
 #include "sealion/core/classes.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
+#include "sealion/util/json_fields.h"
 #include "sealion/util/stable_hash.h"
 
 namespace sealion {
@@ -97,42 +99,59 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   } catch (const std::exception& error) {
     throw fail(std::string("corrupt model header: ") + error.what());
   }
-  const std::string architecture = loaded.metadata.value("architecture", "");
-  loaded.method = loaded.metadata.value("method", kTileMethod);  // version 1: tiles only
-  if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
-    loaded.tile_network = SeedCnn();
-  } else if (architecture == kPointNetArchitecture && loaded.method == kPointMethod) {
-    loaded.point_network = PointNet();
-    if (loaded.metadata.value("stride", 0) != kPointNetStride)
-      throw fail("the point model's stride differs from this version's network");
-    if (!loaded.metadata.contains("detection"))
-      throw fail("the point model has no detection settings");
-  } else {
-    throw fail(
-        fmt::format("unknown architecture '{}' for method '{}'", architecture, loaded.method));
-  }
-  if (loaded.metadata.value("class_names", std::vector<std::string>{}) != ClassNameList()) {
-    throw fail("the model's class names differ from this version's");
-  }
   const std::string_view weight_bytes = std::string_view(file).substr(header_start + header_size);
-  // Files written before the checksum was added (format 2 of before 2026-12) have none.
-  if (loaded.metadata.contains("weights_bytes")) {
-    const auto expected = loaded.metadata.at("weights_bytes").get<uint64_t>();
-    if (weight_bytes.size() != expected) {
+  // A header of the wrong shape (not an object, a field of the wrong type or range) is a
+  // corrupt file, named like every other.
+  try {
+    if (!loaded.metadata.is_object()) throw Error("the header is not a JSON object");
+    const std::string architecture = loaded.metadata.value("architecture", "");
+    loaded.method = loaded.metadata.value("method", kTileMethod);  // version 1: tiles only
+    if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
+      loaded.tile_network = SeedCnn();
+    } else if (architecture == kPointNetArchitecture && loaded.method == kPointMethod) {
+      loaded.point_network = PointNet();
+      if (!loaded.metadata.contains("stride") ||
+          JsonInteger(loaded.metadata.at("stride"), "the header's stride") != kPointNetStride)
+        throw fail("the point model's stride differs from this version's network");
+      if (!loaded.metadata.contains("detection"))
+        throw fail("the point model has no detection settings");
+    } else {
       throw fail(
-          fmt::format("truncated or padded model file: its weights are {} bytes, the "
-                      "header says {}",
-                      weight_bytes.size(), expected));
+          fmt::format("unknown architecture '{}' for method '{}'", architecture, loaded.method));
     }
-  }
-  if (loaded.metadata.contains("weights_checksum") &&
-      loaded.metadata.at("weights_checksum").get<std::string>() != WeightsChecksum(weight_bytes)) {
-    throw fail("corrupt model file: the weights' checksum does not match its header");
-  }
-  if (loaded.method == kTileMethod &&
-      loaded.metadata.value("patch_size", kPatchSize) != kPatchSize) {
-    throw fail(fmt::format("the tile model's patch size {} differs from this version's {}",
-                           loaded.metadata.value("patch_size", 0), kPatchSize));
+    if (loaded.metadata.value("class_names", std::vector<std::string>{}) != ClassNameList()) {
+      throw fail("the model's class names differ from this version's");
+    }
+    // Files written before the checksum was added (format 2 of before 2026-12) have none.
+    if (loaded.metadata.contains("weights_bytes")) {
+      const int64_t expected =
+          JsonInteger(loaded.metadata.at("weights_bytes"), "the header's weights_bytes", 0,
+                      std::numeric_limits<int64_t>::max());
+      if (static_cast<int64_t>(weight_bytes.size()) != expected) {
+        throw fail(
+            fmt::format("truncated or padded model file: its weights are {} bytes, the "
+                        "header says {}",
+                        weight_bytes.size(), expected));
+      }
+    }
+    if (loaded.metadata.contains("weights_checksum") &&
+        loaded.metadata.at("weights_checksum").get<std::string>() !=
+            WeightsChecksum(weight_bytes)) {
+      throw fail("corrupt model file: the weights' checksum does not match its header");
+    }
+    if (loaded.method == kTileMethod && loaded.metadata.contains("patch_size")) {
+      const int64_t patch_size =
+          JsonInteger(loaded.metadata.at("patch_size"), "the header's patch_size");
+      if (patch_size != kPatchSize) {
+        throw fail(fmt::format("the tile model's patch size {} differs from this version's {}",
+                               patch_size, kPatchSize));
+      }
+    }
+  } catch (const nlohmann::json::exception& error) {
+    throw fail(std::string("corrupt model header: ") + error.what());
+  } catch (const Error& error) {
+    if (std::string_view(error.what()).find(path.string()) != std::string_view::npos) throw;
+    throw fail(std::string("corrupt model header: ") + error.what());
   }
   std::istringstream weights{std::string(weight_bytes)};
   try {

@@ -19,6 +19,7 @@
 #include "sealion/synth/random.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
+#include "sealion/util/json_fields.h"
 #include "sealion/util/progress.h"
 
 namespace sealion {
@@ -40,7 +41,10 @@ std::vector<ImageDots> ReadMetadata(const std::filesystem::path& path) {
       image.filename = entry.at("filename").get<std::string>();
       for (int c = 0; c < kNumSeaLionClasses; ++c) {
         for (const auto& xy : entry.at("sea-lions").at(std::string(ClassName(c)))) {
-          image.dots.emplace_back(c, cv::Point(xy.at(0).get<int>(), xy.at(1).get<int>()));
+          image.dots.emplace_back(
+              c,
+              cv::Point(static_cast<int>(JsonInteger(xy.at(0), image.filename + ": a dot's x")),
+                        static_cast<int>(JsonInteger(xy.at(1), image.filename + ": a dot's y"))));
         }
       }
       images.push_back(std::move(image));
