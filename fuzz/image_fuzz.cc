@@ -1,7 +1,7 @@
 // Fuzzes ReadColourImage, built twice: jpeg_fuzz (a .jpg name, JPEG seeds: libjpeg-turbo with
 // sealion's header checks and EXIF orientation) and png_fuzz (a .png name, PNG and other seeds:
-// PNG's header is checked, then cv::imdecode decodes it; every other format is refused). The reader looks at the bytes, not the name; the name is what
-// a user would give it.
+// PNG's header is checked, then cv::imdecode decodes it; every other format is refused). The reader
+// looks at the bytes, not the name; the name is what a user would give it.
 
 #include <cstdint>
 
