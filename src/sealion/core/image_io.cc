@@ -55,9 +55,11 @@ void CheckIsRegularFile(const std::filesystem::path& path) {
 
 void CheckPixelCount(const std::filesystem::path& path, int64_t width, int64_t height,
                      const ImageReadLimits& limits) {
-  if (width * height > limits.max_pixels) {
-    throw Error(fmt::format("{}: {}x{} = {} pixels, more than the limit of {} pixels",
-                            path.string(), width, height, width * height, limits.max_pixels));
+  // Divided, not multiplied: a PNG header may claim 4 billion by 4 billion (found by fuzzing).
+  if (width > 0 && height > limits.max_pixels / width) {
+    throw Error(fmt::format(
+        "{}: {}x{} = {:.0f} pixels, more than the limit of {} pixels", path.string(), width, height,
+        static_cast<double>(width) * static_cast<double>(height), limits.max_pixels));
   }
 }
 
@@ -215,7 +217,8 @@ void CheckPngHeader(const std::filesystem::path& path, const std::string& bytes,
     return value;
   };
   const int64_t width = big_endian(16), height = big_endian(20);
-  if (width <= 0 || height <= 0)
+  constexpr int64_t kLargestSide = (int64_t{1} << 31) - 1;  // the PNG specification's
+  if (width <= 0 || height <= 0 || width > kLargestSide || height > kLargestSide)
     throw Error(fmt::format("{}: corrupt PNG: {}x{} pixels", path.string(), width, height));
   CheckPixelCount(path, width, height, limits);
   // zlib compresses at most about 1032:1, and a pixel is at least 1 bit.
