@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# ctest distrib/mpi-train: `mpirun -np N sealion train --method points` (data-parallel: each
+# ctest distrib/mpi-train: `mpirun -np N sealion train --method points|tiles` (data-parallel: each
 # rank takes its share of every global batch; BatchNorm statistics and gradients are summed
 # over the ranks) trains the model one process trains with the same global batch: every
-# epoch's training loss within 1e-3 relative for N = 2 and 3. The tolerance must tell models
+# epoch's training loss within 1e-3 relative (tiles 1e-2) for N = 2 and 3. The tolerance must tell models
 # apart: a run with another seed must differ by more. A checkpoint written under 2 ranks
-# resumes in one process. The tile trainer refuses to run under mpirun, clearly.
+# resumes in one process. The same for the tile trainer (whose dropout masks are drawn for the
+# whole global batch in every rank).
 #
 # usage: mpi_train_test.sh SEALION_BINARY        exit 77 (skipped) when mpirun is missing
 set -euo pipefail
@@ -67,11 +68,23 @@ read -r -a result <<< "$(losses one.bin resumed.bin)"
 echo "epoch losses, one process / 2 ranks then resumed in one: ${result[*]:0:${#result[@]}-1}"
 within "${result[-1]}" "$tolerance" || fail "the resumed model differs (relative loss difference ${result[-1]})"
 
-# The tile trainer is single-process; under mpirun it says so.
-set +e
-run_mpi 2 "$sealion" train survey -o tiles.bin > tiles.log 2>&1
-status=$?
-set -e
-[ "$status" -ne 0 ] && grep -q "train --method tiles runs in one process" tiles.log \
-  || { cat tiles.log; fail "the tile trainer under mpirun did not refuse clearly"; }
-echo "ok: data-parallel point training equals one process's within $tolerance"
+# The tile trainer, data-parallel too: the same check on the thumbnails of the same survey, with a
+# wider tolerance: Adam carries the summation-order differences further in this smaller model
+# (measured 6e-5 after one epoch, 3.4e-3 after three), and the control shows it still tells
+# models apart.
+tile_tolerance=1e-2
+"$sealion" patches survey --metadata extract/training_metadata.json -o patches > /dev/null 2>&1
+tiles=(train patches --epochs 3 --batch 24 --val-fraction 0.2 --threads 1)
+"$sealion" "${tiles[@]}" -o tiles-one.bin > tiles-one.log 2>&1 || { cat tiles-one.log; fail "tile training in one process"; }
+"$sealion" "${tiles[@]}" -o tiles-other-seed.bin --seed 2 > /dev/null 2>&1
+for ranks in 2 3; do
+  run_mpi "$ranks" "$sealion" "${tiles[@]}" -o "tiles-ranks$ranks.bin" > "tiles-ranks$ranks.log" 2>&1 \
+    || { cat "tiles-ranks$ranks.log"; fail "tile training under $ranks ranks"; }
+  read -r -a result <<< "$(losses tiles-one.bin "tiles-ranks$ranks.bin")"
+  echo "tile trainer, epoch losses, one process / $ranks ranks: ${result[*]:0:${#result[@]}-1} (largest relative difference ${result[-1]})"
+  within "${result[-1]}" "$tile_tolerance" || fail "$ranks ranks trained another tile model than one process (${result[-1]} > $tile_tolerance)"
+done
+read -r -a control <<< "$(losses tiles-one.bin tiles-other-seed.bin)"
+echo "tile trainer control, seed 1 / seed 2: largest relative difference ${control[-1]}"
+within "${control[-1]}" "$tile_tolerance" && fail "the tolerance $tile_tolerance cannot tell two different tile models apart"
+echo "ok: data-parallel training equals one process's within $tolerance (points) and $tile_tolerance (tiles)"

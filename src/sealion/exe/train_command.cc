@@ -19,8 +19,9 @@
 namespace sealion {
 namespace {
 
-int PrintTileResult(const TrainOptions& options) {
-  const TrainResult result = RunTrain(options);
+int PrintTileResult(const TrainOptions& options, WorkSharing& sharing) {
+  const TrainResult result = RunTrain(options, sharing);
+  if (!sharing.IsWriter()) return 0;  // the writer reports for the whole job
   const EpochRecord& last = result.epochs.back();
   fmt::print(
       "trained {} epochs on {} thumbnails ({} photos); validation on {} thumbnails ({} photos): "
@@ -121,18 +122,13 @@ int RunTrainCommand(int argc, char** argv) {
     lock.emplace(tiles.model_path);
   }
   if (method == "tiles") {
-    if (sharing.Ranks() > 1) {
-      throw Error(
-          "train --method tiles runs in one process (its data-parallel training is not built); "
-          "under mpirun, train --method points");
-    }
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--scale-augment",
           "--jpeg-augment", "--dedot", "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;
-    return PrintTileResult(tiles);
+    return PrintTileResult(tiles, sharing);
   }
   points.dataset_dir = input;
   points.model_path = tiles.model_path;

@@ -17,7 +17,12 @@ SeedCnnImpl::SeedCnnImpl() {
   dropout2_ = register_module("dropout2", torch::nn::Dropout(0.5));
 }
 
-torch::Tensor SeedCnnImpl::forward(torch::Tensor x) {
+torch::Tensor SeedCnnImpl::forward(torch::Tensor x, const torch::Tensor& dropout_masks) {
+  // Inverted dropout with given masks: kept units scaled by 1 / (1 - 0.5), as Dropout does.
+  const auto dropout = [&](torch::nn::Dropout& layer, torch::Tensor values, int64_t offset) {
+    if (!is_training() || !dropout_masks.defined()) return layer->forward(values);
+    return values * dropout_masks.slice(1, offset, offset + values.size(1)) * 2.0;
+  };
   x = conv1_->forward(x);               // 64 -> 62
   x = torch::max_pool2d(x.relu_(), 2);  // -> 31
   x = conv2_->forward(x);               // -> 29
@@ -27,10 +32,14 @@ torch::Tensor SeedCnnImpl::forward(torch::Tensor x) {
   // Flatten in Keras's order (rows, columns, channels) no matter the memory format.
   x = x.permute({0, 2, 3, 1}).reshape({x.size(0), -1});
   x = dense1_->forward(x);
-  x = dropout1_->forward(x.relu_());
+  x = dropout(dropout1_, x.relu_(), 0);
   x = dense2_->forward(x);
-  x = dropout2_->forward(x.relu_());
+  x = dropout(dropout2_, x.relu_(), 512);
   return logits_->forward(x);
+}
+
+torch::Tensor DropoutMasks(int64_t count) {
+  return torch::bernoulli(torch::full({count, 1024}, 0.5));
 }
 
 torch::Tensor ToNetworkInput(const torch::Tensor& rgb_uint8_nhwc) {

@@ -15,8 +15,9 @@ class SeedCnnImpl : public torch::nn::Module {
  public:
   SeedCnnImpl();
   // `images`: float, N x 3 x 64 x 64 (channels-last preferred), already scaled to x/255 - 0.5.
-  // Returns logits N x 6.
-  torch::Tensor forward(torch::Tensor images);
+  // Returns logits N x 6. In training, `dropout_masks` (N x 1024 of 0/1, see DropoutMasks) give
+  // the two dropout layers' masks; without them the dropout modules draw their own.
+  torch::Tensor forward(torch::Tensor images, const torch::Tensor& dropout_masks = {});
 
  private:
   torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, conv3_{nullptr};
@@ -24,6 +25,11 @@ class SeedCnnImpl : public torch::nn::Module {
   torch::nn::Dropout dropout1_{nullptr}, dropout2_{nullptr};
 };
 TORCH_MODULE(SeedCnn);
+
+// The dropout masks of a whole batch of `count` thumbnails (count x 1024: dense1's then dense2's),
+// drawn from LibTorch's generator. Data-parallel training draws them for the global batch in
+// every process and each takes its rows, so that N processes drop what one process would.
+torch::Tensor DropoutMasks(int64_t count);
 
 inline constexpr const char* kSeedCnnArchitecture = "seed_cnn_v1";
 inline constexpr double kSeedCnnFlopsPerPatch = 64.0e6;  // multiply-adds x 2, conv + dense

@@ -4,12 +4,14 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "sealion/core/image_io.h"
 #include "sealion/nn/checkpoint.h"
+#include "sealion/nn/data_parallel.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
@@ -135,8 +137,15 @@ std::filesystem::path CheckpointPath(const std::filesystem::path& model_path) {
   return path;
 }
 
-TrainResult RunTrain(const TrainOptions& options) {
+TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
   options.Check();
+  const int ranks = sharing.Ranks(), rank = sharing.Rank();
+  if (options.batch_size < ranks) {
+    throw Error(
+        fmt::format("train: {} processes cannot share batches of {} thumbnails: --batch "
+                    "must be at least the number of processes",
+                    ranks, options.batch_size));
+  }
   ConfigureTorchThreads(options.threads);
   const CsvTable manifest = ReadCsv(options.patch_dir / "manifest.csv");
   const int source_column = manifest.ColumnIndex("source_image");
@@ -195,21 +204,42 @@ TrainResult RunTrain(const TrainOptions& options) {
     double loss_sum = 0;
     int64_t correct = 0;
     for (int64_t b = 0; b < batches; ++b) {
-      const torch::Tensor index =
+      const torch::Tensor batch =
           order.slice(0, b * options.batch_size, std::min(n, (b + 1) * options.batch_size));
+      // Drawn for the whole global batch in every process (the same generator state in each),
+      // so that N processes drop the units one process would.
+      const torch::Tensor masks = DropoutMasks(batch.size(0));
+      // This process's share of the batch (all of it in a single process).
+      const int64_t share_begin = batch.size(0) * rank / ranks;
+      const int64_t share_end = batch.size(0) * (rank + 1) / ranks;
+      const torch::Tensor index = batch.slice(0, share_begin, share_end);
       const torch::Tensor labels = train.labels.index_select(0, index);
       const torch::Tensor logits =
-          network->forward(ToNetworkInput(train.images.index_select(0, index)));
-      const torch::Tensor loss = torch::nn::functional::cross_entropy(logits, labels);
+          network->forward(ToNetworkInput(train.images.index_select(0, index)),
+                           masks.slice(0, share_begin, share_end));
+      // The mean over the global batch: each process sums its share.
+      const torch::Tensor loss =
+          torch::nn::functional::cross_entropy(
+              logits, labels,
+              torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+          static_cast<double>(batch.size(0));
       optimizer.zero_grad();
       loss.backward();
+      if (ranks > 1) SumGradientsAcrossRanks(*network, sharing);
       optimizer.step();
-      loss_sum += loss.item<double>() * static_cast<double>(index.size(0));
+      loss_sum += loss.item<double>() * static_cast<double>(batch.size(0));
       correct += logits.argmax(1).eq(labels).sum().item<int64_t>();
       progress.Advance(
-          index.size(0),
-          fmt::format("loss {:.3f}",
-                      loss_sum / static_cast<double>(std::min(n, (b + 1) * options.batch_size))));
+          batch.size(0),
+          ranks > 1 ? std::string()
+                    : fmt::format("loss {:.3f}", loss_sum / static_cast<double>(std::min(
+                                                                n, (b + 1) * options.batch_size))));
+    }
+    if (ranks > 1) {
+      const std::vector<double> totals =
+          SumAcrossRanks({loss_sum, static_cast<double>(correct)}, sharing);
+      loss_sum = totals[0];
+      correct = static_cast<int64_t>(std::llround(totals[1]));
     }
     progress.Finish();
     const double training_seconds = progress.ElapsedSeconds();  // validation is not training time
@@ -226,8 +256,10 @@ TrainResult RunTrain(const TrainOptions& options) {
         "{:.0f} samples/s",
         epoch, record.train_loss, record.train_accuracy, record.validation_loss,
         record.validation_accuracy, record.samples_per_second);
-    SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
-                   CheckpointState(result.epochs, fingerprint));
+    if (sharing.IsWriter()) {  // every process holds the same weights; one writes them
+      SaveCheckpoint(CheckpointPath(options.model_path), *network, optimizer,
+                     CheckpointState(result.epochs, fingerprint));
+    }
   }
 
   const Evaluation final_evaluation = Evaluate(network, validation, 64);
@@ -250,6 +282,7 @@ TrainResult RunTrain(const TrainOptions& options) {
                          {"validation_confusion", confusion},
                          {"final_validation_accuracy", final_evaluation.accuracy},
                          {"final_validation_loss", final_evaluation.loss}};
+  if (!sharing.IsWriter()) return result;
   SaveModel(options.model_path, network, {{"training", training}});
   std::string csv = "true\\predicted";
   for (const auto name : kClassNames) csv += fmt::format(",{}", name);

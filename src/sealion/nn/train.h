@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "sealion/core/classes.h"
+#include "sealion/distrib/work_sharing.h"
 
 namespace sealion {
 
@@ -44,7 +45,10 @@ struct TrainResult {
   int train_photos = 0, validation_photos = 0;
 };
 
-TrainResult RunTrain(const TrainOptions& options);
+// Under MPI (`sharing` spanning processes), data-parallel: every process takes its share of each
+// global batch (with the dropout masks one process would draw), gradients are summed over the
+// processes, and the writer alone writes checkpoints and the model.
+TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing = ProcessWorkSharing());
 
 // The confusion matrix as a terminal table with per-class recall.
 std::string FormatConfusionMatrix(const ConfusionMatrix& confusion);
