@@ -21,6 +21,7 @@
 #include "sealion/core/dataset.h"
 #include "sealion/core/image_io.h"
 #include "sealion/count/counting_method.h"
+#include "sealion/distrib/journal.h"
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
@@ -104,83 +105,6 @@ std::filesystem::path JournalPath(const std::filesystem::path& output, const cha
 std::string ModelFingerprint(const std::filesystem::path& model) {
   return fmt::format("# sealion count journal; model {} ({} bytes)",
                      std::filesystem::absolute(model).string(), std::filesystem::file_size(model));
-}
-
-Error WriteFailed(const std::filesystem::path& path) {
-  return Error(
-      fmt::format("{}: write failed (disk full?); the run stops here, and --resume "
-                  "continues it once there is room",
-                  path.string()));
-}
-
-// A photo the journal lists as done: its counts and how many detection rows it wrote.
-struct JournalEntry {
-  ClassCounts counts{};
-  int64_t detection_rows = 0;
-};
-
-// Reads the journal of an earlier run: finished photos, their counts and detection row counts.
-std::map<int64_t, JournalEntry> ReadJournal(const std::filesystem::path& path,
-                                            const std::string& fingerprint) {
-  std::map<int64_t, JournalEntry> done;
-  std::ifstream in(path);
-  if (!in) return done;
-  std::string line;
-  if (!std::getline(in, line)) return done;
-  if (line != fingerprint) {
-    throw Error(fmt::format(
-        "{}: the journal was written with another model; run without --resume to start over",
-        path.string()));
-  }
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // the last line has no newline: cut by a crash, not done
-    const auto cells = SplitCsvLine(line);
-    if (cells.size() != 2 + kNumSeaLionClasses) continue;  // a line cut by a crash
-    try {
-      JournalEntry entry;
-      for (int c = 0; c < kNumSeaLionClasses; ++c) entry.counts[c] = std::stoll(cells[c + 1]);
-      entry.detection_rows = std::stoll(cells[1 + kNumSeaLionClasses]);
-      done[std::stoll(cells[0])] = entry;
-    } catch (const std::exception&) {
-      continue;
-    }
-  }
-  return done;
-}
-
-// Keeps only the detection rows of finished photos (a crash may leave rows of an unfinished one,
-// and a cut last row). A finished photo whose rows are not all there (a write that failed) is
-// taken out of `done`, to be counted again.
-void PruneDetections(const std::filesystem::path& path, std::map<int64_t, JournalEntry>& done) {
-  std::ifstream in(path);
-  std::map<int64_t, std::string> rows;
-  std::map<int64_t, int64_t> row_counts;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) break;  // no newline: a row cut by a crash
-    const auto comma = line.find(',');
-    if (comma == std::string::npos) continue;
-    try {
-      const int64_t id = std::stoll(line.substr(0, comma));
-      if (!done.count(id)) continue;
-      rows[id] += line + "\n";
-      ++row_counts[id];
-    } catch (const std::exception&) {
-    }
-  }
-  std::string kept;
-  for (auto it = done.begin(); it != done.end();) {
-    const int64_t found = row_counts.count(it->first) ? row_counts[it->first] : 0;
-    if (found != it->second.detection_rows) {
-      spdlog::warn("{}: photo {} has {} of its {} detection rows; counting it again", path.string(),
-                   it->first, found, it->second.detection_rows);
-      it = done.erase(it);
-      continue;
-    }
-    kept += rows[it->first];
-    ++it;
-  }
-  WriteFileAtomically(path, kept);
 }
 
 // Takes this process's next photos from `sharing` and decodes them, one ahead of the network.
@@ -311,30 +235,39 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   summary.photos = static_cast<int>(all_photos.size());
   CountsById done;
   std::vector<int64_t> to_count;
-  std::ofstream journal, detections_journal;
+  std::optional<Journal> journal;
+  std::optional<AppendOnlyFile> detections_journal;
   if (writer) {
-    const std::string fingerprint = ModelFingerprint(options.model_path);
-    std::map<int64_t, JournalEntry> journaled;
-    if (options.resume) {
-      journaled = ReadJournal(journal_path, fingerprint);
-      if (!options.detections.empty()) PruneDetections(detections_journal_path, journaled);
-    }
-    for (const auto& [id, entry] : journaled) done[id] = entry.counts;
     if (options.output.has_parent_path())
       std::filesystem::create_directories(options.output.parent_path());
-    if (!options.resume || !std::filesystem::exists(journal_path)) {
-      WriteFileAtomically(journal_path, fingerprint + "\n");
-      if (!options.detections.empty()) WriteFileAtomically(detections_journal_path, "");
-    }
-    journal.open(journal_path, std::ios::app);
-    if (!journal)
-      throw Error(fmt::format("{}: cannot open the journal for writing", journal_path.string()));
-    if (!options.detections.empty()) {
-      detections_journal.open(detections_journal_path, std::ios::app);
-      if (!detections_journal) {
-        throw Error(fmt::format("{}: cannot open the journal for writing",
-                                detections_journal_path.string()));
+    // A journal line: id, the five counts, and how many detection rows the photo wrote.
+    journal.emplace(journal_path, ModelFingerprint(options.model_path), options.resume);
+    std::map<int64_t, int64_t> expected_rows;
+    for (const auto& [id, cells] : journal->Finished(kNumSeaLionClasses + 1)) {
+      try {
+        ClassCounts counts{};
+        for (int c = 0; c < kNumSeaLionClasses; ++c) counts[c] = std::stoll(cells[c]);
+        const int64_t rows = std::stoll(cells[kNumSeaLionClasses]);
+        done[id] = counts;
+        expected_rows[id] = rows;
+      } catch (const std::exception&) {  // a line damaged by a crash: count the photo again
       }
+    }
+    if (!options.detections.empty()) {
+      // A photo whose detection rows are not all there is counted again.
+      const std::map<int64_t, int64_t> found =
+          KeepCompleteRows(detections_journal_path, expected_rows, options.resume);
+      for (auto it = done.begin(); it != done.end();) {
+        const int64_t id = it->first;
+        if (found.at(id) == expected_rows.at(id)) {
+          ++it;
+          continue;
+        }
+        spdlog::warn("{}: photo {} has {} of its {} detection rows; counting it again",
+                     detections_journal_path.string(), id, found.at(id), expected_rows.at(id));
+        it = done.erase(it);
+      }
+      detections_journal.emplace(detections_journal_path);
     }
     for (size_t i = 0; i < all_photos.size(); ++i) {
       if (done.count(all_photos[i].id)) {
@@ -364,14 +297,9 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
     }
     const auto counts = result.at("counts").get<ClassCounts>();
     const std::string detection_rows = result.at("rows");
-    if (detections_journal.is_open()) {
-      detections_journal << detection_rows << std::flush;
-      if (!detections_journal) throw WriteFailed(detections_journal_path);
-    }
-    journal << fmt::format("{},{},{}\n", photo.id, fmt::join(counts, ","),
-                           std::count(detection_rows.begin(), detection_rows.end(), '\n'))
-            << std::flush;
-    if (!journal) throw WriteFailed(journal_path);
+    if (detections_journal) detections_journal->Append(detection_rows);
+    journal->Append(fmt::format("{},{},{}\n", photo.id, fmt::join(counts, ","),
+                                std::count(detection_rows.begin(), detection_rows.end(), '\n')));
     done[photo.id] = counts;
     summary.work_items += result.at("work_items").get<int64_t>();
     summary.flops += result.at("flops").get<double>();
@@ -423,17 +351,11 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   }
   WriteFileAtomically(options.output, FormatCountsCsv("test_id", submission));
   if (!options.detections.empty()) {
-    detections_journal.close();
-    std::multimap<int64_t, std::string> rows;
-    std::ifstream in(detections_journal_path);
-    std::string line;
-    while (std::getline(in, line)) {
-      const int64_t id = std::stoll(line.substr(0, line.find(',')));
-      if (submission.count(id)) rows.emplace(id, line);
-    }
-    std::string text = "test_id,class,x,y,score\n";
-    for (const auto& [id, row] : rows) text += row + "\n";
-    WriteFileAtomically(options.detections, text);
+    detections_journal.reset();
+    std::set<int64_t> ids;
+    for (const auto& entry : submission) ids.insert(entry.first);
+    WriteFileAtomically(options.detections,
+                        "test_id,class,x,y,score\n" + SortedRows(detections_journal_path, ids));
   }
   return summary;
 }
