@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 
 #include "sealion/core/image_io.h"
@@ -42,11 +43,11 @@ std::set<int64_t> ReadIdList(const std::filesystem::path& path) {
     if (line.empty() || (line_number == 1 && line.find_first_not_of("0123456789") != line.npos)) {
       continue;  // header ("train_id") or blank line
     }
-    try {
-      ids.insert(std::stoll(line));
-    } catch (const std::exception&) {
+    int64_t id = -1;
+    const auto [end, status] = std::from_chars(line.data(), line.data() + line.size(), id);
+    if (status != std::errc() || end != line.data() + line.size() || id < 0)  // "12abc", " 5", "+3"
       throw Error(fmt::format("{}:{}: '{}' is not an id", path.string(), line_number, line));
-    }
+    ids.insert(id);
   }
   return ids;
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "sealion/util/csv.h"
@@ -109,16 +110,18 @@ std::map<int64_t, std::vector<DetectedAnimal>> ReadPointsCsv(const std::filesyst
   std::map<int64_t, std::vector<DetectedAnimal>> by_id;
   for (size_t row = 0; row < table.rows.size(); ++row) {
     const auto& cells = table.rows[row];
-    WithContext(fmt::format("{}: line {}", path.string(), row + 2), [&] {
-      if (cells.size() < 4) throw Error("expected id,class,x,y");
-      DetectedAnimal point;
-      point.class_index = ClassIndexFromName(cells[1]);
-      if (point.class_index >= kNumSeaLionClasses) throw Error("non_seal is not an animal");
-      point.x = std::stod(cells[2]);
-      point.y = std::stod(cells[3]);
-      point.score = cells.size() > 4 ? std::stof(cells[4]) : 1.0f;
-      by_id[std::stoll(cells[0])].push_back(point);
-    });
+    const std::string where = fmt::format("{}:{}", path.string(), table.line_numbers.at(row));
+    if (cells.size() < 4) throw Error(where + ": expected id,class,x,y");
+    DetectedAnimal point;
+    point.class_index = WithContext(where, [&] { return ClassIndexFromName(cells[1]); });
+    if (point.class_index >= kNumSeaLionClasses) throw Error(where + ": non_seal is not an animal");
+    // Whole cells only ("12abc" is an error), and finite: a nan or inf point matches nothing.
+    point.x = table.NumberAt(row, 2);
+    point.y = table.NumberAt(row, 3);
+    point.score = cells.size() > 4 ? static_cast<float>(table.NumberAt(row, 4)) : 1.0f;
+    if (!std::isfinite(point.x) || !std::isfinite(point.y) || !std::isfinite(point.score))
+      throw Error(where + ": coordinates and score must be finite numbers");
+    by_id[table.IntegerAt(row, 0)].push_back(point);
   }
   return by_id;
 }

@@ -1,0 +1,69 @@
+// Readers of files users hand over: point lists (coords.csv, detections) and id lists. Bad
+// cells are errors that name the file and its line; nothing is half-read (cases found by
+// fuzz/points_csv_fuzz and fuzz/id_list_fuzz).
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "sealion/core/dataset.h"
+#include "sealion/core/point_match.h"
+#include "tests/test_support.h"
+
+namespace sealion {
+namespace {
+
+std::filesystem::path WriteFile(const testing::ScopedTempDir& dir, const std::string& name,
+                                const std::string& text) {
+  const auto path = dir.path() / name;
+  std::ofstream(path, std::ios::binary) << text;
+  return path;
+}
+
+void ExpectError(const std::function<void()>& read, const std::string& expected) {
+  try {
+    read();
+    FAIL() << "no error; expected one containing '" << expected << "'";
+  } catch (const std::exception& error) {
+    EXPECT_NE(std::string(error.what()).find(expected), std::string::npos) << error.what();
+  }
+}
+
+TEST(Readers, PointsCsvReadsGoodRows) {
+  testing::ScopedTempDir dir;
+  const auto path = WriteFile(
+      dir, "points.csv", "test_id,class,x,y,score\n3,pups,10.5,20,0.9\n\n3,adult_males,1,2,1\n");
+  const auto points = ReadPointsCsv(path);
+  ASSERT_EQ(points.at(3).size(), 2u);
+  EXPECT_DOUBLE_EQ(points.at(3)[0].x, 10.5);
+  EXPECT_FLOAT_EQ(points.at(3)[0].score, 0.9f);
+}
+
+TEST(Readers, PointsCsvRefusesJunkAndNonFiniteCellsNamingTheLine) {
+  testing::ScopedTempDir dir;
+  const std::string header = "train_id,class,x,y\n";
+  // Line 4: a blank line comes before it, so the line number is not the row number + 2.
+  ExpectError(
+      [&] { ReadPointsCsv(WriteFile(dir, "a.csv", header + "1,pups,1,2\n\n1,pups,12abc,3\n")); },
+      "a.csv:4");
+  ExpectError([&] { ReadPointsCsv(WriteFile(dir, "b.csv", header + "1,pups,nan,3\n")); },
+              "must be finite");
+  ExpectError([&] { ReadPointsCsv(WriteFile(dir, "c.csv", header + "1,pups,inf,3\n")); },
+              "must be finite");
+  ExpectError([&] { ReadPointsCsv(WriteFile(dir, "d.csv", header + "7x,pups,1,3\n")); }, "d.csv:2");
+  ExpectError([&] { ReadPointsCsv(WriteFile(dir, "e.csv", header + "1,walrus,1,3\n")); },
+              "e.csv:2");
+}
+
+TEST(Readers, IdListRefusesWhatIsNotAWholeId) {
+  testing::ScopedTempDir dir;
+  EXPECT_EQ(ReadIdList(WriteFile(dir, "good.txt", "train_id\n3\n\n7\r\n")),
+            (std::set<int64_t>{3, 7}));
+  for (const std::string bad : {"12abc", " 5", "+3", "-4"}) {
+    ExpectError([&] { ReadIdList(WriteFile(dir, "bad.txt", "train_id\n" + bad + "\n")); },
+                "bad.txt:2: '" + bad + "' is not an id");
+  }
+}
+
+}  // namespace
+}  // namespace sealion
