@@ -16,7 +16,7 @@ work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
 cd "$work"
 fail() { echo "FAILED: $*"; exit 1; }
 
-"$sealion" synth -o survey --train 5 --test 7 --width 1400 --height 1000 --seed 3 > /dev/null 2>&1
+"$sealion" synth -o survey --train 5 --test 7 --width 1000 --height 750 --seed 3 > /dev/null 2>&1
 
 # The single-process reference, and proof that it does not load MPI.
 LD_DEBUG=libs "$sealion" count survey/Test --model "$model" -o one.csv --detections one-det.csv \

@@ -74,7 +74,7 @@ within "${result[-1]}" "$tolerance" || fail "the resumed model differs (relative
 # models apart.
 tile_tolerance=1e-2
 "$sealion" patches survey --metadata extract/training_metadata.json -o patches > /dev/null 2>&1
-tiles=(train patches --epochs 3 --batch 24 --val-fraction 0.2 --threads 1)
+tiles=(train patches --epochs 2 --batch 24 --val-fraction 0.2 --threads 1)
 "$sealion" "${tiles[@]}" -o tiles-one.bin > tiles-one.log 2>&1 || { cat tiles-one.log; fail "tile training in one process"; }
 "$sealion" "${tiles[@]}" -o tiles-other-seed.bin --seed 2 > /dev/null 2>&1
 for ranks in 2 3; do
