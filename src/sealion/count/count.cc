@@ -24,7 +24,6 @@
 #include "sealion/distrib/journal.h"
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/util/atomic_file.h"
-#include "sealion/util/csv.h"
 #include "sealion/util/error.h"
 #include "sealion/util/output_guard.h"
 #include "sealion/util/parallel.h"

@@ -23,6 +23,7 @@
 
 #include "sealion/distrib/mpi_module.h"
 #include "sealion/distrib/work_sharing.h"
+#include "sealion/util/stable_hash.h"
 
 namespace sealion {
 namespace {
@@ -59,12 +60,6 @@ void WaitPolitely(MPI_Request* request) {
     if (done) return;
     backoff.Wait();
   }
-}
-
-uint64_t Fnv1a(const std::string& text) {
-  uint64_t hash = 1469598103934665603ull;
-  for (const unsigned char c : text) hash = (hash ^ c) * 1099511628211ull;
-  return hash;
 }
 
 class MpiWorkSharing final : public WorkSharing {
@@ -172,7 +167,7 @@ class MpiWorkSharing final : public WorkSharing {
 
  private:
   void CheckSameInputs(const std::string& description) {
-    const uint64_t mine = Fnv1a(description);
+    const uint64_t mine = StableHash(description, 0);
     std::vector<uint64_t> all(static_cast<size_t>(ranks_));
     Check(MPI_Allgather(&mine, 1, MPI_UINT64_T, all.data(), 1, MPI_UINT64_T, MPI_COMM_WORLD),
           "MPI_Allgather");
