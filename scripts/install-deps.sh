@@ -16,6 +16,8 @@ EXTRA_PACKAGES=(
   python3-torch python3-skimage python3-opencv python3-numpy
   chromium bc util-linux time clang-format
   qemu-user
+  iproute2  # ip netns for the two-host MPI test (tests/mpi_two_hosts_test.sh)
+  clang     # libFuzzer builds for bench/fuzz.sh
 )
 
 missing=()
