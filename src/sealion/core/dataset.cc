@@ -57,7 +57,9 @@ TrainDataset TrainDataset::Open(const std::filesystem::path& root) {
   dataset.root = root;
   const auto dotted_folder = root / "TrainDotted";
   if (!std::filesystem::is_directory(dotted_folder)) {
-    throw Error(fmt::format("{}: not a training folder (no TrainDotted/ inside)", root.string()));
+    if (std::filesystem::is_directory(root / "Train")) return dataset;  // plain photos only
+    throw Error(
+        fmt::format("{}: not a training folder (no TrainDotted/ or Train/ inside)", root.string()));
   }
   for (const auto& photo : ListPhotos(dotted_folder)) {
     try {

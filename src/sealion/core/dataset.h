@@ -1,6 +1,7 @@
 #pragma once
-// A training folder in the competition's layout: TrainDotted/<id>.jpg (required), Train/<id>.jpg
-// (the plain photo, optional), MismatchedTrainImages.txt and train.csv (optional).
+// A training folder in the competition's layout: TrainDotted/<id>.jpg, Train/<id>.jpg (the plain
+// photo, optional), MismatchedTrainImages.txt and train.csv (optional). A folder with Train/ alone
+// holds plain photos labelled elsewhere (a VIAME CSV or COCO file): it has no dotted ids.
 
 #include <filesystem>
 #include <optional>
@@ -17,7 +18,7 @@ struct TrainDataset {
   std::set<int64_t> mismatched_ids;        // from MismatchedTrainImages.txt
   std::optional<CountsById> train_counts;  // from train.csv when present
 
-  // Opens and indexes `root`; throws when it has no TrainDotted folder.
+  // Opens and indexes `root`; throws when it has neither a TrainDotted nor a Train folder.
   static TrainDataset Open(const std::filesystem::path& root);
 
   std::filesystem::path DottedPath(int64_t id) const;

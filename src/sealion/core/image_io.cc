@@ -2,14 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <cerrno>
 #include <charconv>
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <limits>
+#include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <string_view>
+#include <utility>
 
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
@@ -100,6 +104,16 @@ bool ReadJpegHeader(JpegDecoder& decoder, const std::string& bytes) {
   if (setjmp(decoder.return_to_step) != 0) return false;
   jpeg_create_decompress(&decoder.info);
   jpeg_mem_src(&decoder.info, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  jpeg_save_markers(&decoder.info, JPEG_APP0 + 1, 0xFFFF);
+  jpeg_read_header(&decoder.info, TRUE);
+  return true;
+}
+
+// Step 1 for a file: reads only as far as the header, from `file`.
+bool ReadJpegHeaderFromFile(JpegDecoder& decoder, FILE* file) {
+  if (setjmp(decoder.return_to_step) != 0) return false;
+  jpeg_create_decompress(&decoder.info);
+  jpeg_stdio_src(&decoder.info, file);
   jpeg_save_markers(&decoder.info, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(&decoder.info, TRUE);
   return true;
@@ -204,10 +218,9 @@ bool IsPng(const std::string& bytes) {
   return bytes.size() >= 8 && std::memcmp(bytes.data(), kSignature, 8) == 0;
 }
 
-// The size a PNG's header (IHDR, the first chunk) claims, checked before decoding: OpenCV
-// allocates the whole image first (a 69-byte file claiming 30000x30000 took 2.7 GB).
-void CheckPngHeader(const std::filesystem::path& path, const std::string& bytes,
-                    const ImageReadLimits& limits) {
+// The size a PNG's header (IHDR, the first chunk, in the first 33 bytes) claims.
+std::pair<int64_t, int64_t> PngHeaderSize(const std::filesystem::path& path,
+                                          const std::string& bytes) {
   if (bytes.size() < 33 || bytes.compare(12, 4, "IHDR") != 0)
     throw Error(fmt::format("{}: corrupt PNG (no IHDR header)", path.string()));
   const auto big_endian = [&](size_t offset) {
@@ -220,6 +233,14 @@ void CheckPngHeader(const std::filesystem::path& path, const std::string& bytes,
   constexpr int64_t kLargestSide = (int64_t{1} << 31) - 1;  // the PNG specification's
   if (width <= 0 || height <= 0 || width > kLargestSide || height > kLargestSide)
     throw Error(fmt::format("{}: corrupt PNG: {}x{} pixels", path.string(), width, height));
+  return {width, height};
+}
+
+// The size a PNG's header claims, checked before decoding: OpenCV allocates the whole image
+// first (a 69-byte file claiming 30000x30000 took 2.7 GB).
+void CheckPngHeader(const std::filesystem::path& path, const std::string& bytes,
+                    const ImageReadLimits& limits) {
+  const auto [width, height] = PngHeaderSize(path, bytes);
   CheckPixelCount(path, width, height, limits);
   // zlib compresses at most about 1032:1, and a pixel is at least 1 bit.
   if (static_cast<int64_t>(bytes.size()) < width * height / (8 * 1032)) {
@@ -279,6 +300,34 @@ cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits
   if (image.empty()) throw Error(fmt::format("{}: not a readable image", path.string()));
   CheckPixelCount(path, image.cols, image.rows, limits);
   return image;
+}
+
+cv::Size ReadImageSize(const std::filesystem::path& path) {
+  CheckIsRegularFile(path);
+  const std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (file == nullptr)
+    throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  std::string start(33, '\0');
+  start.resize(std::fread(start.data(), 1, start.size(), file.get()));
+  if (IsPng(start)) {
+    const auto [width, height] = PngHeaderSize(path, start);
+    if (width > std::numeric_limits<int>::max() || height > std::numeric_limits<int>::max())
+      throw Error(fmt::format("{}: {}x{} pixels is too large", path.string(), width, height));
+    return {static_cast<int>(width), static_cast<int>(height)};
+  }
+  if (!IsJpeg(start)) {
+    throw Error(
+        fmt::format("{}: not a readable image (sealion reads JPEG and PNG)", path.string()));
+  }
+  std::rewind(file.get());
+  JpegDecoder decoder;
+  if (!ReadJpegHeaderFromFile(decoder, file.get()))
+    throw Error(fmt::format("{}: corrupt JPEG: {}", path.string(), decoder.message));
+  const int width = static_cast<int>(decoder.info.image_width);
+  const int height = static_cast<int>(decoder.info.image_height);
+  // Orientations 5 to 8 turn the photo by a quarter: ReadColourImage swaps the sides.
+  const int orientation = ExifOrientation(decoder.info);
+  return orientation >= 5 && orientation <= 8 ? cv::Size(height, width) : cv::Size(width, height);
 }
 
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality) {

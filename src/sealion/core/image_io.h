@@ -38,6 +38,12 @@ ImageReadLimits DefaultImageReadLimits();
 cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits& limits);
 cv::Mat ReadColourImage(const std::filesystem::path& path);  // with DefaultImageReadLimits()
 
+// The size (width, height) of a JPEG or PNG photo as ReadColourImage gives it (a JPEG's EXIF
+// orientation applied), from its header alone: nothing is decoded and, for a JPEG, only the bytes
+// up to its frame header are read. Throws sealion::Error naming the file when it is missing, not
+// a JPEG or PNG, or its header is corrupt.
+cv::Size ReadImageSize(const std::filesystem::path& path);
+
 // Encodes `image` (BGR) as JPEG with the given quality and 4:2:0 chroma subsampling.
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality);
 

@@ -13,5 +13,6 @@ int RunCountCommand(int argc, char** argv);
 int RunScoreCommand(int argc, char** argv);
 int RunReportCommand(int argc, char** argv);
 int RunOverlayCommand(int argc, char** argv);
+int RunExportCommand(int argc, char** argv);
 
 }  // namespace sealion

@@ -71,6 +71,8 @@ constexpr Command kCommands[] = {
     {"score", sealion::RunScoreCommand, "score a submission with the competition's metric"},
     {"report", sealion::RunReportCommand, "write an HTML report of a run"},
     {"overlay", sealion::RunOverlayCommand, "draw what was counted on one photo"},
+    {"export", sealion::RunExportCommand,
+     "write detections as VIAME CSV, COCO JSON, GeoJSON or per-photo totals"},
 };
 
 void PrintHelp() {

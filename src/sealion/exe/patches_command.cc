@@ -23,7 +23,9 @@ int RunPatchesCommand(int argc, char** argv) {
       "sealion patches"};
   app.add_option("dataset", options.dataset_dir, "training folder in the competition's layout")
       ->required();
-  app.add_option("--metadata", options.metadata, "training_metadata.json from sealion extract")
+  app.add_option("--metadata", options.metadata,
+                 "training_metadata.json from sealion extract, or the animals of photos <id>.jpg "
+                 "as a VIAME CSV (e.g. corrected in DIVE), a COCO JSON or a coords CSV")
       ->required();
   app.add_option("-o,--output", options.output_dir, "output folder for the thumbnails")->required();
   app.add_option(

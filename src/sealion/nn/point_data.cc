@@ -13,6 +13,7 @@
 #include "sealion/core/image_io.h"
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
+#include "sealion/formats/import.h"
 #include "sealion/nn/point_net.h"
 #include "sealion/util/error.h"
 #include "sealion/util/parallel.h"
@@ -35,18 +36,67 @@ cv::Mat ValidCells(const cv::Mat& mask, cv::Size photo_size) {
 
 }  // namespace
 
+namespace {
+
+// A folder of plain photos named <id>.jpg (.jpeg, .png), labelled by an annotation file (e.g.
+// animals corrected in DIVE): no dotted copies, so no masks; every cell carries labels.
+std::vector<LabelledPhoto> LoadPlainLabelledPhotos(
+    const std::filesystem::path& folder,
+    const std::map<int64_t, std::vector<Animal>>& animals_by_id,
+    std::vector<std::string>* skipped) {
+  std::map<int64_t, std::filesystem::path> photo_of_id;
+  for (const auto& path : ListPhotos(folder)) {
+    try {
+      photo_of_id[PhotoIdFromFileName(path)] = path;
+    } catch (const Error&) {
+      // Not a photo id: a photo the labels cannot name; ignored.
+    }
+  }
+  std::vector<LabelledPhoto> photos;
+  for (const auto& [id, animals] : animals_by_id) {
+    const auto found = photo_of_id.find(id);
+    if (found == photo_of_id.end()) {
+      skipped->push_back(
+          fmt::format("{}: labelled, but {} has no photo {}.jpg (or .jpeg, .png); "
+                      "not used",
+                      id, folder.string(), id));
+      continue;
+    }
+    LabelledPhoto photo;
+    photo.id = id;
+    photo.animals = animals;
+    photo.image_path = found->second;
+    try {
+      photo.size = ReadImageSize(photo.image_path);
+    } catch (const std::exception& error) {
+      skipped->push_back(error.what());
+      continue;
+    }
+    photo.valid_cells = cv::Mat((photo.size.height + kStride - 1) / kStride,
+                                (photo.size.width + kStride - 1) / kStride, CV_8U, cv::Scalar(255));
+    photos.push_back(std::move(photo));
+  }
+  return photos;
+}
+
+}  // namespace
+
 std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
                                               const std::filesystem::path& coords_csv,
                                               bool use_dotted_only, int threads,
                                               std::vector<std::string>* skipped) {
-  const TrainDataset dataset = TrainDataset::Open(dataset_dir);
-  std::map<int64_t, std::vector<Animal>> animals_by_id;
-  for (const auto& [id, points] : ReadPointsCsv(coords_csv)) {
-    for (const auto& p : points) animals_by_id[id].push_back({p.x, p.y, p.class_index});
+  const std::map<int64_t, std::vector<Animal>> labelled = ReadLabelledAnimals(coords_csv);
+  if (std::filesystem::is_directory(dataset_dir) &&
+      !std::filesystem::exists(dataset_dir / "TrainDotted")) {
+    const bool has_train = std::filesystem::is_directory(dataset_dir / "Train");
+    return LoadPlainLabelledPhotos(has_train ? dataset_dir / "Train" : dataset_dir, labelled,
+                                   skipped);
   }
+  const TrainDataset dataset = TrainDataset::Open(dataset_dir);
+  std::map<int64_t, std::vector<Animal>> animals_by_id = labelled;
   // Photos extract processed and found empty are labelled too: all background.
   const auto counts_csv = coords_csv.parent_path() / "counts.csv";
-  if (std::filesystem::exists(counts_csv)) {
+  if (coords_csv.extension() == ".csv" && std::filesystem::exists(counts_csv)) {
     for (const auto& [id, counts] : ReadCountsCsv(counts_csv)) animals_by_id[id];
   }
   std::vector<LabelledPhoto> photos;

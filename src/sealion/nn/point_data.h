@@ -22,14 +22,16 @@ struct LabelledPhoto {
   cv::Mat valid_cells;          // CV_8U, one per stride-4 cell, non-zero where labels hold
 };
 
-// The labelled photos of a training folder: every photo that `coords_csv` (extract's coords.csv,
-// train_id,class,x,y) covers, with the photos extract processed without finding animals (its
-// counts.csv beside coords_csv). With its plain copy (Train/<id>.jpg), a photo is trained on the
-// plain pixels, and the dotted copy, turned to the plain frame, gives the black masks, whose cells
-// carry no labels. Without a plain copy, or with one that matches the dotted copy under no turn
-// (the mismatched list), the dotted copy with its dots removed (extract/dedot.h) is used when
-// `use_dotted_only`, else the photo is skipped. Skipped photos are named, with the reason, in
-// *skipped.
+// The labelled photos of a training folder: every photo that `coords_csv` covers (extract's
+// coords.csv, train_id,class,x,y; or a VIAME CSV or COCO JSON, formats/import.h), with the photos
+// extract processed without finding animals (its counts.csv beside a coords.csv). A folder
+// without TrainDotted/ holds plain photos named <id>.jpg (.jpeg, .png), in its Train/ folder or
+// itself, e.g. photos whose animals were corrected in DIVE: no masks, every cell labelled. With its
+// plain copy (Train/<id>.jpg), a photo is trained on the plain pixels, and the dotted copy, turned
+// to the plain frame, gives the black masks, whose cells carry no labels. Without a plain copy, or
+// with one that matches the dotted copy under no turn (the mismatched list), the dotted copy with
+// its dots removed (extract/dedot.h) is used when `use_dotted_only`, else the photo is skipped.
+// Skipped photos are named, with the reason, in *skipped.
 std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
                                               const std::filesystem::path& coords_csv,
                                               bool use_dotted_only, int threads,

@@ -16,6 +16,7 @@
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
+#include "sealion/formats/import.h"
 #include "sealion/synth/random.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
@@ -33,6 +34,24 @@ struct ImageDots {
 };
 
 std::vector<ImageDots> ReadMetadata(const std::filesystem::path& path) {
+  // Not extract's training_metadata.json (a JSON list): labels from an annotation tool (a VIAME
+  // CSV, a COCO JSON) or a coords CSV, for photos <id>.jpg.
+  const std::string start = ReadFileToString(path).substr(0, 4096);
+  if (start.find_first_not_of(" \t\r\n") == std::string::npos ||
+      start[start.find_first_not_of(" \t\r\n")] != '[') {
+    std::vector<ImageDots> images;
+    for (const auto& [id, animals] : ReadLabelledAnimals(path)) {
+      ImageDots image;
+      image.filename = fmt::format("{}.jpg", id);
+      for (const Animal& animal : animals) {
+        image.dots.emplace_back(animal.class_index,
+                                cv::Point(static_cast<int>(std::lround(animal.x)),
+                                          static_cast<int>(std::lround(animal.y))));
+      }
+      images.push_back(std::move(image));
+    }
+    return images;
+  }
   return WithContext("reading " + path.string(), [&] {
     const nlohmann::json metadata = nlohmann::json::parse(ReadFileToString(path));
     std::vector<ImageDots> images;

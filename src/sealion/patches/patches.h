@@ -23,7 +23,9 @@ namespace sealion {
 
 struct PatchesOptions {
   std::filesystem::path dataset_dir;  // competition layout, with Train/ (the plain photos)
-  std::filesystem::path metadata;     // training_metadata.json from `sealion extract`
+  // training_metadata.json from `sealion extract`, or labels from elsewhere for photos <id>.jpg:
+  // a VIAME CSV, a COCO JSON or a coords CSV (formats/import.h)
+  std::filesystem::path metadata;
   std::filesystem::path output_dir;
   int negatives_per_image = -1;     // background thumbnails per photo; -1: as many as the
                                     // photo's sea lion thumbnails (3 per dot), at least 30
