@@ -13,7 +13,11 @@
 # Settings (environment): SEALION_CV_DIR (runs/real-cv; derived copies of third-party photos
 # are written there, outside the tracked tree), CV_METHODS ("points tiles"), CV_EPOCHS (60, point
 # counter), CV_CROPS (48 per photo), CV_SCALE (0.3: altitude varies between flights),
-# CV_VALIDATE_EVERY (10 epochs), CV_TILE_EPOCHS (20), SEALION_KAGGLE_SAMPLE_DIR.
+# CV_VALIDATE_EVERY (10 epochs), CV_TILE_EPOCHS (20), SEALION_KAGGLE_SAMPLE_DIR; CV_INIT_DIR (the
+# folder of an earlier cross-validation: each fold's model starts from that fold's model, `train
+# --init`, i.e. more training under a new learning-rate schedule, on the same photos and split)
+# with CV_LR (the new schedule's peak; default: train's); CV_THREADS (train's --threads, default every
+# core: 1 keeps training fast while something else uses the other core).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -25,6 +29,7 @@ work="${SEALION_CV_DIR:-$root/runs/real-cv}"
 methods="${CV_METHODS:-points tiles}"
 epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
 validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
+init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -43,6 +48,9 @@ train_fold() {  # fold-dir method
   local fold="$1" method="$2" model="$1/$2.bin" resume=()
   [ -f "$model" ] && return 0
   [ -f "$model.checkpoint" ] && resume=(--resume "$model.checkpoint")
+  if [ -n "$init_dir" ]; then resume+=(--init "$init_dir/$(basename "$fold")/$method.bin"); fi
+  if [ -n "$lr" ]; then resume+=(--lr "$lr"); fi
+  resume+=(--threads "$threads")
   if [ "$method" = points ]; then
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <functional>
 
 #include "sealion/count/count.h"
 #include "sealion/nn/point_inference.h"
@@ -13,14 +14,17 @@
 namespace sealion {
 namespace {
 
+// RGB 8-bit tiles (N x 64 x 64 x 3) in, N x 6 class logits (competition order) out.
+using TileClassifier = std::function<torch::Tensor(const torch::Tensor&)>;
+
 class TileCounter : public CountingMethod {
  public:
-  TileCounter(SeedCnn network, int batch_size)
-      : network_(std::move(network)),
+  TileCounter(TileClassifier classify, double flops_per_tile, int batch_size, std::string what)
+      : classify_(std::move(classify)),
+        flops_per_tile_(flops_per_tile),
         batch_size_(batch_size),
-        batch_pixels_(torch::empty({batch_size, kPatchSize, kPatchSize, 3}, torch::kUInt8)) {
-    network_->eval();
-  }
+        what_(std::move(what)),
+        batch_pixels_(torch::empty({batch_size, kPatchSize, kPatchSize, 3}, torch::kUInt8)) {}
 
   PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb) override {
     torch::NoGradGuard no_grad;
@@ -39,7 +43,7 @@ class TileCounter : public CountingMethod {
                       kPatchSize * 3);
         }
       }
-      const torch::Tensor logits = network_->forward(ToNetworkInput(batch_pixels_.slice(0, 0, n)));
+      const torch::Tensor logits = classify_(batch_pixels_.slice(0, 0, n));
       const auto [best, classes] = torch::softmax(logits, 1).max(1);
       const auto* class_of = classes.data_ptr<int64_t>();
       const auto* score_of = best.data_ptr<float>();
@@ -53,27 +57,30 @@ class TileCounter : public CountingMethod {
       }
     }
     result.work_items = static_cast<int64_t>(origins.size());
-    result.flops = kSeedCnnFlopsPerPatch * static_cast<double>(origins.size());
+    result.flops = flops_per_tile_ * static_cast<double>(origins.size());
     return result;
   }
 
   const char* WorkUnit() const override { return "tiles"; }
   std::string Describe() const override {
-    return fmt::format("tile counter (64x64 tiles, batches of {})", batch_size_);
+    return fmt::format("tile counter ({}, 64x64 tiles, batches of {})", what_, batch_size_);
   }
 
  private:
-  SeedCnn network_;
+  TileClassifier classify_;
+  double flops_per_tile_;
   int batch_size_;
+  std::string what_;
   torch::Tensor batch_pixels_;
 };
 
 class PointCounter : public CountingMethod {
  public:
-  PointCounter(PointNet network, float threshold, double suppression)
-      : network_(std::move(network)), threshold_(threshold), suppression_(suppression) {
-    network_->eval();
-    network_->FoldBatchNorm();
+  PointCounter(PointForward network, float threshold, double suppression, std::string what)
+      : network_(std::move(network)),
+        threshold_(threshold),
+        suppression_(suppression),
+        what_(std::move(what)) {
     inference_.candidate_threshold = threshold_;
   }
 
@@ -93,14 +100,15 @@ class PointCounter : public CountingMethod {
 
   const char* WorkUnit() const override { return "animals"; }
   std::string Describe() const override {
-    return fmt::format("point counter (threshold {:.2f}, suppression {:.2f} x body length)",
-                       threshold_, suppression_);
+    return fmt::format("point counter ({}, threshold {:.2f}, suppression {:.2f} x body length)",
+                       what_, threshold_, suppression_);
   }
 
  private:
-  PointNet network_;
+  PointForward network_;
   float threshold_;
   double suppression_;
+  std::string what_;
   PointInferenceOptions inference_;
 };
 
@@ -108,15 +116,38 @@ class PointCounter : public CountingMethod {
 
 std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                                                    const CountingSettings& settings) {
-  if (model.method == kTileMethod)
-    return std::make_unique<TileCounter>(std::move(model.tile_network), settings.tile_batch_size);
+  const std::shared_ptr<ScriptedModel> scripted = model.scripted;
+  if (model.method == kTileMethod) {
+    if (scripted) {
+      return std::make_unique<TileCounter>(
+          [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); }, 0,
+          settings.tile_batch_size, "TorchScript module");
+    }
+    SeedCnn network = std::move(model.tile_network);
+    network->eval();
+    return std::make_unique<TileCounter>(
+        [network](const torch::Tensor& pixels) mutable {
+          return network->forward(ToNetworkInput(pixels));
+        },
+        kSeedCnnFlopsPerPatch, settings.tile_batch_size, "seed CNN");
+  }
   const auto& detection = model.metadata.at("detection");
   const float threshold =
       settings.threshold >= 0 ? settings.threshold : detection.at("threshold").get<float>();
   const double suppression = settings.suppression >= 0
                                  ? settings.suppression
                                  : detection.at("suppression_fraction").get<double>();
-  return std::make_unique<PointCounter>(std::move(model.point_network), threshold, suppression);
+  if (scripted) {
+    PointForward forward{
+        [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
+        scripted->spec().stride, nullptr};
+    return std::make_unique<PointCounter>(std::move(forward), threshold, suppression,
+                                          "TorchScript module");
+  }
+  PointNet network = std::move(model.point_network);
+  network->eval();
+  network->FoldBatchNorm();
+  return std::make_unique<PointCounter>(ForwardOf(network), threshold, suppression, "point_net_v1");
 }
 
 }  // namespace sealion

@@ -21,7 +21,11 @@ int RunCountCommand(int argc, char** argv) {
       "non-overlapping 64x64 tile classified), and writes the competition's submission CSV.",
       "sealion count"};
   app.add_option("inputs", options.inputs, "photos, folders of photos, or @list.txt")->required();
-  app.add_option("--model", options.model_path, "model file from sealion train")->required();
+  app.add_option("--model", options.model_path,
+                 "model file from sealion train, or a TorchScript module from Python "
+                 "(torch.jit.save) with a JSON sidecar MODEL.pt.json saying what it outputs "
+                 "(src/sealion/nn/scripted_model.h documents its fields)")
+      ->required();
   app.add_option("-o,--output", options.output, "submission CSV to write")->required();
   app.add_option("--detections", options.detections,
                  "also write one row per counted animal, or tile (test_id,class,x,y,score)");

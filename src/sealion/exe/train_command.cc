@@ -1,5 +1,5 @@
 // sealion train [--method tiles] PATCH_DIR -o MODEL_FILE [--epochs N] [--batch B] [--lr LR]
-//               [--val-fraction F] [--seed S] [--threads N] [--resume CHECKPOINT]
+//               [--val-fraction F] [--seed S] [--threads N] [--resume CHECKPOINT] [--init MODEL]
 // sealion train --method points DATASET_DIR --coords COORDS.csv -o MODEL_FILE [--epochs N]
 //               [--crops-per-photo K] [--crop S] [--photos-in-memory P] [same flags as above]
 
@@ -74,7 +74,10 @@ int RunTrainCommand(int argc, char** argv) {
                  "folder (Train/, TrainDotted/)")
       ->required();
   app.add_option("-o,--output", tiles.model_path, "model file to write")->required();
-  app.add_option("--coords", points.coords, "points: extract's coords.csv (train_id,class,x,y)");
+  app.add_option("--coords", points.coords,
+                 "points: the animals: extract's coords.csv (train_id,class,x,y), or a VIAME CSV "
+                 "(e.g. corrected in DIVE) or COCO JSON (photos <id>.jpg; the input folder may "
+                 "then hold plain photos only, in Train/ or itself)");
   app.add_option("--epochs", tiles.epochs, "training epochs (tiles 10, points 20)");
   app.add_option("--batch", tiles.batch_size, "batch size (tiles 32, points 16)");
   app.add_option("--lr", tiles.learning_rate, "Adam learning rate (tiles 1e-3, points 2e-3)");
@@ -83,6 +86,10 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--seed", tiles.seed, "random seed")->capture_default_str();
   app.add_option("--threads", tiles.threads, "threads (0: every core)")->capture_default_str();
   app.add_option("--resume", tiles.resume, "checkpoint to continue from (MODEL_FILE.checkpoint)");
+  app.add_option("--init", tiles.init,
+                 "start from this model's weights (a model file of the same method) instead of "
+                 "random ones: fine-tuning, e.g. on real photos after synthetic ones, or more "
+                 "training under a new learning-rate schedule");
   app.add_option("--crops-per-photo", points.crops_per_photo,
                  "points: crops cut from each training photo per epoch")
       ->capture_default_str();
@@ -113,8 +120,10 @@ int RunTrainCommand(int argc, char** argv) {
                  "(default: chosen on the validation photos)");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
-  std::vector<NamedPath> inputs = {
-      {"input", input}, {"--coords", points.coords}, {"--resume", tiles.resume}};
+  std::vector<NamedPath> inputs = {{"input", input},
+                                   {"--coords", points.coords},
+                                   {"--resume", tiles.resume},
+                                   {"--init", tiles.init}};
   WorkSharing& sharing = ProcessWorkSharing();
   std::optional<OutputLock> lock;  // the writer's: the one process that writes the model
   if (sharing.IsWriter()) {
@@ -139,6 +148,7 @@ int RunTrainCommand(int argc, char** argv) {
   points.seed = tiles.seed;
   points.threads = tiles.threads;
   points.resume = tiles.resume;
+  points.init = tiles.init;
   return PrintPointResult(points, sharing);
 }
 

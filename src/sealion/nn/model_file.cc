@@ -74,6 +74,19 @@ void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohma
 }
 
 LoadedModel LoadModel(const std::filesystem::path& path) {
+  if (IsTorchScriptFile(path)) {
+    LoadedModel loaded;
+    loaded.scripted = std::make_shared<ScriptedModel>(path);
+    loaded.method = loaded.scripted->spec().method;
+    loaded.metadata = {{"method", loaded.method},
+                       {"architecture", "torchscript"},
+                       {"sidecar", SidecarPath(path).string()}};
+    if (loaded.method == kPointMethod) {
+      loaded.metadata["detection"] = loaded.scripted->spec().detection;
+      loaded.metadata["stride"] = loaded.scripted->spec().stride;
+    }
+    return loaded;
+  }
   const std::string file = ReadFileToString(path);
   const auto fail = [&](const std::string& what) {
     return Error(fmt::format("{}: {}", path.string(), what));
@@ -170,6 +183,43 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   if (loaded.tile_network) UseChannelsLast(*loaded.tile_network);
   if (loaded.point_network) UseChannelsLast(*loaded.point_network);
   return loaded;
+}
+
+nlohmann::json InitialiseFromModel(const std::filesystem::path& path, const std::string& method,
+                                   torch::nn::Module& network) {
+  LoadedModel loaded = LoadModel(path);
+  if (loaded.scripted)
+    throw Error(path.string() + ": training cannot start from a TorchScript module");
+  if (loaded.method != method) {
+    throw Error(fmt::format("{}: a {} model cannot start the training of a {} model", path.string(),
+                            loaded.method, method));
+  }
+  torch::nn::Module& source = loaded.tile_network
+                                  ? static_cast<torch::nn::Module&>(*loaded.tile_network)
+                                  : static_cast<torch::nn::Module&>(*loaded.point_network);
+  const auto copy_all = [&](const torch::OrderedDict<std::string, torch::Tensor>& from,
+                            torch::OrderedDict<std::string, torch::Tensor> to, const char* what) {
+    if (from.size() != to.size()) {
+      throw Error(fmt::format("{}: the model has {} {}, this version's network {}", path.string(),
+                              from.size(), what, to.size()));
+    }
+    for (const auto& item : from) {
+      torch::Tensor* target = to.find(item.key());
+      if (target == nullptr || !target->sizes().equals(item.value().sizes())) {
+        throw Error(fmt::format("{}: its {} '{}' does not fit this version's network",
+                                path.string(), what, item.key()));
+      }
+      target->copy_(item.value());
+    }
+  };
+  torch::NoGradGuard no_grad;
+  copy_all(source.named_parameters(), network.named_parameters(), "parameters");
+  copy_all(source.named_buffers(), network.named_buffers(), "buffers");
+  nlohmann::json training = loaded.metadata.value("training", nlohmann::json::object());
+  if (training.is_object()) training.erase("history");  // kept short: the file has the rest
+  return {{"path", path.string()},
+          {"weights_checksum", loaded.metadata.value("weights_checksum", "")},
+          {"training", training}};
 }
 
 }  // namespace sealion

@@ -7,10 +7,12 @@
 // error. Version 2 added the point counter; version 1 files (tile models) are still read.
 
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "sealion/nn/point_net.h"
+#include "sealion/nn/scripted_model.h"
 #include "sealion/nn/seed_cnn.h"
 
 namespace sealion {
@@ -25,6 +27,9 @@ struct LoadedModel {
   std::string method;               // kTileMethod or kPointMethod
   SeedCnn tile_network{nullptr};    // set for the tile method
   PointNet point_network{nullptr};  // set for the point method, BatchNorm not folded
+  // Set instead of either network for a TorchScript module (scripted_model.h); `metadata` then
+  // holds its method and, for points, its detection settings.
+  std::shared_ptr<ScriptedModel> scripted;
   nlohmann::json metadata;
 };
 
@@ -34,8 +39,16 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
 // it must hold "detection" (threshold, suppression_fraction).
 void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohmann::json metadata);
 
+// A sealion model file, or a TorchScript module with its JSON sidecar (scripted_model.h).
 // Throws naming the file when it is missing, not a model, of another format version, or of an
 // architecture or class list this version does not know.
 LoadedModel LoadModel(const std::filesystem::path& path);
+
+// Training that starts from a trained model (`train --init`: fine-tuning, or more training
+// under a new learning-rate schedule): copies every parameter and BatchNorm statistic of the
+// model file into `network`, which must be of the same method (kTileMethod or kPointMethod).
+// Returns what to record in the new model's header: the file, its checksum and how it was trained.
+nlohmann::json InitialiseFromModel(const std::filesystem::path& path, const std::string& method,
+                                   torch::nn::Module& network);
 
 }  // namespace sealion

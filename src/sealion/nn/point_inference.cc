@@ -28,10 +28,20 @@ void PointInferenceOptions::Check() const {
     throw Error("the detection threshold must be in (0, 1)");
 }
 
-std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat& rgb,
+PointForward ForwardOf(PointNet& network) {
+  return {[network](const torch::Tensor& pixels) mutable {
+            return network->forward(ToNetworkInput(pixels));
+          },
+          kPointNetStride, [](int width, int height) { return PointNetFlops(width, height); }};
+}
+
+std::vector<PointDetection> FindPeakCandidates(const PointForward& network, const cv::Mat& rgb,
                                                const PointInferenceOptions& options,
                                                double* flops) {
   options.Check();
+  const int stride = network.stride;
+  if (stride < 1 || kPointNetAlignment % stride != 0)
+    throw Error("the network's stride must divide 32");
   torch::NoGradGuard no_grad;
   std::vector<PointDetection> candidates;
   const int width = rgb.cols, height = rgb.rows;
@@ -50,8 +60,8 @@ std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat&
                          padded_width - region.width, cv::BORDER_REPLICATE);
       const torch::Tensor pixels =
           torch::from_blob(input.data, {1, padded_height, padded_width, 3}, torch::kUInt8);
-      const torch::Tensor outputs = network->forward(ToNetworkInput(pixels))[0];
-      if (flops != nullptr) *flops += PointNetFlops(padded_width, padded_height);
+      const torch::Tensor outputs = network.forward(pixels)[0];
+      if (flops != nullptr && network.flops) *flops += network.flops(padded_width, padded_height);
 
       const torch::Tensor heat = torch::sigmoid(outputs[0]).contiguous();
       const torch::Tensor pooled =
@@ -85,10 +95,8 @@ std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat&
       const auto heat_at = heat.accessor<float, 2>();
       for (int64_t i = 0; i < peaks.size(0); ++i) {
         const int64_t cy = cell[2 * i], cx = cell[2 * i + 1];
-        const double x =
-            region.x + kPointNetStride * static_cast<double>(cx) + (kPointNetStride - 1) / 2.0;
-        const double y =
-            region.y + kPointNetStride * static_cast<double>(cy) + (kPointNetStride - 1) / 2.0;
+        const double x = region.x + stride * static_cast<double>(cx) + (stride - 1) / 2.0;
+        const double y = region.y + stride * static_cast<double>(cy) + (stride - 1) / 2.0;
         if (x < core_x || x >= core_right || y < core_y || y >= core_bottom) continue;
         candidates.push_back({x, y, class_at(cy, cx), heat_at[cy][cx]});
       }

@@ -11,6 +11,7 @@
 // threshold. Suppression then runs over the whole photo's candidates, so an animal on a seam
 // between two tiles is counted once.
 
+#include <functional>
 #include <opencv2/core.hpp>
 #include <vector>
 
@@ -31,11 +32,26 @@ struct PointInferenceOptions {
   void Check() const;
 };
 
-// The peak candidates of `rgb` (RGB, 8 bit), each cell once. `network` must be in eval mode.
-// Adds the multiply-adds x 2 it ran to *flops when given.
-std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat& rgb,
+// A heatmap network as inference sees it: RGB 8-bit pixels (1 x H x W x 3, sides multiples of
+// 32) in, 1 x 6 x H/stride x W/stride out (the heatmap logit, then the five class logits); its
+// multiply-adds x 2 for a W x H input (0 when unknown).
+struct PointForward {
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+  int stride = kPointNetStride;  // divides 32
+  std::function<double(int, int)> flops;
+};
+PointForward ForwardOf(PointNet& network);  // `network` must be in eval mode
+
+// The peak candidates of `rgb` (RGB, 8 bit), each cell once. Adds the multiply-adds x 2 it ran
+// to *flops when given.
+std::vector<PointDetection> FindPeakCandidates(const PointForward& network, const cv::Mat& rgb,
                                                const PointInferenceOptions& options,
                                                double* flops = nullptr);
+inline std::vector<PointDetection> FindPeakCandidates(PointNet& network, const cv::Mat& rgb,
+                                                      const PointInferenceOptions& options,
+                                                      double* flops = nullptr) {
+  return FindPeakCandidates(ForwardOf(network), rgb, options, flops);
+}
 
 // Greedy suppression by distance: candidates at or above `threshold`, strongest first; one is
 // dropped when a kept one lies within suppression_fraction x the larger body length of their

@@ -269,6 +269,18 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   if (ranks > 1) CheckBatchesCanBeShared(options, static_cast<int64_t>(train.size()), ranks);
   torch::manual_seed(options.seed);  // the same initial weights in every process
   PointNet network;
+  json initialised_from;
+  if (!options.init.empty()) {
+    initialised_from = InitialiseFromModel(options.init, kPointMethod, *network);
+    spdlog::info("starting from the weights of {}", options.init.string());
+  }
+  // The seed keeps choosing the validation photos (so that a continued training validates on
+  // the photos its starting model did not see), but the crops of a continued training are new
+  // ones: mixed with the starting model's checksum.
+  const uint64_t crop_seed =
+      initialised_from.is_null()
+          ? options.seed
+          : MixSeed(options.seed, StableHash(initialised_from.value("weights_checksum", ""), 0));
   UseChannelsLast(*network);
   network->SynchroniseBatchNorm(sharing);
   torch::optim::Adam optimizer(network->parameters(),
@@ -278,7 +290,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                   options.epochs, options.crops_per_photo, options.crop_size, options.batch_size,
                   options.learning_rate, options.validation_fraction, validation.size(),
                   options.augment.scale_range, options.augment.jpeg) +
-      (options.dedot ? "|dedot" : "");
+      (options.dedot ? "|dedot" : "") +
+      (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
     if (saved.at("fingerprint") != fingerprint) {
@@ -317,7 +330,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         options.learning_rate * (0.05 + 0.95 * 0.5 * (1 + std::cos(M_PI * progress_share)));
     for (auto& group : optimizer.param_groups())
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(learning_rate);
-    const uint64_t epoch_seed = MixSeed(options.seed, static_cast<uint64_t>(epoch));
+    const uint64_t epoch_seed = MixSeed(crop_seed, static_cast<uint64_t>(epoch));
     std::mt19937_64 rng(epoch_seed);
     std::vector<size_t> order(train.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -448,36 +461,37 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     result.validation = validate();
   }
   const json history = HistoryToJson(result.epochs);
-  const json training = {{"dataset_dir", options.dataset_dir.string()},
-                         {"coords", options.coords.string()},
-                         {"epochs", options.epochs},
-                         {"crops_per_photo", options.crops_per_photo},
-                         {"crop_size", options.crop_size},
-                         {"batch_size", options.batch_size},
-                         {"learning_rate", options.learning_rate},
-                         {"validation_fraction", options.validation_fraction},
-                         {"fixed_threshold", options.threshold},
-                         {"fixed_suppression", options.suppression},
-                         {"seed", options.seed},
-                         {"scale_augment", options.augment.scale_range},
-                         {"jpeg_augment", options.augment.jpeg},
-                         {"augment",
-                          {{"scale_range", options.augment.scale_range},
-                           {"animal_centred", options.augment.animal_centred},
-                           {"exposure", options.augment.exposure},
-                           {"colour", options.augment.colour},
-                           {"haze", options.augment.haze},
-                           {"blur", options.augment.blur},
-                           {"jpeg", options.augment.jpeg},
-                           {"jpeg_quality", {20, 95}}}},
-                         {"dedot", options.dedot},
-                         {"train_photos", result.train_photos},
-                         {"validation_photos", result.validation_photos},
-                         {"train_animals", result.train_animals},
-                         {"train_animals_per_class", per_class},
-                         {"class_weights", class_weights},
-                         {"history", history},
-                         {"validation", ValidationToJson(result.validation)}};
+  json training = {{"dataset_dir", options.dataset_dir.string()},
+                   {"coords", options.coords.string()},
+                   {"epochs", options.epochs},
+                   {"crops_per_photo", options.crops_per_photo},
+                   {"crop_size", options.crop_size},
+                   {"batch_size", options.batch_size},
+                   {"learning_rate", options.learning_rate},
+                   {"validation_fraction", options.validation_fraction},
+                   {"fixed_threshold", options.threshold},
+                   {"fixed_suppression", options.suppression},
+                   {"seed", options.seed},
+                   {"scale_augment", options.augment.scale_range},
+                   {"jpeg_augment", options.augment.jpeg},
+                   {"augment",
+                    {{"scale_range", options.augment.scale_range},
+                     {"animal_centred", options.augment.animal_centred},
+                     {"exposure", options.augment.exposure},
+                     {"colour", options.augment.colour},
+                     {"haze", options.augment.haze},
+                     {"blur", options.augment.blur},
+                     {"jpeg", options.augment.jpeg},
+                     {"jpeg_quality", {20, 95}}}},
+                   {"dedot", options.dedot},
+                   {"train_photos", result.train_photos},
+                   {"validation_photos", result.validation_photos},
+                   {"train_animals", result.train_animals},
+                   {"train_animals_per_class", per_class},
+                   {"class_weights", class_weights},
+                   {"history", history},
+                   {"validation", ValidationToJson(result.validation)}};
+  if (!initialised_from.is_null()) training["initialised_from"] = initialised_from;
   const json detection = {{"threshold", result.validation.threshold},
                           {"suppression_fraction", result.validation.suppression},
                           {"chosen_on_validation_photos", result.validation.photos},

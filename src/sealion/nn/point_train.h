@@ -37,6 +37,9 @@ struct PointTrainOptions {
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from
+  // A point model to start from instead of random weights (fine-tuning, or more training under
+  // a new learning-rate schedule); empty: random.
+  std::filesystem::path init;
   AugmentOptions augment;
 
   void Check() const;

@@ -175,12 +175,18 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
 
   torch::manual_seed(options.seed);
   SeedCnn network;
+  json initialised_from;
+  if (!options.init.empty()) {
+    initialised_from = InitialiseFromModel(options.init, kTileMethod, *network);
+    spdlog::info("starting from the weights of {}", options.init.string());
+  }
   UseChannelsLast(*network);
   torch::optim::Adam optimizer(network->parameters(),
                                torch::optim::AdamOptions(options.learning_rate));
   const std::string fingerprint =
       fmt::format("{}|{}|{}|{}|{}|{}", manifest.rows.size(), options.seed, options.batch_size,
-                  options.learning_rate, options.validation_fraction, result.train_samples);
+                  options.learning_rate, options.validation_fraction, result.train_samples) +
+      (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
     if (saved.at("fingerprint") != fingerprint) {
@@ -268,20 +274,21 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
   for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
   json confusion = json::array();
   for (const auto& row : result.confusion) confusion.push_back(row);
-  const json training = {{"patch_dir", options.patch_dir.string()},
-                         {"epochs", options.epochs},
-                         {"batch_size", options.batch_size},
-                         {"learning_rate", options.learning_rate},
-                         {"validation_fraction", options.validation_fraction},
-                         {"seed", options.seed},
-                         {"train_samples", result.train_samples},
-                         {"validation_samples", result.validation_samples},
-                         {"train_photos", result.train_photos},
-                         {"validation_photos", result.validation_photos},
-                         {"history", history},
-                         {"validation_confusion", confusion},
-                         {"final_validation_accuracy", final_evaluation.accuracy},
-                         {"final_validation_loss", final_evaluation.loss}};
+  json training = {{"patch_dir", options.patch_dir.string()},
+                   {"epochs", options.epochs},
+                   {"batch_size", options.batch_size},
+                   {"learning_rate", options.learning_rate},
+                   {"validation_fraction", options.validation_fraction},
+                   {"seed", options.seed},
+                   {"train_samples", result.train_samples},
+                   {"validation_samples", result.validation_samples},
+                   {"train_photos", result.train_photos},
+                   {"validation_photos", result.validation_photos},
+                   {"history", history},
+                   {"validation_confusion", confusion},
+                   {"final_validation_accuracy", final_evaluation.accuracy},
+                   {"final_validation_loss", final_evaluation.loss}};
+  if (!initialised_from.is_null()) training["initialised_from"] = initialised_from;
   if (!sharing.IsWriter()) return result;
   SaveModel(options.model_path, network, {{"training", training}});
   std::string csv = "true\\predicted";

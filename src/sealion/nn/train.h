@@ -24,6 +24,7 @@ struct TrainOptions {
   uint64_t seed = 1;
   int threads = 0;               // LibTorch threads; 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from
+  std::filesystem::path init;    // a tile model to start from instead of random weights
 
   void Check() const;
 };
