@@ -9,6 +9,7 @@ BUILD_PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
+  pybind11-dev python3-dev  # the Python module (src/sealion/python/)
 )
 # Python baselines for bench/, the headless browser for the report test, and QEMU to test on
 # an emulated CPU without AVX-512 (tests/portable_test.sh).
@@ -18,6 +19,7 @@ EXTRA_PACKAGES=(
   qemu-user
   iproute2  # ip netns for the two-host MPI test (tests/mpi_two_hosts_test.sh)
   clang     # libFuzzer builds for bench/fuzz.sh
+  gdal-bin  # ogrinfo reads back the GeoJSON export (tests/export_ogrinfo_test.sh)
 )
 
 missing=()
