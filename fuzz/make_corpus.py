@@ -215,7 +215,50 @@ def model_seeds():
         write("model_file_fuzz", "points_tiny_archive.bin", model_file(points, archive))
 
 
+VIAME_HEADER = ("# 1: Detection or Track-id,2: Video or Image Identifier,3: Unique Frame Identifier,"
+                "4-7: Img-bbox(TL_x,TL_y,BR_x,BR_y),8: Detection or Length Confidence,"
+                "9: Target Length (0 or -1 if invalid),10-11+: Repeated Species,Confidence Pairs or "
+                "Attributes\n# metadata,exported_by: \"sealion 0.1.0\"\n")
+
+
+def labels_seeds():
+    rows = ("0,12.jpg,0,100,200,220,320,0.9,-1,adult_males,0.9,(kp) head 160.5 260.5\n"
+            "1,12.jpg,0,10,20,50,60,0.8,-1,pups,0.8,juveniles,0.7\n"
+            "2,13.png,1,0,0,80,80,1,-1,adult_females,1,(atr) reviewed true\n")
+    write("viame_fuzz", "viame.csv", VIAME_HEADER + rows)
+    write("viame_fuzz", "viame_no_header.csv", rows)
+    write("viame_fuzz", "viame_crlf.csv", (VIAME_HEADER + rows).replace("\n", "\r\n"))
+    write("viame_fuzz", "viame_unknown_species.csv", VIAME_HEADER + "0,1.jpg,0,0,0,9,9,1,-1,walrus,1\n")
+    write("viame_fuzz", "viame_non_seal.csv", VIAME_HEADER + "0,1.jpg,0,0,0,9,9,1,-1,non_seal,1\n")
+    write("viame_fuzz", "viame_bad_stem.csv", VIAME_HEADER + "0,img_a.jpg,0,0,0,9,9,1,-1,pups,1\n")
+    write("viame_fuzz", "viame_numbers.csv", VIAME_HEADER +
+          "0,1.jpg,0,nan,inf,-1e400,1e400,nan,-1,pups,nan,(kp) head nan inf\n"
+          "1,99999999999999999999.jpg,0,0,0,1,1,1,-1,pups,1\n")
+    write("viame_fuzz", "viame_quoted.csv", VIAME_HEADER + '0,"1.jpg",0,0,0,9,9,1,-1,pups,1\n')
+    write("viame_fuzz", "coords.csv", "train_id,class,x,y\n3,pups,1,2\n")
+    write("viame_fuzz", "empty.csv", "")
+    image = {"id": 1, "file_name": "12.jpg", "width": 640, "height": 480}
+    categories = [{"id": i + 1, "name": c, "keypoints": ["centre"]} for i, c in enumerate(CLASSES)]
+    annotations = [
+        {"id": 1, "image_id": 1, "category_id": 1, "bbox": [100, 200, 120, 120], "area": 14400,
+         "iscrowd": 0, "keypoints": [160.5, 260.5, 2], "num_keypoints": 1, "score": 0.9},
+        {"id": 2, "image_id": 1, "category_id": 5, "bbox": [10, 20, 40, 40], "iscrowd": 0},
+    ]
+    coco = {"info": {}, "images": [image], "categories": categories, "annotations": annotations}
+    write("coco_fuzz", "coco.json", json.dumps(coco))
+    write("coco_fuzz", "coco_no_annotations.json",
+          json.dumps(dict(coco, annotations=[], images=[image, dict(image, id=2, file_name="13.png")])))
+    write("coco_fuzz", "coco_unknown_category.json",
+          json.dumps(dict(coco, categories=[{"id": 1, "name": "walrus"}])))
+    write("coco_fuzz", "coco_numbers.json", json.dumps(coco).replace("160.5", "1e400").replace("200", "-1e999"))
+    write("coco_fuzz", "coco_types.json", json.dumps(dict(coco, images=[dict(image, id="1")])))
+    write("coco_fuzz", "coco_truncated.json", json.dumps(coco)[:100])
+    write("coco_fuzz", "coco_missing_image.json", json.dumps(dict(coco, images=[])))
+    write("coco_fuzz", "empty.json", "")
+
+
 if __name__ == "__main__":
+    labels_seeds()
     csv_seeds()
     points_seeds()
     id_list_seeds()
