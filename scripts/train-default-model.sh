@@ -8,30 +8,44 @@
 # Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model),
 # outside the tracked tree; only with --install is the model copied into models/.
 #
+# Two stages: 400 epochs from random weights, then 400 more from that model under a new
+# learning-rate schedule (`train --init`, peak 1e-3): the cross-validation's fold models improved
+# with the second stage (README). Each stage resumes from its checkpoint.
+#
 # Settings (environment): SEALION_MODEL_DIR (runs/model), SEALION_KAGGLE_SAMPLE_DIR,
-# MODEL_EPOCHS, MODEL_THRESHOLD, MODEL_SUPPRESSION (the values the shipped model was trained with).
+# MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_THRESHOLD,
+# MODEL_SUPPRESSION (the values the shipped model was trained with), MODEL_THREADS (0: every core).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 work="${SEALION_MODEL_DIR:-$root/runs/model}"
 epochs="${MODEL_EPOCHS:-400}"
+more_epochs="${MODEL_MORE_EPOCHS:-400}"; more_lr="${MODEL_MORE_LR:-1e-3}"
 threshold="${MODEL_THRESHOLD:-0.55}"
 suppression="${MODEL_SUPPRESSION:-0.25}"
+threads="${MODEL_THREADS:-0}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "train-default-model: the real sample is not at $sample (third-party data, never in the repository)" >&2
   exit 1
 fi
 mkdir -p "$work"
 "$sealion" extract "$sample" -o "$work/extract" --include-mismatched | tail -n 1
-model="$work/sealion-points-real.bin"
-if [ ! -f "$model" ]; then
-  resume=(); [ -f "$model.checkpoint" ] && resume=(--resume "$model.checkpoint")
+# One stage: train_stage MODEL LOG [more train flags]; skipped when MODEL exists.
+train_stage() {
+  local model="$1" log="$2"; shift 2
+  if [ -f "$model" ]; then echo "reusing $model"; return 0; fi
+  local resume=(); [ -f "$model.checkpoint" ] && resume=(--resume "$model.checkpoint")
   "$sealion" train --method points "$sample" --coords "$work/extract/coords.csv" -o "$model" \
-    --epochs "$epochs" --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed 1 \
-    --threshold "$threshold" --suppression "$suppression" "${resume[@]}" | tee "$work/train.txt"
-else
-  echo "reusing $model"
+    --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed 1 --threads "$threads" \
+    --threshold "$threshold" --suppression "$suppression" "$@" "${resume[@]}" | tee "$log"
+}
+model="$work/sealion-points-real.bin"
+train_stage "$model" "$work/train.txt" --epochs "$epochs"
+if [ "$more_epochs" -gt 0 ]; then
+  model="$work/sealion-points-real-more.bin"
+  train_stage "$model" "$work/train-more.txt" --epochs "$more_epochs" --lr "$more_lr" \
+    --init "$work/sealion-points-real.bin"
 fi
 if [ "${1:-}" = "--install" ]; then
   mkdir -p "$root/models"
