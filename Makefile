@@ -27,7 +27,7 @@ test-all: build
 run: build
 	@bash scripts/main-job.sh $(RUN_ARGS)
 
-# Retrains the shipped default model on the real sample (two stages, about 1.5 hours on 2 cores; see
+# Retrains the shipped default model on the real sample (two stages, about 1.5 hours on 2 cores, estimated; see
 # models/README.md) and installs it into models/.
 model: build
 	@bash scripts/train-default-model.sh --install

@@ -1,5 +1,6 @@
 #pragma once
-// Numbers as the export writers print them and the readers parse them (internal to formats/).
+// Numbers as the export writers print them and the readers parse them (formats/, and the Python
+// module's detection rows).
 
 #include <fmt/format.h>
 

@@ -36,9 +36,9 @@ struct ImageDots {
 std::vector<ImageDots> ReadMetadata(const std::filesystem::path& path) {
   // Not extract's training_metadata.json (a JSON list): labels from an annotation tool (a VIAME
   // CSV, a COCO JSON) or a coords CSV, for photos <id>.jpg.
-  const std::string start = ReadFileToString(path).substr(0, 4096);
-  if (start.find_first_not_of(" \t\r\n") == std::string::npos ||
-      start[start.find_first_not_of(" \t\r\n")] != '[') {
+  const std::string contents = ReadFileToString(path);
+  const size_t first = contents.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos || contents[first] != '[') {
     std::vector<ImageDots> images;
     for (const auto& [id, animals] : ReadLabelledAnimals(path)) {
       ImageDots image;
@@ -53,7 +53,7 @@ std::vector<ImageDots> ReadMetadata(const std::filesystem::path& path) {
     return images;
   }
   return WithContext("reading " + path.string(), [&] {
-    const nlohmann::json metadata = nlohmann::json::parse(ReadFileToString(path));
+    const nlohmann::json metadata = nlohmann::json::parse(contents);
     std::vector<ImageDots> images;
     for (const auto& entry : metadata) {
       ImageDots image;

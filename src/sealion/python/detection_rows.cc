@@ -2,10 +2,11 @@
 
 #include <fmt/format.h>
 
-#include <cmath>
+#include <optional>
 #include <sstream>
 
 #include "sealion/core/classes.h"
+#include "sealion/formats/export_numbers.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
 
@@ -13,16 +14,9 @@ namespace sealion {
 namespace {
 
 double FiniteNumber(const std::string& cell, const std::string& where) {
-  size_t end = 0;
-  double value = 0;
-  try {
-    value = std::stod(cell, &end);
-  } catch (const std::exception&) {
-    end = 0;
-  }
-  if (end == 0 || end != cell.size() || !std::isfinite(value))
-    throw Error(fmt::format("{}: '{}' is not a finite number", where, cell));
-  return value;
+  const std::optional<double> value = ParseFiniteNumber(cell);
+  if (!value) throw Error(fmt::format("{}: '{}' is not a finite number", where, cell));
+  return *value;
 }
 
 }  // namespace
