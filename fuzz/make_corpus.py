@@ -257,8 +257,37 @@ def labels_seeds():
     write("coco_fuzz", "empty.json", "")
 
 
+def training_metadata_seeds():
+    entry = {"filename": "12.jpg",
+             "sea-lions": {"adult_males": [[100, 200]], "subadult_males": [],
+                           "adult_females": [[10, 20], [30, 40]], "juveniles": [], "pups": [[5, 6]]}}
+    empty = dict(entry, filename="13.jpg", **{"sea-lions": {c: [] for c in CLASSES}})
+    write("training_metadata_fuzz", "metadata.json", json.dumps([entry, empty], indent=1))
+    write("training_metadata_fuzz", "empty_list.json", "[]")
+    write("training_metadata_fuzz", "missing_class.json",
+          json.dumps([dict(entry, **{"sea-lions": {"pups": [[1, 2]]}})]))
+    write("training_metadata_fuzz", "numbers.json", json.dumps([entry]).replace("100", "1e300")
+          .replace("200", "-7.5").replace("[5, 6]", "[5]"))
+    write("training_metadata_fuzz", "types.json", json.dumps([dict(entry, filename=12)]))
+    write("training_metadata_fuzz", "object.json", json.dumps(entry))
+    write("training_metadata_fuzz", "truncated.json", json.dumps([entry])[:60])
+    write("training_metadata_fuzz", "coords.json", "train_id,class,x,y\n3,pups,1,2\n")
+
+
+def journal_seeds():
+    journal = "model 1a2b3c|tile 64\n41,1,0,12,3,0,16\n7,0,0,0,0,0,0\n9,2,1,"
+    side = "41,adult_males,10.5,20,0.9\n" * 2 + "41,pups,1,2,0.5\n" + "9,pups,3,4,0.7"
+    write("journal_fuzz", "journal_and_side.txt", journal + "\n====\n" + side)
+    write("journal_fuzz", "journal_only.txt", journal + "\n")
+    write("journal_fuzz", "numbers.txt", "fp\n99999999999999999999,1,2,3,4,5,6\n-1,x,1,1,1,1,1e3\n"
+          "====\n-1,pups,0,0,1\n")
+    write("journal_fuzz", "empty.txt", "")
+
+
 if __name__ == "__main__":
     labels_seeds()
+    training_metadata_seeds()
+    journal_seeds()
     csv_seeds()
     points_seeds()
     id_list_seeds()

@@ -28,12 +28,9 @@ namespace {
 
 constexpr int kPatch = 64;
 
-struct ImageDots {
-  std::string filename;
-  std::vector<std::pair<int, cv::Point>> dots;  // class, position in the plain photo
-};
+}  // namespace
 
-std::vector<ImageDots> ReadMetadata(const std::filesystem::path& path) {
+std::vector<ImageDots> ReadPatchLabels(const std::filesystem::path& path) {
   // Not extract's training_metadata.json (a JSON list): labels from an annotation tool (a VIAME
   // CSV, a COCO JSON) or a coords CSV, for photos <id>.jpg.
   const std::string contents = ReadFileToString(path);
@@ -71,6 +68,8 @@ std::vector<ImageDots> ReadMetadata(const std::filesystem::path& path) {
     return images;
   });
 }
+
+namespace {
 
 // Writes one thumbnail; returns its manifest row.
 std::string WritePatch(const cv::Mat& photo, cv::Point centre,
@@ -222,7 +221,7 @@ void PatchesOptions::Check() const {
 PatchesSummary RunPatches(const PatchesOptions& options, WorkSharing& sharing) {
   options.Check();
   const TrainDataset dataset = TrainDataset::Open(options.dataset_dir);
-  std::vector<ImageDots> images = ReadMetadata(options.metadata);
+  std::vector<ImageDots> images = ReadPatchLabels(options.metadata);
   PatchesSummary summary;
   std::vector<ImageDots> usable;
   for (auto& image : images) {

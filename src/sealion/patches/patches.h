@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <opencv2/core.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sealion/core/classes.h"
@@ -51,6 +52,17 @@ struct PatchesSummary {
 // only the writer writes the manifest and gets the full summary.
 PatchesSummary RunPatches(const PatchesOptions& options,
                           WorkSharing& sharing = ProcessWorkSharing());
+
+// The dots of one photo, as `patches` reads them.
+struct ImageDots {
+  std::string filename;                         // <id>.jpg
+  std::vector<std::pair<int, cv::Point>> dots;  // class, position in the plain photo
+};
+
+// Reads `PatchesOptions::metadata`: extract's training_metadata.json (a JSON list of {filename,
+// sea-lions: {class: [[x, y], ...]}}), or a VIAME CSV, COCO JSON or coords CSV; a file that is
+// none of these throws, naming it.
+std::vector<ImageDots> ReadPatchLabels(const std::filesystem::path& path);
 
 // The top-left corner of the 64x64 window centred on `centre`, shifted inside an image of `size`.
 cv::Point PatchOrigin(cv::Point centre, cv::Size size);
