@@ -12,6 +12,7 @@
 #include "sealion/util/error.h"
 #include "sealion/util/json_fields.h"
 #include "sealion/util/stable_hash.h"
+#include "sealion/util/zip_directory.h"
 
 namespace sealion {
 namespace {
@@ -165,6 +166,12 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   } catch (const Error& error) {
     if (std::string_view(error.what()).find(path.string()) != std::string_view::npos) throw;
     throw fail(std::string("corrupt model header: ") + error.what());
+  }
+  // Before LibTorch, which allocates whatever a record claims.
+  try {
+    CheckStoredZipArchive(weight_bytes);
+  } catch (const Error& error) {
+    throw fail(std::string("weights: ") + error.what());
   }
   std::istringstream weights{std::string(weight_bytes)};
   try {

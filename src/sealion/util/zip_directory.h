@@ -1,0 +1,19 @@
+#pragma once
+// A check of a LibTorch archive (the weights inside a model file, a TorchScript module) before it
+// is handed to LibTorch: LibTorch's reader allocates as many bytes as a record's directory entry
+// claims before reading it (fuzz/model_file_fuzz: 4.2 GB from a 1.9 KB file). LibTorch writes
+// its archives as a zip of stored records (tensor data) and a few deflated ones (code), so a
+// sound record claims what it stores, or, deflated, at most deflate's largest expansion (about
+// 1032:1) of it. This reads the zip's central directory and refuses anything else: no directory,
+// another compression method, a record that claims more or lies beyond the archive, zip64 sizes.
+// What LibTorch can then allocate for a record is bounded by about 1000 times the file's size.
+
+#include <string>
+#include <string_view>
+
+namespace sealion {
+
+// Throws sealion::Error saying what is wrong (without a file name: callers add theirs).
+void CheckStoredZipArchive(std::string_view archive);
+
+}  // namespace sealion

@@ -1,0 +1,95 @@
+#include "sealion/util/zip_directory.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+#include "sealion/util/error.h"
+
+namespace sealion {
+namespace {
+
+void Put(std::string& bytes, uint32_t value, int width) {
+  for (int i = 0; i < width; ++i) bytes.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
+}
+
+// A zip of one record as LibTorch writes it (stored), with the sizes and method given.
+std::string OneRecordZip(const std::string& name, const std::string& data, uint32_t method = 0,
+                         uint32_t claimed = UINT32_MAX) {
+  if (claimed == UINT32_MAX) claimed = static_cast<uint32_t>(data.size());
+  std::string zip;
+  Put(zip, 0x04034b50, 4);
+  Put(zip, 20, 2);
+  Put(zip, 0, 2);
+  Put(zip, method, 2);
+  Put(zip, 0, 4);  // time, date
+  Put(zip, 0, 4);  // crc
+  Put(zip, static_cast<uint32_t>(data.size()), 4);
+  Put(zip, claimed, 4);
+  Put(zip, static_cast<uint32_t>(name.size()), 2);
+  Put(zip, 0, 2);
+  zip += name + data;
+  const auto directory_start = static_cast<uint32_t>(zip.size());
+  Put(zip, 0x02014b50, 4);
+  Put(zip, 20, 2);
+  Put(zip, 20, 2);
+  Put(zip, 0, 2);
+  Put(zip, method, 2);
+  Put(zip, 0, 4);
+  Put(zip, 0, 4);
+  Put(zip, static_cast<uint32_t>(data.size()), 4);
+  Put(zip, claimed, 4);
+  Put(zip, static_cast<uint32_t>(name.size()), 2);
+  Put(zip, 0, 2);
+  Put(zip, 0, 2);
+  Put(zip, 0, 2);
+  Put(zip, 0, 2);
+  Put(zip, 0, 4);
+  Put(zip, 0, 4);  // local header at 0
+  zip += name;
+  const auto directory_size = static_cast<uint32_t>(zip.size()) - directory_start;
+  Put(zip, 0x06054b50, 4);
+  Put(zip, 0, 4);
+  Put(zip, 1, 2);
+  Put(zip, 1, 2);
+  Put(zip, directory_size, 4);
+  Put(zip, directory_start, 4);
+  Put(zip, 0, 2);
+  return zip;
+}
+
+std::string ErrorOf(const std::string& archive) {
+  try {
+    CheckStoredZipArchive(archive);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(StoredZipArchive, AcceptsStoredRecordsAndRefusesWhatLibTorchWouldOverAllocate) {
+  const std::string sound = OneRecordZip("archive/data/0", std::string(64, 'x'));
+  EXPECT_EQ(ErrorOf(sound), "");
+  // A record claiming 4 GB in a file of 200 bytes: LibTorch would allocate the 4 GB first.
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/data/0", "xx", 0, 0xFFFFFFF0)).find("claims"),
+            std::string::npos);
+  // Deflated records (LibTorch deflates its code records) may claim up to deflate's expansion.
+  EXPECT_EQ(ErrorOf(OneRecordZip("archive/code/x.py", "xx", 8, 1000)), "");
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/code/x.py", "xx", 8, 1 << 20)).find("claims"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/data/0", "xx", 12)).find("method 12"), std::string::npos);
+  EXPECT_NE(ErrorOf("not a zip at all, but long enough to look").find("no zip directory"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("short").find("too short"), std::string::npos);
+  // Cut anywhere, the archive is refused, never read out of bounds.
+  for (size_t length = 0; length < sound.size(); ++length)
+    EXPECT_NE(ErrorOf(sound.substr(0, length)), "") << length;
+  // A directory that points past its own end.
+  std::string moved = sound;
+  moved[moved.size() - 6] = static_cast<char>(0x7F);
+  EXPECT_NE(ErrorOf(moved), "");
+}
+
+}  // namespace
+}  // namespace sealion
