@@ -5,8 +5,10 @@
 #include <fstream>
 
 #include "sealion/nn/seed_cnn.h"
+#include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 #include "sealion/util/json_fields.h"
+#include "sealion/util/zip_directory.h"
 
 namespace sealion {
 namespace {
@@ -119,7 +121,23 @@ ScriptedModelSpec ReadScriptedModelSpec(const std::filesystem::path& path) {
 }
 
 ScriptedModel::ScriptedModel(const std::filesystem::path& path)
-    : path_(path), spec_(ReadScriptedModelSpec(SidecarPath(path))) {
+    : path_(path),
+      spec_(ReadScriptedModelSpec(SidecarPath(path))),
+      // mean and std are in the module's channel order, which Forward's flip gives the pixels.
+      mean_(torch::tensor({spec_.mean[0], spec_.mean[1], spec_.mean[2]})
+                .to(torch::kFloat32)
+                .view({1, 3, 1, 1})),
+      std_(torch::tensor({spec_.std[0], spec_.std[1], spec_.std[2]})
+               .to(torch::kFloat32)
+               .view({1, 3, 1, 1})),
+      output_order_(torch::tensor(
+          std::vector<int64_t>(spec_.channel_of_output.begin(), spec_.channel_of_output.end()))) {
+  try {
+    CheckStoredZipArchive(ReadFileToString(path));  // before LibTorch, which trusts record sizes
+  } catch (const Error& error) {
+    throw Error(
+        fmt::format("{}: not a loadable TorchScript module: {}", path.string(), error.what()));
+  }
   try {
     module_ = torch::jit::load(path.string());
   } catch (const c10::Error& error) {  // LibTorch's message without its C++ backtrace
@@ -133,12 +151,7 @@ torch::Tensor ScriptedModel::Forward(const torch::Tensor& rgb_uint8_nhwc) {
   torch::NoGradGuard no_grad;
   torch::Tensor input = rgb_uint8_nhwc.permute({0, 3, 1, 2}).to(torch::kFloat32).div(255.0);
   if (spec_.bgr) input = input.flip(1);
-  // mean and std are in the module's channel order, which the flip above gave the pixels.
-  const auto mean_tensor =
-      torch::tensor({spec_.mean[0], spec_.mean[1], spec_.mean[2]}).to(torch::kFloat32);
-  const auto std_tensor =
-      torch::tensor({spec_.std[0], spec_.std[1], spec_.std[2]}).to(torch::kFloat32);
-  input = ((input - mean_tensor.view({1, 3, 1, 1})) / std_tensor.view({1, 3, 1, 1})).contiguous();
+  input = ((input - mean_) / std_).contiguous();
   torch::Tensor output;
   try {
     output = module_.forward({input}).toTensor();
@@ -162,9 +175,7 @@ torch::Tensor ScriptedModel::Forward(const torch::Tensor& rgb_uint8_nhwc) {
                     tiles ? "N x channels" : "N x channels x H/stride x W/stride", channels,
                     tiles ? "" : fmt::format(", stride {}", spec_.stride)));
   }
-  const auto order = torch::tensor(
-      std::vector<int64_t>(spec_.channel_of_output.begin(), spec_.channel_of_output.end()));
-  output = output.to(torch::kFloat32).index_select(1, order);
+  output = output.to(torch::kFloat32).index_select(1, output_order_);
   if (spec_.probabilities) {
     const double tiny = 1e-7;
     if (tiles) {

@@ -70,6 +70,8 @@ class ScriptedModel {
  private:
   std::filesystem::path path_;
   ScriptedModelSpec spec_;
+  torch::Tensor mean_, std_;    // 1 x 3 x 1 x 1, made once from the sidecar
+  torch::Tensor output_order_;  // the module's output channel of each of ours
   torch::jit::script::Module module_;
 };
 
