@@ -6,11 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cmath>
 
 #include "sealion/core/image_io.h"
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
+#include "sealion/formats/export.h"
 #include "sealion/report/overlay.h"
 #include "sealion/report/report.h"
 #include "sealion/util/output_guard.h"
@@ -73,7 +73,7 @@ int RunOverlayCommand(int argc, char** argv) {
   }
   if (style == "auto") {
     const bool all_tile_centres = std::all_of(counted.begin(), counted.end(), [](const Mark& m) {
-      return std::fmod(m.centre.x, 64.0) == 32.0 && std::fmod(m.centre.y, 64.0) == 32.0;
+      return IsTileCentre(m.centre.x, m.centre.y);
     });
     style = all_tile_centres && !counted.empty() ? "tiles" : "points";
   }

@@ -93,12 +93,15 @@ PixelBox DetectionBox(const DetectedAnimal& detection, bool tile, const ExportPh
   return box;
 }
 
+bool IsTileCentre(double x, double y) {
+  return std::fmod(x, kTileSide) == kTileSide / 2 && std::fmod(y, kTileSide) == kTileSide / 2;
+}
+
 bool DetectionsAreTileCentres(const std::map<int64_t, std::vector<DetectedAnimal>>& detections) {
   bool any = false;
   for (const auto& [id, found] : detections) {
     for (const auto& d : found) {
-      if (std::fmod(d.x, kTileSide) != kTileSide / 2 || std::fmod(d.y, kTileSide) != kTileSide / 2)
-        return false;
+      if (!IsTileCentre(d.x, d.y)) return false;
       any = true;
     }
   }

@@ -70,8 +70,10 @@ struct PixelBox {
 };
 PixelBox DetectionBox(const DetectedAnimal& detection, bool tile, const ExportPhoto& photo);
 
-// The tile counter's detections are tile centres: (32, 32) plus multiples of 64. True when every
-// detection is one, and there is at least one (the rule `sealion overlay --style auto` uses).
+// The tile counter's detections are tile centres: (32, 32) plus multiples of 64.
+bool IsTileCentre(double x, double y);
+// True when every detection is a tile centre, and there is at least one (the rule `sealion
+// overlay --style auto` uses).
 bool DetectionsAreTileCentres(const std::map<int64_t, std::vector<DetectedAnimal>>& detections);
 
 // The formatted files. Each throws sealion::Error for what its format cannot hold.
