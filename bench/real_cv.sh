@@ -17,7 +17,9 @@
 # folder of an earlier cross-validation: each fold's model starts from that fold's model, `train
 # --init`, i.e. more training under a new learning-rate schedule, on the same photos and split)
 # with CV_LR (the new schedule's peak; default: train's); CV_THREADS (train's --threads, default every
-# core: 1 keeps training fast while something else uses the other core).
+# core: 1 keeps training fast while something else uses the other core); CV_JOBS (folds trained
+# at once, default 1: with CV_THREADS=1, 2 uses both cores); CV_FOLDS (the folds to run, e.g.
+# "0 1"; default all four: a subset scores only its photos); CV_DECOYS (train's --decoy-repairs).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -30,6 +32,7 @@ methods="${CV_METHODS:-points tiles}"
 epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
 validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
+jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -52,6 +55,7 @@ train_fold() {  # fold-dir method
   if [ -n "$lr" ]; then resume+=(--lr "$lr"); fi
   resume+=(--threads "$threads")
   if [ "$method" = points ]; then
+    if [ -n "$decoys" ]; then resume+=(--decoy-repairs "$decoys"); fi
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
       --validate-every "$validate_every" "${resume[@]}" > "$fold/points-train.txt" 2>&1
@@ -70,7 +74,7 @@ for method in $methods; do
   : > "$work/$method-submission.body"; : > "$work/$method-detections.body"
   : > "$work/$method-plain-vs-repaired.txt.new"
 done
-for k in "${!folds[@]}"; do
+for k in $fold_list; do
   fold="$work/fold$k"; ids=(${folds[$k]})
   mkdir -p "$fold/data/TrainDotted" "$fold/data/Train" "$fold/test" "$fold/extract"
   cp "$sample/MismatchedTrainImages.txt" "$fold/data/"
@@ -91,9 +95,16 @@ import json, sys
 source, target, held_out = sys.argv[1], sys.argv[2], {f"{i}.jpg" for i in sys.argv[3:]}
 json.dump([e for e in json.load(open(source)) if e["filename"] not in held_out], open(target, "w"))
 PY
-  echo "fold $((k + 1))/4: counting ${ids[*]}, training on the other $(ls "$fold/data/TrainDotted" | wc -l) photos"
+  echo "fold $((k + 1))/4: will count ${ids[*]}, training on the other $(ls "$fold/data/TrainDotted" | wc -l) photos"
+  # Up to $jobs folds train at once, each fold's counters one after the other.
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
+  ( for method in $methods; do train_fold "$fold" "$method"; done ) &
+done
+while [ "$(jobs -rp | wc -l)" -gt 0 ]; do wait -n; done
+for k in $fold_list; do
+  fold="$work/fold$k"; ids=(${folds[$k]})
   for method in $methods; do
-    train_fold "$fold" "$method"
+    [ -f "$fold/$method.bin" ] || { echo "fold $((k + 1)): training the $method model failed; see $fold"; exit 1; }
     "$sealion" count "$fold/test" --model "$fold/$method.bin" -o "$fold/$method-submission.csv" \
       --detections "$fold/$method-detections.csv" > /dev/null 2>&1
     tail -n +2 "$fold/$method-submission.csv" >> "$work/$method-submission.body"
@@ -106,19 +117,23 @@ PY
     done
   done
 done
-{ echo "train_id,class,x,y"; tail -n +2 "$work/extract/coords.csv"; } > "$work/truth-points.csv"
+# The truth of the photos the chosen folds counted (all 12 unless CV_FOLDS chose fewer).
+counted=" "; for k in $fold_list; do counted+="${folds[$k]} "; done
+awk -F, -v ids="$counted" 'NR == 1 || index(ids, " " $1 " ") > 0' "$work/extract/counts.csv" > "$work/truth-counts.csv"
+{ echo "train_id,class,x,y"; tail -n +2 "$work/extract/coords.csv" | awk -F, -v ids="$counted" 'index(ids, " " $1 " ") > 0'; } > "$work/truth-points.csv"
+photos_counted=$(($(wc -l < "$work/truth-counts.csv") - 1))
 
 for method in $methods; do
   { echo "$header"; sort -t, -k1,1n "$work/$method-submission.body"; } > "$work/cv-$method-submission.csv"
   { echo "test_id,class,x,y,score"; cat "$work/$method-detections.body"; } > "$work/cv-$method-detections.csv"
   mv "$work/$method-plain-vs-repaired.txt.new" "$work/$method-plain-vs-repaired.txt"
   echo
-  echo "== $method counter, cross-validated: each photo counted by a model that never saw it"
-  "$sealion" score "$work/cv-$method-submission.csv" "$work/extract/counts.csv" \
+  echo "== $method counter, cross-validated: each of $photos_counted photos counted by a model that never saw it"
+  "$sealion" score "$work/cv-$method-submission.csv" "$work/truth-counts.csv" \
     --detections "$work/cv-$method-detections.csv" --truth-points "$work/truth-points.csv"
   if [ "$method" = points ]; then
     echo "detection settings each fold chose on its own validation photos (the default model takes their median):"
-    for k in "${!folds[@]}"; do
+    for k in $fold_list; do
       echo "fold $((k + 1)): $(grep -o 'at threshold [0-9.]*, suppression [0-9.]*' "$work/fold$k/points-train.txt" | tail -1)"
     done
   fi
@@ -130,9 +145,9 @@ for baseline in points tiles; do
   model="$root/runs/main/points.bin"; [ "$baseline" = tiles ] && model="$root/runs/main/tiles.bin"
   [ -f "$model" ] || { echo "no $model: run 'make run' for the synthetic-only comparison"; continue; }
   mkdir -p "$work/synthetic-$baseline"; rm -f "$work/synthetic-$baseline/"*.jpg
-  for photo in "$sample"/TrainDotted/*.jpg; do id=$(basename "$photo" .jpg); ln -s "$(test_image "$id")" "$work/synthetic-$baseline/$id.jpg"; done
+  for id in $counted; do ln -s "$(test_image "$id")" "$work/synthetic-$baseline/$id.jpg"; done
   "$sealion" count "$work/synthetic-$baseline" --model "$model" -o "$work/synthetic-$baseline.csv" --detections "$work/synthetic-$baseline-detections.csv" > /dev/null 2>&1
   echo
-  echo "== $baseline counter trained on synthetic photos only (make run), same 12 photos"
-  "$sealion" score "$work/synthetic-$baseline.csv" "$work/extract/counts.csv" --detections "$work/synthetic-$baseline-detections.csv" --truth-points "$work/truth-points.csv"
+  echo "== $baseline counter trained on synthetic photos only (make run), same $photos_counted photos"
+  "$sealion" score "$work/synthetic-$baseline.csv" "$work/truth-counts.csv" --detections "$work/synthetic-$baseline-detections.csv" --truth-points "$work/truth-points.csv"
 done

@@ -106,6 +106,10 @@ int RunTrainCommand(int argc, char** argv) {
                "points: photos without a matching plain copy are trained on their dotted copy "
                "with the dots removed (default), or skipped")
       ->capture_default_str();
+  app.add_option("--decoy-repairs", points.decoy_repairs,
+                 "points: per labelled animal, background spots repaired like a removed dot, so "
+                 "that repair marks stop meaning animals (0: none)")
+      ->capture_default_str();
   app.add_option("--jpeg-augment", points.augment.jpeg,
                  "points: share of crops recompressed as JPEG at quality 20-95")
       ->capture_default_str();
@@ -131,9 +135,9 @@ int RunTrainCommand(int argc, char** argv) {
     lock.emplace(tiles.model_path);
   }
   if (method == "tiles") {
-    for (const char* flag :
-         {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--scale-augment",
-          "--jpeg-augment", "--dedot", "--validate-every", "--threshold", "--suppression"}) {
+    for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
+                             "--scale-augment", "--jpeg-augment", "--dedot", "--decoy-repairs",
+                             "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

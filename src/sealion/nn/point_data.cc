@@ -155,13 +155,52 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
   return usable;
 }
 
-cv::Mat ReadTrainingImage(const LabelledPhoto& photo) {
-  cv::Mat image = ReadColourImage(photo.image_path);
-  if (photo.dedot) {
-    std::vector<cv::Point2d> dots;
-    for (const auto& animal : photo.animals) dots.emplace_back(animal.x, animal.y);
-    image = RemoveDots(image, dots);
+std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double per_animal,
+                                            uint64_t seed) {
+  std::vector<cv::Point2d> decoys;
+  if (per_animal <= 0 || photo.size.area() == 0) return decoys;
+  const size_t wanted = std::max<size_t>(
+      20, static_cast<size_t>(std::lround(per_animal * static_cast<double>(photo.animals.size()))));
+  std::mt19937_64 rng(seed ^ (static_cast<uint64_t>(photo.id) * 0x9E3779B97F4A7C15ULL));
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const auto acceptable = [&](double x, double y) {
+    if (x < 0 || y < 0 || x >= photo.size.width || y >= photo.size.height) return false;
+    if (!photo.valid_cells.empty() &&
+        photo.valid_cells.at<uint8_t>(static_cast<int>(y) / kStride,
+                                      static_cast<int>(x) / kStride) == 0)
+      return false;
+    for (const Animal& animal : photo.animals) {
+      const double keep_away = 0.6 * kBodyLengthPixels[static_cast<size_t>(animal.class_index)];
+      if (std::hypot(animal.x - x, animal.y - y) < keep_away) return false;
+    }
+    return true;
+  };
+  // Tries are bounded: a photo packed with animals may hold fewer decoys than wanted.
+  for (size_t tries = 0; decoys.size() < wanted && tries < 20 * wanted; ++tries) {
+    double x, y;
+    if (!photo.animals.empty() && unit(rng) < 2.0 / 3.0) {
+      const Animal& animal = photo.animals[rng() % photo.animals.size()];
+      const double distance =
+          (0.75 + 1.75 * unit(rng)) * kBodyLengthPixels[static_cast<size_t>(animal.class_index)];
+      const double angle = 2 * M_PI * unit(rng);
+      x = animal.x + distance * std::cos(angle);
+      y = animal.y + distance * std::sin(angle);
+    } else {
+      x = unit(rng) * photo.size.width;
+      y = unit(rng) * photo.size.height;
+    }
+    if (acceptable(x, y)) decoys.emplace_back(x, y);
   }
+  return decoys;
+}
+
+cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys) {
+  cv::Mat image = ReadColourImage(photo.image_path);
+  std::vector<cv::Point2d> repairs = decoys;
+  if (photo.dedot) {
+    for (const auto& animal : photo.animals) repairs.emplace_back(animal.x, animal.y);
+  }
+  if (!repairs.empty()) image = RemoveDots(image, repairs);
   cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
   return image;
 }

@@ -37,9 +37,19 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
                                               bool use_dotted_only, int threads,
                                               std::vector<std::string>* skipped);
 
+// Decoy repairs: spots of background where the dot removal's inpainting is applied as well, so
+// that a repair mark alone never means an animal. Nine of the sample's twelve photos have no plain
+// copy; every labelled animal there carries a repair mark where its dot was, and a network trained
+// on them counted the repaired copy of a photo higher than its plain copy (up to 4 animals of a
+// class). `per_animal` decoys for each labelled animal (at least 20 in a photo when positive): two
+// thirds beside an animal (0.75-2.5 body lengths from it, where crops are cut), the rest anywhere;
+// never within 0.6 body length of any animal nor on masked cells. Fixed by (seed, photo id).
+std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double per_animal,
+                                            uint64_t seed);
+
 // The pixels a photo is trained on (RGB): the plain photo, or the dotted one with its dots
-// removed, derived in memory (never written anywhere).
-cv::Mat ReadTrainingImage(const LabelledPhoto& photo);
+// removed, derived in memory (never written anywhere); `decoys` are repaired too.
+cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys = {});
 
 struct AugmentOptions {
   // What varies between real surveys: altitude (scale), light and white balance, haze, focus,

@@ -5,6 +5,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "sealion/extract/dedot.h"
 #include "sealion/extract/extract.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/nn/point_data.h"
@@ -235,6 +236,51 @@ TEST(LabelledPhotos, PhotosWithoutAPlainCopyAreRepairedOrSkippedByName) {
   EXPECT_EQ(plain_only.size(), 1u);
   ASSERT_EQ(skipped.size(), 1u);
   EXPECT_NE(skipped[0].find("1: no plain photo"), std::string::npos) << skipped[0];
+}
+
+TEST(LabelledPhotos, DecoyRepairsLieOnBackgroundAndChangeOnlyTheirDiscs) {
+  testing::ScopedTempDir dir;
+  const auto survey = dir.path() / "survey";
+  testing::MakeSmallSurvey(survey, 1, 0, 640, 480, 6);
+  ExtractOptions extract;
+  extract.dataset_dir = survey;
+  extract.output_dir = dir.path() / "extract";
+  RunExtract(extract);
+  std::vector<std::string> skipped;
+  const auto photos =
+      LoadLabelledPhotos(survey, dir.path() / "extract" / "coords.csv", true, 1, &skipped);
+  ASSERT_EQ(photos.size(), 1u);
+  const LabelledPhoto& photo = photos[0];
+  ASSERT_FALSE(photo.animals.empty());
+  EXPECT_TRUE(ChooseDecoyRepairs(photo, 0, 1).empty());
+  const auto decoys = ChooseDecoyRepairs(photo, 2, 1);
+  EXPECT_GT(decoys.size(), 0u);
+  EXPECT_LE(decoys.size(), std::max<size_t>(20, 2 * photo.animals.size()));
+  EXPECT_EQ(decoys, ChooseDecoyRepairs(photo, 2, 1));  // fixed by seed and photo
+  EXPECT_NE(decoys, ChooseDecoyRepairs(photo, 2, 2));
+  for (const auto& decoy : decoys) {
+    EXPECT_TRUE(cv::Rect(cv::Point(0, 0), photo.size).contains(decoy));
+    for (const Animal& animal : photo.animals) {
+      EXPECT_GE(std::hypot(animal.x - decoy.x, animal.y - decoy.y),
+                0.6 * kBodyLengthPixels[static_cast<size_t>(animal.class_index)]);
+    }
+  }
+  // The plain photo with decoys differs from it only within the repair radius of a decoy.
+  const cv::Mat plain = ReadTrainingImage(photo);
+  const cv::Mat with_decoys = ReadTrainingImage(photo, decoys);
+  cv::Mat near_decoy(plain.size(), CV_8U, cv::Scalar(0));
+  for (const auto& decoy : decoys) {
+    cv::circle(near_decoy, cv::Point(cvRound(decoy.x), cvRound(decoy.y)), DedotOptions{}.radius + 1,
+               cv::Scalar(255), cv::FILLED);
+  }
+  cv::Mat difference;
+  cv::absdiff(plain, with_decoys, difference);
+  std::vector<cv::Mat> channels;
+  cv::split(difference, channels);
+  cv::Mat changed = channels[0] | channels[1] | channels[2];
+  EXPECT_GT(cv::countNonZero(changed), 0);
+  changed.setTo(0, near_decoy);
+  EXPECT_EQ(cv::countNonZero(changed), 0);
 }
 
 TEST(PointNetwork, SizeAndCostAreWithinTheBudget) {

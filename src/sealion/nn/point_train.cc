@@ -204,6 +204,8 @@ void PointTrainOptions::Check() const {
   if (augment.scale_range < 0 || augment.scale_range > 1)
     throw Error("train: --scale-augment must be in [0, 1]");
   if (augment.jpeg < 0 || augment.jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
+  if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
+    throw Error("train: --decoy-repairs must be in [0, 10] per animal");
 }
 
 // Every batch of a data-parallel run must give each process at least one crop (a process with
@@ -291,6 +293,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                   options.learning_rate, options.validation_fraction, validation.size(),
                   options.augment.scale_range, options.augment.jpeg) +
       (options.dedot ? "|dedot" : "") +
+      (options.decoy_repairs > 0 ? fmt::format("|decoys:{}", options.decoy_repairs) : "") +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
@@ -357,8 +360,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         if (!resident.count(index)) missing.push_back(index);
       }
       std::vector<cv::Mat> decoded(missing.size());
-      ParallelFor(static_cast<int>(missing.size()), threads,
-                  [&](int i) { decoded[i] = ReadTrainingImage(train[missing[i]]); });
+      ParallelFor(static_cast<int>(missing.size()), threads, [&](int i) {
+        const LabelledPhoto& photo = train[missing[i]];
+        decoded[i] = ReadTrainingImage(
+            photo, ChooseDecoyRepairs(photo, options.decoy_repairs, options.seed));
+      });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
 
       std::vector<std::pair<size_t, uint64_t>> jobs;  // (photo, crop seed)
@@ -484,6 +490,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                      {"jpeg", options.augment.jpeg},
                      {"jpeg_quality", {20, 95}}}},
                    {"dedot", options.dedot},
+                   {"decoy_repairs_per_animal", options.decoy_repairs},
                    {"train_photos", result.train_photos},
                    {"validation_photos", result.validation_photos},
                    {"train_animals", result.train_animals},

@@ -34,6 +34,11 @@ struct PointTrainOptions {
   double suppression = -1;    // share of the class's body length
   int photos_in_memory = 32;  // decoded training photos held at once
   bool dedot = true;  // photos without a matching plain copy: their dotted copy, dots removed
+  // Decoy repairs per labelled animal in every training photo (point_data.h): the repair marks
+  // of dot removal applied to background too, so that they stop predicting animals. 0: none
+  // (the default: in a two-fold trial, 2 per animal halved one photo's plain-vs-repaired gap but
+  // not another's, and counted the six photos worse; README).
+  double decoy_repairs = 0;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from
