@@ -212,14 +212,22 @@ TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {
   EXPECT_THROW(SavePointModel(dir.path() / "x.bin", network, {}), Error);
 }
 
-TEST(LabelledPhotos, PhotosWithoutAPlainCopyAreRepairedOrSkippedByName) {
-  testing::ScopedTempDir dir;
-  const auto survey = dir.path() / "survey";
-  testing::MakeSmallSurvey(survey, 2, 0, 256, 192, 6);
+// A small synthetic survey of `photos` training photos in dir/survey, extracted into
+// dir/extract.
+std::filesystem::path ExtractedSurvey(const std::filesystem::path& dir, int photos, int width,
+                                      int height) {
+  const auto survey = dir / "survey";
+  testing::MakeSmallSurvey(survey, photos, 0, width, height, 6);
   ExtractOptions extract;
   extract.dataset_dir = survey;
-  extract.output_dir = dir.path() / "extract";
+  extract.output_dir = dir / "extract";
   RunExtract(extract);
+  return survey;
+}
+
+TEST(LabelledPhotos, PhotosWithoutAPlainCopyAreRepairedOrSkippedByName) {
+  testing::ScopedTempDir dir;
+  const auto survey = ExtractedSurvey(dir.path(), 2, 256, 192);
   std::filesystem::remove(survey / "Train" / "1.jpg");
   std::vector<std::string> skipped;
   const auto photos =
@@ -240,12 +248,7 @@ TEST(LabelledPhotos, PhotosWithoutAPlainCopyAreRepairedOrSkippedByName) {
 
 TEST(LabelledPhotos, DecoyRepairsLieOnBackgroundAndChangeOnlyTheirDiscs) {
   testing::ScopedTempDir dir;
-  const auto survey = dir.path() / "survey";
-  testing::MakeSmallSurvey(survey, 1, 0, 640, 480, 6);
-  ExtractOptions extract;
-  extract.dataset_dir = survey;
-  extract.output_dir = dir.path() / "extract";
-  RunExtract(extract);
+  const auto survey = ExtractedSurvey(dir.path(), 1, 640, 480);
   std::vector<std::string> skipped;
   const auto photos =
       LoadLabelledPhotos(survey, dir.path() / "extract" / "coords.csv", true, 1, &skipped);
