@@ -5,7 +5,7 @@ set -euo pipefail
 
 BUILD_PACKAGES=(
   build-essential cmake pkg-config git
-  libopencv-dev libjpeg62-turbo-dev libtorch-dev libopenblas-dev libtbb-dev
+  libopencv-dev libjpeg62-turbo-dev zlib1g-dev libtorch-dev libopenblas-dev libtbb-dev
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin

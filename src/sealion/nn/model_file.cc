@@ -12,7 +12,7 @@
 #include "sealion/util/error.h"
 #include "sealion/util/json_fields.h"
 #include "sealion/util/stable_hash.h"
-#include "sealion/util/zip_directory.h"
+#include "sealion/util/torch_archive.h"
 
 namespace sealion {
 namespace {
@@ -169,7 +169,7 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   }
   // Before LibTorch, which allocates whatever a record claims.
   try {
-    CheckStoredZipArchive(weight_bytes);
+    CheckTorchArchive(weight_bytes);
   } catch (const Error& error) {
     throw fail(std::string("weights: ") + error.what());
   }

@@ -8,7 +8,7 @@
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 #include "sealion/util/json_fields.h"
-#include "sealion/util/zip_directory.h"
+#include "sealion/util/torch_archive.h"
 
 namespace sealion {
 namespace {
@@ -133,7 +133,7 @@ ScriptedModel::ScriptedModel(const std::filesystem::path& path)
       output_order_(torch::tensor(
           std::vector<int64_t>(spec_.channel_of_output.begin(), spec_.channel_of_output.end()))) {
   try {
-    CheckStoredZipArchive(ReadFileToString(path));  // before LibTorch, which trusts record sizes
+    CheckTorchArchive(ReadFileToString(path));  // before LibTorch, which trusts record sizes
   } catch (const Error& error) {
     throw Error(
         fmt::format("{}: not a loadable TorchScript module: {}", path.string(), error.what()));

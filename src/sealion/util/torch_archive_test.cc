@@ -1,4 +1,4 @@
-#include "sealion/util/zip_directory.h"
+#include "sealion/util/torch_archive.h"
 
 #include <gtest/gtest.h>
 
@@ -61,14 +61,14 @@ std::string OneRecordZip(const std::string& name, const std::string& data, uint3
 
 std::string ErrorOf(const std::string& archive) {
   try {
-    CheckStoredZipArchive(archive);
+    CheckTorchArchive(archive);
   } catch (const Error& error) {
     return error.what();
   }
   return "";
 }
 
-TEST(StoredZipArchive, AcceptsStoredRecordsAndRefusesWhatLibTorchWouldOverAllocate) {
+TEST(TorchArchive, AcceptsStoredRecordsAndRefusesWhatLibTorchWouldOverAllocate) {
   const std::string sound = OneRecordZip("archive/data/0", std::string(64, 'x'));
   EXPECT_EQ(ErrorOf(sound), "");
   // A record claiming 4 GB in a file of 200 bytes: LibTorch would allocate the 4 GB first.
@@ -89,6 +89,32 @@ TEST(StoredZipArchive, AcceptsStoredRecordsAndRefusesWhatLibTorchWouldOverAlloca
   std::string moved = sound;
   moved[moved.size() - 6] = static_cast<char>(0x7F);
   EXPECT_NE(ErrorOf(moved), "");
+}
+
+TEST(TorchArchive, PicklesMayNotClaimMoreThanTheirRecordHolds) {
+  using namespace std::string_literals;
+  // PROTO 2, BINUNICODE "abc", STOP.
+  EXPECT_EQ(ErrorOf(OneRecordZip("archive/data.pkl",
+                                 "\x80\x02X\x03\x00\x00\x00"
+                                 "abc."s)),
+            "");
+  // The same string claiming 4 GB: LibTorch's unpickler would reserve it before reading.
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/data.pkl",
+                                 "\x80\x02X\x07\x00\xff\xff"
+                                 "abc."s))
+                .find("claims 4294901767 bytes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/data.pkl", "\x80\x02\xfe."s)).find("unknown opcode"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/data.pkl", "\x80\x02N"s)).find("no STOP"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/x.debug_pkl", "cmodule\nname"s)).find("end of line"),
+            std::string::npos);
+  // A deflated pickle is inflated and walked: these 2 bytes are no deflate stream of 10 bytes.
+  EXPECT_NE(ErrorOf(OneRecordZip("archive/data.pkl", "xx", 8, 10)).find("does not inflate"),
+            std::string::npos);
+  // Records that are not pickles are not walked.
+  EXPECT_EQ(ErrorOf(OneRecordZip("archive/data/0", "\xfe\xfe"s)), "");
 }
 
 }  // namespace
