@@ -6,7 +6,8 @@ real data (the Kaggle sample is third-party and never enters the repository). Ne
 python3-opencv and numpy; the model seed with LibTorch weights also needs python3-torch.
 Run from anywhere: /usr/bin/python3 fuzz/make_corpus.py
 Files named repro_* reproduce bugs that fuzzing found, so that the corpus ctests guard the
-fixes; those the fuzzer wrote itself are kept by hand (this script leaves other files alone).
+fixes; those the fuzzer wrote itself are kept by hand (this script leaves other files alone):
+model_file_fuzz/repro_pickle_string_4gb.bin, a BINUNICODE claiming 4 GB in a 1.8 KB file.
 """
 
 import io
