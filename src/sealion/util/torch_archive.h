@@ -7,9 +7,10 @@
 // 1032:1) of it. This reads the zip's central directory and refuses anything else: no directory,
 // another compression method, a record that claims more or lies beyond the archive, zip64 sizes.
 // What LibTorch can then allocate for a record is bounded by about 1000 times the file's size.
-// The pickles among the records (.pkl and .debug_pkl; deflated ones are inflated) are walked opcode by opcode: LibTorch's unpickler
-// reserves a string's claimed length before reading it, so no opcode may claim more bytes than
-// its record has left, and opcodes outside pickle protocols 0-4 are refused.
+// The pickles among the records (.pkl and .debug_pkl; deflated ones are inflated) are walked opcode
+// by opcode: LibTorch's unpickler reserves a string's claimed length before reading it, so no
+// opcode may claim more bytes than its record has left, and opcodes outside pickle protocols 0-4
+// are refused.
 
 #include <string>
 #include <string_view>
