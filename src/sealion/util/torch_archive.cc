@@ -59,6 +59,7 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
     return Error(fmt::format("corrupt archive: pickle '{}': {}", name, what));
   };
   size_t at = 0;
+  uint64_t memo_size = 0;
   const auto need = [&](uint64_t bytes, char opcode) {
     if (bytes > pickle.size() - at)
       throw fail(fmt::format("opcode 0x{:02x} claims {} bytes, {} are left", opcode & 0xFF, bytes,
@@ -114,7 +115,6 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
       case '\x91':
       case '\x92':
       case '\x93':
-      case '\x94':
         break;  // no argument
       case 'F':
       case 'I':
@@ -131,9 +131,28 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
         line(opcode);
         line(opcode);
         break;
-      case 'K':
-      case 'h':
+      case 'h':  // BINGET, BINPUT, LONG_BINGET, LONG_BINPUT: a memo index
       case 'q':
+      case 'j':
+      case 'r': {
+        const int width = opcode == 'h' || opcode == 'q' ? 1 : 4;
+        need(static_cast<uint64_t>(width), opcode);
+        uint64_t index = 0;
+        for (int i = width - 1; i >= 0; --i)
+          index = (index << 8) | static_cast<uint8_t>(pickle[at + static_cast<size_t>(i)]);
+        at += static_cast<size_t>(width);
+        // LibTorch sizes its memo by the index it is given (reserving for 2^32 entries on a
+        // crafted one); a pickler numbers its memo from 0 without gaps.
+        const bool put = opcode == 'q' || opcode == 'r';
+        if (put ? index > memo_size : index >= memo_size)
+          throw fail(fmt::format("memo index {} of {} entries", index, memo_size));
+        if (put && index == memo_size) ++memo_size;
+        break;
+      }
+      case '\x94':  // MEMOIZE
+        ++memo_size;
+        break;
+      case 'K':
       case '\x80':
       case '\x82':
         need(1, opcode);
@@ -145,8 +164,6 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
         at += 2;
         break;
       case 'J':
-      case 'j':
-      case 'r':
       case '\x84':
         need(4, opcode);
         at += 4;

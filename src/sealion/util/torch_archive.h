@@ -9,8 +9,9 @@
 // What LibTorch can then allocate for a record is bounded by about 1000 times the file's size.
 // The pickles among the records (.pkl and .debug_pkl; deflated ones are inflated) are walked opcode
 // by opcode: LibTorch's unpickler reserves a string's claimed length before reading it, so no
-// opcode may claim more bytes than its record has left, and opcodes outside pickle protocols 0-4
-// are refused.
+// opcode may claim more bytes than its record has left; it sizes its memo by the index a PUT
+// gives, so memo indices must run from 0 without gaps, as a pickler writes them; opcodes outside
+// pickle protocols 0-4 are refused.
 
 #include <string>
 #include <string_view>

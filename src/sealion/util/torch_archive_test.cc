@@ -113,6 +113,11 @@ TEST(TorchArchive, PicklesMayNotClaimMoreThanTheirRecordHolds) {
   // A deflated pickle is inflated and walked: these 2 bytes are no deflate stream of 10 bytes.
   EXPECT_NE(ErrorOf(OneRecordZip("archive/data.pkl", "xx", 8, 10)).find("does not inflate"),
             std::string::npos);
+  // A memo index far beyond the entries stored: LibTorch would size its memo by it.
+  EXPECT_NE(
+      ErrorOf(OneRecordZip("archive/data.pkl", "\x80\x02Nr\xff\xff\xff\x7f."s)).find("memo index"),
+      std::string::npos);
+  EXPECT_EQ(ErrorOf(OneRecordZip("archive/data.pkl", "\x80\x02Nq\x00h\x00."s)), "");
   // Records that are not pickles are not walked.
   EXPECT_EQ(ErrorOf(OneRecordZip("archive/data/0", "\xfe\xfe"s)), "");
 }
