@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <sstream>
 
 #include "sealion/nn/seed_cnn.h"
 #include "sealion/util/atomic_file.h"
@@ -132,14 +133,17 @@ ScriptedModel::ScriptedModel(const std::filesystem::path& path)
                .view({1, 3, 1, 1})),
       output_order_(torch::tensor(
           std::vector<int64_t>(spec_.channel_of_output.begin(), spec_.channel_of_output.end()))) {
+  // Read once: checked before LibTorch (which trusts record sizes), then handed to it.
+  const std::string bytes = ReadFileToString(path);
   try {
-    CheckTorchArchive(ReadFileToString(path));  // before LibTorch, which trusts record sizes
+    CheckTorchArchive(bytes);
   } catch (const Error& error) {
     throw Error(
         fmt::format("{}: not a loadable TorchScript module: {}", path.string(), error.what()));
   }
   try {
-    module_ = torch::jit::load(path.string());
+    std::istringstream stream(bytes);
+    module_ = torch::jit::load(stream);
   } catch (const c10::Error& error) {  // LibTorch's message without its C++ backtrace
     throw Error(fmt::format("{}: not a loadable TorchScript module: {}", path.string(),
                             error.what_without_backtrace()));

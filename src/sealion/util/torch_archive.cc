@@ -22,8 +22,9 @@ constexpr size_t kLongestComment = 0xFFFF;
 // Deflate expands at most about 1032 to 1: a record claiming more cannot be sound.
 constexpr uint64_t kLargestDeflateRatio = 1032;
 
-uint32_t Little(std::string_view bytes, size_t at, int width) {
-  uint32_t value = 0;
+// The little-endian unsigned number of `width` bytes (at most 8) at `at`.
+uint64_t Little(std::string_view bytes, size_t at, int width) {
+  uint64_t value = 0;
   for (int i = width - 1; i >= 0; --i)
     value = (value << 8) | static_cast<uint8_t>(bytes[at + static_cast<size_t>(i)]);
   return value;
@@ -71,12 +72,16 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
       throw fail(fmt::format("opcode 0x{:02x} has no end of line", opcode & 0xFF));
     at = end + 1;
   };
-  const auto length = [&](int width, char opcode) {
+  // The opcode's fixed-width argument, read as a little-endian number.
+  const auto argument = [&](int width, char opcode) {
     need(static_cast<uint64_t>(width), opcode);
-    uint64_t value = 0;
-    for (int i = width - 1; i >= 0; --i)
-      value = (value << 8) | static_cast<uint8_t>(pickle[at + static_cast<size_t>(i)]);
+    const uint64_t value = Little(pickle, at, width);
     at += static_cast<size_t>(width);
+    return value;
+  };
+  // An argument of `width` bytes giving the length of the bytes that follow it.
+  const auto length = [&](int width, char opcode) {
+    const uint64_t value = argument(width, opcode);
     need(value, opcode);
     at += static_cast<size_t>(value);
   };
@@ -135,12 +140,7 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
       case 'q':
       case 'j':
       case 'r': {
-        const int width = opcode == 'h' || opcode == 'q' ? 1 : 4;
-        need(static_cast<uint64_t>(width), opcode);
-        uint64_t index = 0;
-        for (int i = width - 1; i >= 0; --i)
-          index = (index << 8) | static_cast<uint8_t>(pickle[at + static_cast<size_t>(i)]);
-        at += static_cast<size_t>(width);
+        const uint64_t index = argument(opcode == 'h' || opcode == 'q' ? 1 : 4, opcode);
         // LibTorch sizes its memo by the index it is given (reserving for 2^32 entries on a
         // crafted one); a pickler numbers its memo from 0 without gaps.
         const bool put = opcode == 'q' || opcode == 'r';
@@ -152,35 +152,25 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
       case '\x94':  // MEMOIZE
         ++memo_size;
         break;
-      case 'K':
+      case 'K':  // fixed-width arguments: 1, 2, 4 and 8 bytes
       case '\x80':
       case '\x82':
-        need(1, opcode);
-        at += 1;
+        argument(1, opcode);
         break;
       case 'M':
       case '\x83':
-        need(2, opcode);
-        at += 2;
+        argument(2, opcode);
         break;
       case 'J':
       case '\x84':
-        need(4, opcode);
-        at += 4;
+        argument(4, opcode);
         break;
       case 'G':
-        need(8, opcode);
-        at += 8;
+        argument(8, opcode);
         break;
-      case '\x95': {  // FRAME: an 8-byte length of the opcodes that follow
-        need(8, opcode);
-        uint64_t frame = 0;
-        for (int i = 7; i >= 0; --i)
-          frame = (frame << 8) | static_cast<uint8_t>(pickle[at + static_cast<size_t>(i)]);
-        at += 8;
-        need(frame, opcode);
+      case '\x95':  // FRAME: an 8-byte length of the opcodes that follow, which are walked
+        need(argument(8, opcode), opcode);
         break;
-      }
       case 'U':
       case 'C':
       case '\x8c':
@@ -271,10 +261,9 @@ void CheckTorchArchive(std::string_view archive) {
                       name, stored));
     const bool pickle = raw_name.size() >= 4 && (raw_name.substr(raw_name.size() - 4) == ".pkl" ||
                                                  raw_name.substr(raw_name.size() - 4) == "_pkl");
-    if (pickle) {
-      const std::string_view record = archive.substr(data_start, stored);
-      CheckPickle(method == 0 ? std::string(record) : Inflate(record, claimed, name), name);
-    }
+    if (pickle && method == 0) CheckPickle(archive.substr(data_start, stored), name);
+    if (pickle && method != 0)
+      CheckPickle(Inflate(archive.substr(data_start, stored), claimed, name), name);
     at += kDirectoryEntrySize + name_length + extra_length + comment_length;
   }
 }
