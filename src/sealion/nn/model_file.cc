@@ -34,24 +34,43 @@ std::string WeightsChecksum(std::string_view weights) {
   return fmt::format("{:016x}", StableHash(weights, 0));
 }
 
+// The network's parameters and buffers as LibTorch's archive.
+std::string SerializeWeights(torch::nn::Module& network) {
+  std::ostringstream weights;
+  torch::serialize::OutputArchive archive;
+  network.save(archive);
+  archive.save_to(weights);
+  return weights.str();
+}
+
+// The archive LibTorch's reader is given for `weights` (util/torch_archive.h): this version's
+// archive of `fresh_network` with the file's tensor data. Trained networks are saved with their
+// convolutions channels-last, older files with them contiguous: either is accepted.
+std::string ArchiveForLibTorch(torch::nn::Module& fresh_network, std::string_view weights) {
+  try {
+    return TensorDataInReference(SerializeWeights(fresh_network), weights);
+  } catch (const Error&) {
+    UseChannelsLast(fresh_network);
+    return TensorDataInReference(SerializeWeights(fresh_network), weights);
+  }
+}
+
 // Header and weights into one file, atomically.
 void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& network,
                     nlohmann::json metadata) {
   metadata["format_version"] = kModelFormatVersion;
   metadata["class_names"] = ClassNameList();
-  std::ostringstream weights;
-  torch::serialize::OutputArchive archive;
-  network.save(archive);
-  archive.save_to(weights);
+  const std::string weights_bytes = SerializeWeights(network);
+  const std::string_view weights_view = weights_bytes;
   // Checked on load: a bit flipped on a disk or in a copy must not count silently wrong.
-  metadata["weights_bytes"] = weights.str().size();
-  metadata["weights_checksum"] = WeightsChecksum(weights.str());
+  metadata["weights_bytes"] = weights_view.size();
+  metadata["weights_checksum"] = WeightsChecksum(weights_view);
   const std::string header = metadata.dump();
   std::string file(kMagic, kMagicSize);
   Append<uint32_t>(file, kModelFormatVersion);
   Append<uint64_t>(file, header.size());
   file += header;
-  file += weights.str();
+  file += weights_bytes;
   WriteFileAtomically(path, file);
 }
 
@@ -167,21 +186,20 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
     if (std::string_view(error.what()).find(path.string()) != std::string_view::npos) throw;
     throw fail(std::string("corrupt model header: ") + error.what());
   }
-  // Before LibTorch, which allocates whatever a record claims.
+  // LibTorch reads only an archive it wrote itself, holding the file's numbers.
+  torch::nn::Module& network = loaded.tile_network
+                                   ? static_cast<torch::nn::Module&>(*loaded.tile_network)
+                                   : static_cast<torch::nn::Module&>(*loaded.point_network);
+  std::istringstream weights;
   try {
-    CheckTorchArchive(weight_bytes);
+    weights.str(ArchiveForLibTorch(network, weight_bytes));
   } catch (const Error& error) {
-    throw fail(std::string("weights: ") + error.what());
+    throw fail(std::string("corrupt or incompatible weights: ") + error.what());
   }
-  std::istringstream weights{std::string(weight_bytes)};
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(weights);
-    if (loaded.tile_network) {
-      loaded.tile_network->load(archive);
-    } else {
-      loaded.point_network->load(archive);
-    }
+    network.load(archive);
   } catch (const c10::Error& error) {  // LibTorch's message without its C++ backtrace
     throw fail(std::string("corrupt or incompatible weights: ") + error.what_without_backtrace());
   } catch (const std::exception& error) {

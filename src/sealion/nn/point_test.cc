@@ -1,8 +1,10 @@
 // The point counter's pieces: targets, loss masking, peak suppression, tiled inference, the
 // model file, and a tiny train-count-score run through the real program.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <opencv2/imgproc.hpp>
 
 #include "sealion/extract/dedot.h"
@@ -14,6 +16,7 @@
 #include "sealion/nn/point_targets.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
+#include "sealion/util/stable_hash.h"
 #include "tests/test_support.h"
 
 namespace sealion {
@@ -210,6 +213,39 @@ TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {
     EXPECT_NE(std::string(error.what()).find("stride8.bin"), std::string::npos) << error.what();
   }
   EXPECT_THROW(SavePointModel(dir.path() / "x.bin", network, {}), Error);
+}
+
+// LibTorch compiles the code records of a weights archive and crashes on some damaged ones
+// (model_file_fuzz), so only the tensor data of a model file reaches it: a file whose code differs
+// from what this version writes is refused, even with a checksum that matches.
+TEST(PointModelFile, OnlyTheTensorDataOfTheFileReachesLibTorch) {
+  testing::ScopedTempDir dir;
+  PointNet network = RandomNetwork();
+  SavePointModel(dir.path() / "points.bin", network,
+                 {{"detection", {{"threshold", 0.4}, {"suppression_fraction", 0.25}}}});
+  std::string bytes = ReadFileToString(dir.path() / "points.bin");
+  uint64_t header_size = 0;
+  std::memcpy(&header_size, bytes.data() + 16, sizeof(header_size));
+  const size_t weights_start = 24 + header_size;
+  // A code record LibTorch stored (some it deflates).
+  const auto code = bytes.find("class Module(Module):", weights_start);
+  ASSERT_NE(code, std::string::npos);
+  bytes.replace(code, 21, "class Module(Modula):");
+  // The checksum made to match, as a deliberate edit would.
+  const auto checksum = bytes.find("\"weights_checksum\":\"");
+  ASSERT_LT(checksum, weights_start);
+  bytes.replace(
+      checksum + 20, 16,
+      fmt::format("{:016x}", StableHash(std::string_view(bytes).substr(weights_start), 0)));
+  WriteFileAtomically(dir.path() / "edited.bin", bytes);
+  try {
+    LoadModel(dir.path() / "edited.bin");
+    FAIL() << "a model file with edited code loaded";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("edited.bin"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("differs from what this version"), std::string::npos)
+        << error.what();
+  }
 }
 
 // A small synthetic survey of `photos` training photos in dir/survey, extracted into

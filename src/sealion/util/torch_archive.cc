@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "sealion/util/error.h"
 
@@ -194,9 +195,21 @@ void CheckPickle(std::string_view pickle, const std::string& name) {
   throw fail("no STOP opcode");
 }
 
-}  // namespace
+// One record of a zip, as its central directory gives it, checked to lie within the archive.
+struct ArchiveRecord {
+  std::string name;  // printable characters only, for messages
+  std::string raw_name;
+  uint32_t method = 0;  // 0 stored, 8 deflated
+  uint32_t flags = 0;
+  uint64_t stored = 0;
+  uint64_t claimed = 0;
+  size_t directory_entry = 0;  // where its central directory entry starts
+  size_t local_header = 0;
+  size_t data_start = 0;
+};
 
-void CheckTorchArchive(std::string_view archive) {
+// The records of a zip, in the directory's order, with the checks the header describes.
+std::vector<ArchiveRecord> ListRecords(std::string_view archive) {
   const size_t size = archive.size();
   if (size < kEndOfDirectorySize) throw Error("not a LibTorch archive: too short for a zip");
   // The end-of-directory record is the last thing in the file, before a comment of at most 64 KB.
@@ -218,54 +231,132 @@ void CheckTorchArchive(std::string_view archive) {
   if (directory_start + directory_size > end)
     throw Error("corrupt archive: its zip directory lies outside the file");
   if (entries == 0) throw Error("corrupt archive: no records");
+  std::vector<ArchiveRecord> records;
   size_t at = directory_start;
   for (uint32_t i = 0; i < entries; ++i) {
     if (at + kDirectoryEntrySize > directory_start + directory_size ||
         Little(archive, at, 4) != kDirectoryEntrySignature)
       throw Error(fmt::format("corrupt archive: zip directory entry {} is cut or damaged", i));
-    const uint32_t method = Little(archive, at + 10, 2);
-    const uint64_t stored = Little(archive, at + 20, 4);
-    const uint64_t claimed = Little(archive, at + 24, 4);
+    ArchiveRecord record;
+    record.directory_entry = at;
+    record.flags = Little(archive, at + 8, 2);
+    record.method = Little(archive, at + 10, 2);
+    record.stored = Little(archive, at + 20, 4);
+    record.claimed = Little(archive, at + 24, 4);
     const size_t name_length = Little(archive, at + 28, 2);
     const size_t extra_length = Little(archive, at + 30, 2);
     const size_t comment_length = Little(archive, at + 32, 2);
-    const uint64_t header = Little(archive, at + 42, 4);
+    record.local_header = Little(archive, at + 42, 4);
     const size_t name_start = std::min(size, at + kDirectoryEntrySize);
-    const std::string_view raw_name = archive.substr(name_start, name_length);
-    // The record's name for messages, printable characters only.
-    std::string name;
-    for (const char c : raw_name.substr(0, 80)) name.push_back(c >= 32 && c < 127 ? c : '?');
+    record.raw_name = std::string(archive.substr(name_start, name_length));
+    for (const char c : record.raw_name.substr(0, 80))
+      record.name.push_back(c >= 32 && c < 127 ? c : '?');
+    const std::string& name = record.name;
     // LibTorch stores tensor data uncompressed and deflates some small records (code).
-    if (method != 0 && method != 8)
+    if (record.method != 0 && record.method != 8)
       throw Error(
           fmt::format("corrupt archive: record '{}' uses compression method {}; LibTorch "
                       "writes stored or deflated records only",
-                      name, method));
-    if (claimed == 0xFFFFFFFF || stored == 0xFFFFFFFF)
+                      name, record.method));
+    if (record.claimed == 0xFFFFFFFF || record.stored == 0xFFFFFFFF)
       throw Error(fmt::format("corrupt archive: record '{}' has zip64 sizes", name));
-    if (method == 0 ? claimed != stored : claimed > kLargestDeflateRatio * stored + 64)
+    if (record.method == 0 ? record.claimed != record.stored
+                           : record.claimed > kLargestDeflateRatio * record.stored + 64)
       throw Error(fmt::format("corrupt archive: record '{}' claims {} bytes from {} stored", name,
-                              claimed, stored));
-    if (header + kLocalHeaderSize > directory_start ||
-        Little(archive, header, 4) != kLocalHeaderSignature)
+                              record.claimed, record.stored));
+    if (record.local_header + kLocalHeaderSize > directory_start ||
+        Little(archive, record.local_header, 4) != kLocalHeaderSignature)
       throw Error(
           fmt::format("corrupt archive: record '{}' has no local header where the "
                       "directory says",
                       name));
-    const uint64_t data_start = header + kLocalHeaderSize + Little(archive, header + 26, 2) +
-                                Little(archive, header + 28, 2);
-    if (data_start + stored > directory_start)
+    record.data_start = record.local_header + kLocalHeaderSize +
+                        Little(archive, record.local_header + 26, 2) +
+                        Little(archive, record.local_header + 28, 2);
+    if (record.data_start + record.stored > directory_start)
       throw Error(
           fmt::format("corrupt archive: record '{}' claims {} stored bytes, more than "
                       "the archive holds",
-                      name, stored));
-    const bool pickle = raw_name.size() >= 4 && (raw_name.substr(raw_name.size() - 4) == ".pkl" ||
-                                                 raw_name.substr(raw_name.size() - 4) == "_pkl");
-    if (pickle && method == 0) CheckPickle(archive.substr(data_start, stored), name);
-    if (pickle && method != 0)
-      CheckPickle(Inflate(archive.substr(data_start, stored), claimed, name), name);
+                      name, record.stored));
+    records.push_back(std::move(record));
     at += kDirectoryEntrySize + name_length + extra_length + comment_length;
   }
+  return records;
+}
+
+bool EndsWith(const std::string& text, std::string_view suffix) {
+  return text.size() >= suffix.size() &&
+         std::string_view(text).substr(text.size() - suffix.size()) == suffix;
+}
+
+// A record's contents, inflated where it is deflated.
+std::string Contents(std::string_view archive, const ArchiveRecord& record) {
+  const std::string_view stored = archive.substr(record.data_start, record.stored);
+  return record.method == 0 ? std::string(stored) : Inflate(stored, record.claimed, record.name);
+}
+
+// LibTorch names a tensor's storage "<archive>/data/<number>".
+bool IsTensorData(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  if (slash == std::string::npos || slash + 1 == name.size()) return false;
+  for (size_t i = slash + 1; i < name.size(); ++i)
+    if (name[i] < '0' || name[i] > '9') return false;
+  return name.substr(0, slash) == "data" || EndsWith(name.substr(0, slash), "/data");
+}
+
+void PutLittle(std::string& bytes, size_t at, uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    bytes[at + static_cast<size_t>(i)] = static_cast<char>(value >> (8 * i));
+}
+
+}  // namespace
+
+void CheckTorchArchive(std::string_view archive) {
+  for (const ArchiveRecord& record : ListRecords(archive)) {
+    if (EndsWith(record.raw_name, ".pkl") || EndsWith(record.raw_name, "_pkl"))
+      CheckPickle(Contents(archive, record), record.name);
+  }
+}
+
+std::string TensorDataInReference(std::string_view reference, std::string_view archive) {
+  const std::vector<ArchiveRecord> expected = ListRecords(reference);
+  const std::vector<ArchiveRecord> found = ListRecords(archive);
+  if (found.size() != expected.size())
+    throw Error(fmt::format("the archive holds {} records, this version's network {}", found.size(),
+                            expected.size()));
+  std::string rebuilt(reference);
+  for (size_t i = 0; i < found.size(); ++i) {
+    const ArchiveRecord& ours = expected[i];
+    const ArchiveRecord& theirs = found[i];
+    if (theirs.raw_name != ours.raw_name)
+      throw Error(fmt::format("record {} is '{}', this version's network writes '{}'", i,
+                              theirs.name, ours.name));
+    if (!IsTensorData(ours.raw_name)) {
+      if (Contents(archive, theirs) != Contents(reference, ours))
+        throw Error(fmt::format("record '{}' differs from what this version's network writes",
+                                theirs.name));
+      continue;
+    }
+    if (theirs.method != 0 || theirs.stored != ours.stored)
+      throw Error(fmt::format("tensor record '{}' holds {} bytes, this version's network {}",
+                              theirs.name, theirs.claimed, ours.stored));
+    const std::string_view data = archive.substr(theirs.data_start, theirs.stored);
+    rebuilt.replace(ours.data_start, ours.stored, data);
+    // The zip's checksums of the record, where LibTorch's reader (miniz) may check them.
+    const auto crc = static_cast<uint32_t>(
+        crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+    PutLittle(rebuilt, ours.directory_entry + 16, crc);
+    if ((ours.flags & 0x8) == 0) {
+      PutLittle(rebuilt, ours.local_header + 14, crc);
+    } else {  // a data descriptor after the data, with or without its signature
+      const size_t descriptor = ours.data_start + ours.stored;
+      const bool signed_descriptor =
+          descriptor + 8 <= rebuilt.size() && Little(rebuilt, descriptor, 4) == 0x08074b50;
+      const size_t crc_at = descriptor + (signed_descriptor ? 4 : 0);
+      if (crc_at + 4 <= rebuilt.size()) PutLittle(rebuilt, crc_at, crc);
+    }
+  }
+  return rebuilt;
 }
 
 }  // namespace sealion

@@ -21,4 +21,15 @@ namespace sealion {
 // Throws sealion::Error saying what is wrong (without a file name: callers add theirs).
 void CheckTorchArchive(std::string_view archive);
 
+// What LibTorch's reader is given for a model file's weights. Checking an archive is not enough:
+// LibTorch also compiles the TorchScript code records of the archive, and its parser crashes on
+// some damaged ones (fuzz/model_file_fuzz: a SEGV in ScriptTypeParser::parseClassConstant). A
+// sealion model's archive is fully known but for its numbers, so this returns `reference` (the
+// archive this sealion writes for the same network) with each tensor data record replaced by the
+// same record of `archive`, and the zip checksums of those records updated: LibTorch then parses
+// only records it wrote itself. Throws unless both hold the same records in the same order,
+// tensor records ("<archive>/data/<n>", stored) of the same sizes, and every other record (pickles,
+// code, version) with the same contents.
+std::string TensorDataInReference(std::string_view reference, std::string_view archive);
+
 }  // namespace sealion

@@ -1,6 +1,7 @@
 #include "sealion/util/torch_archive.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
 #include <cstdint>
 #include <string>
@@ -120,6 +121,47 @@ TEST(TorchArchive, PicklesMayNotClaimMoreThanTheirRecordHolds) {
   EXPECT_EQ(ErrorOf(OneRecordZip("archive/data.pkl", "\x80\x02Nq\x00h\x00."s)), "");
   // Records that are not pickles are not walked.
   EXPECT_EQ(ErrorOf(OneRecordZip("archive/data/0", "\xfe\xfe"s)), "");
+}
+
+std::string RebuildError(const std::string& reference, const std::string& archive) {
+  try {
+    TensorDataInReference(reference, archive);
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(TorchArchive, OnlyTensorDataOfTheFileIsCarriedIntoTheReference) {
+  const std::string reference = OneRecordZip("archive/data/0", std::string(64, 'a'));
+  const std::string file = OneRecordZip("archive/data/0", std::string(64, 'b'));
+  const std::string rebuilt = TensorDataInReference(reference, file);
+  EXPECT_EQ(rebuilt.size(), reference.size());
+  EXPECT_NE(rebuilt.find(std::string(64, 'b')), std::string::npos);
+  EXPECT_EQ(ErrorOf(rebuilt), "");
+  // The directory's checksum of the record is the new data's, as miniz may check it.
+  const std::string data(64, 'b');
+  const auto crc = static_cast<uint32_t>(
+      crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size())));
+  std::string crc_bytes;
+  Put(crc_bytes, crc, 4);
+  EXPECT_NE(rebuilt.find(crc_bytes), std::string::npos);
+
+  // Tensor data of another size, another record, or other contents where the reference has code.
+  EXPECT_NE(RebuildError(reference, OneRecordZip("archive/data/0", std::string(60, 'b')))
+                .find("holds 60 bytes"),
+            std::string::npos);
+  EXPECT_NE(RebuildError(reference, OneRecordZip("archive/data/1", std::string(64, 'b')))
+                .find("this version's network writes 'archive/data/0'"),
+            std::string::npos);
+  const std::string code = OneRecordZip("archive/code/__torch__.py", "class Module(Module):");
+  EXPECT_EQ(RebuildError(code, code), "");
+  EXPECT_NE(RebuildError(code, OneRecordZip("archive/code/__torch__.py", "class Module(Modula):"))
+                .find("differs"),
+            std::string::npos);
+  // Cut anywhere, the file is refused.
+  for (size_t length = 0; length < file.size(); ++length)
+    EXPECT_NE(RebuildError(reference, file.substr(0, length)), "") << length;
 }
 
 }  // namespace
