@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -24,6 +25,7 @@
 #include "sealion/distrib/journal.h"
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/util/atomic_file.h"
+#include "sealion/util/csv.h"
 #include "sealion/util/error.h"
 #include "sealion/util/output_guard.h"
 #include "sealion/util/parallel.h"
@@ -243,14 +245,20 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
     journal.emplace(journal_path, ModelFingerprint(options.model_path), options.resume);
     std::map<int64_t, int64_t> expected_rows;
     for (const auto& [id, cells] : journal->Finished(kNumSeaLionClasses + 1)) {
-      try {
-        ClassCounts counts{};
-        for (int c = 0; c < kNumSeaLionClasses; ++c) counts[c] = std::stoll(cells[c]);
-        const int64_t rows = std::stoll(cells[kNumSeaLionClasses]);
-        done[id] = counts;
-        expected_rows[id] = rows;
-      } catch (const std::exception&) {  // a line damaged by a crash: count the photo again
+      // Each cell a whole non-negative number; a line damaged by a crash ("3x", "") is not
+      // trusted: the photo is counted again.
+      std::array<int64_t, kNumSeaLionClasses + 1> numbers{};
+      bool whole = true;
+      for (int c = 0; c <= kNumSeaLionClasses && whole; ++c) {
+        const std::optional<int64_t> number = ParseWholeInteger(cells[c]);
+        whole = number.has_value() && *number >= 0;
+        if (whole) numbers[c] = *number;
       }
+      if (!whole) continue;
+      ClassCounts counts{};
+      for (int c = 0; c < kNumSeaLionClasses; ++c) counts[c] = numbers[c];
+      done[id] = counts;
+      expected_rows[id] = numbers[kNumSeaLionClasses];
     }
     if (!options.detections.empty()) {
       // A photo whose detection rows are not all there is counted again.

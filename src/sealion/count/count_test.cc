@@ -90,7 +90,7 @@ TEST_F(CountTest, WritesASortedSubmissionThatScoresAgainstTheTruth) {
 TEST_F(CountTest, ResumeAfterAnInterruptionLosesAndDoublesNothing) {
   const CountSummary full = RunCount(Options("full.csv"));
   // Simulate a run killed after two photos: keep the journal's header and first two lines, and
-  // leave a half-written third line and stray detection rows behind.
+  // leave a half-written third line and stray detection rows behind; damage the second line.
   CountOptions options = Options("resumed.csv");
   RunCount(options);
   std::filesystem::path journal = options.output;
@@ -98,12 +98,16 @@ TEST_F(CountTest, ResumeAfterAnInterruptionLosesAndDoublesNothing) {
   const std::string text = ReadFileToString(journal);
   size_t cut = 0;
   for (int line = 0; line < 3; ++line) cut = text.find('\n', cut) + 1;
-  WriteFileAtomically(journal, text.substr(0, cut) + "3,0,1");
+  std::string kept = text.substr(0, cut);
+  // The second photo's line is complete but one cell is damaged ("2x"): it is not trusted.
+  const size_t second_line = kept.rfind('\n', kept.size() - 2) + 1;
+  kept.insert(kept.find(',', kept.find(',', second_line) + 1), "x");
+  WriteFileAtomically(journal, kept + "3,0,1");
   std::filesystem::remove(options.output);
   options.resume = true;
   const CountSummary resumed = RunCount(options);
-  EXPECT_EQ(resumed.resumed, 2);
-  EXPECT_EQ(resumed.counted, 2);
+  EXPECT_EQ(resumed.resumed, 1);
+  EXPECT_EQ(resumed.counted, 3);
   EXPECT_EQ(ReadFileToString(options.output), ReadFileToString(dir_.path() / "full.csv"));
   EXPECT_EQ(ReadFileToString(options.detections),
             ReadFileToString(dir_.path() / "full.csv.detections.csv"));

@@ -31,13 +31,9 @@ std::vector<std::string> CompleteLines(const std::filesystem::path& path) {
 bool LeadingId(const std::string& line, int64_t* id) {
   const auto comma = line.find(',');
   if (comma == std::string::npos || comma == 0) return false;
-  try {
-    size_t used = 0;
-    *id = std::stoll(line.substr(0, comma), &used);
-    return used == comma;
-  } catch (const std::exception&) {
-    return false;
-  }
+  const std::optional<int64_t> number = ParseWholeInteger(std::string_view(line).substr(0, comma));
+  if (number) *id = *number;
+  return number.has_value();
 }
 
 }  // namespace

@@ -76,6 +76,14 @@ T ParseCell(const CsvTable& table, size_t row, int column, const char* kind) {
 
 }  // namespace
 
+std::optional<int64_t> ParseWholeInteger(std::string_view text) {
+  int64_t value = 0;
+  const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || status != std::errc() || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
 int64_t CsvTable::IntegerAt(size_t row, int column) const {
   return ParseCell<int64_t>(*this, row, column, "an integer");
 }

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace sealion {
@@ -28,6 +30,9 @@ CsvTable ReadCsv(const std::filesystem::path& path);
 
 // Splits one line at commas (no quoting); trailing '\r' is dropped.
 std::vector<std::string> SplitCsvLine(const std::string& line);
+
+// The whole of `text` as a decimal integer ("12", "-3"; not "", "12abc", " 12" or "1e3").
+std::optional<int64_t> ParseWholeInteger(std::string_view text);
 
 // Throws unless `table.header` equals `expected` exactly.
 void RequireHeader(const CsvTable& table, const std::vector<std::string>& expected);
