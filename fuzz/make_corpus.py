@@ -84,6 +84,14 @@ def id_list_seeds():
     write("id_list_fuzz", "empty.txt", "")
 
 
+def photo_list_seeds():
+    write("photo_list_fuzz", "plain.txt", "12.jpg\n7.jpg\n")
+    write("photo_list_fuzz", "comments_crlf.txt", "# survey 2016\r\n\r\nTest/3.jpg\r\n/abs/41.JPG\n")
+    write("photo_list_fuzz", "twice.txt", "3.jpg\nother/3.jpg\n")
+    write("photo_list_fuzz", "not_ids.txt", "photo.jpg\n12abc.jpg\n-4.jpg\n99999999999999999999.jpg\n")
+    write("photo_list_fuzz", "empty.txt", "")
+
+
 def photo(height, width, channels=3):
     """A small synthetic scene: a gradient with a few blobs, so the codecs have detail."""
     y, x = np.mgrid[0:height, 0:width]
@@ -292,6 +300,7 @@ if __name__ == "__main__":
     csv_seeds()
     points_seeds()
     id_list_seeds()
+    photo_list_seeds()
     jpeg_seeds()
     png_seeds()
     model_seeds()
