@@ -156,14 +156,21 @@ def test_errors(model):
     raises(ValueError, ["threads"], sealion.Model, MODEL, threads=-1)
 
 
-def test_gil(model, photo):
+def test_gil(model):
     """While one thread counts, this one runs: count releases the GIL. Held, it would stop this
     thread's loop for the whole count."""
-    started = time.perf_counter()
-    model.count(photo)
-    alone = time.perf_counter() - started
+    # A count long enough to see a pause in, on a fast machine too: an image of noise, doubled
+    # until one count takes at least 0.1 s (the small test photo took 0.036 s on one machine).
+    image = np.random.default_rng(5).integers(0, 256, (512, 512, 3), dtype=np.uint8)
+    while True:
+        started = time.perf_counter()
+        model.count(image)
+        alone = time.perf_counter() - started
+        if alone >= 0.1 or image.shape[0] * image.shape[1] > 64_000_000:
+            break
+        image = np.ascontiguousarray(np.tile(image, (2, 2, 1)))
     check(alone > 0.05, f"a count took {alone:.3f} s: too short to tell whether the GIL is held")
-    worker = threading.Thread(target=model.count, args=(photo,))
+    worker = threading.Thread(target=model.count, args=(image,))
     longest_pause, last = 0.0, time.perf_counter()
     worker.start()
     while worker.is_alive():
@@ -221,7 +228,7 @@ def main():
     check(model.method == "points", f"method {model.method}")
     photos, counts = test_counts(model)
     test_errors(model)
-    test_gil(model, photos[0])
+    test_gil(model)
     test_export_and_labels(photos, counts)
     print(f"python checks passed: {len(photos)} photos, "
           f"{sum(len(c.detections) for c in counts)} detections")
