@@ -11,10 +11,11 @@
 #include <memory>
 #include <mutex>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgcodecs.hpp>  // flags only: the codecs are loaded by image_codecs.h
 #include <string_view>
 #include <utility>
 
+#include "sealion/core/image_codecs.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 
@@ -292,10 +293,9 @@ cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits
   CheckPngHeader(path, bytes, limits);
   cv::Mat image;
   try {
-    const cv::Mat raw(1, static_cast<int>(bytes.size()), CV_8UC1, const_cast<char*>(bytes.data()));
-    image = cv::imdecode(raw, cv::IMREAD_COLOR);
-  } catch (const cv::Exception& error) {
-    throw Error(fmt::format("{}: cannot decode image: {}", path.string(), error.what()));
+    image = DecodeImage(bytes, cv::IMREAD_COLOR);
+  } catch (const Error& error) {
+    throw Error(fmt::format("{}: {}", path.string(), error.what()));
   }
   if (image.empty()) throw Error(fmt::format("{}: not a readable image", path.string()));
   CheckPixelCount(path, image.cols, image.rows, limits);
@@ -334,7 +334,7 @@ std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality) {
   std::vector<uint8_t> bytes;
   // OpenCV 4.6 has no sampling-factor flag; libjpeg's default for colour is 4:2:0 already.
   const std::vector<int> parameters = {cv::IMWRITE_JPEG_QUALITY, quality};
-  if (!cv::imencode(".jpg", image, bytes, parameters)) throw Error("JPEG encoding failed");
+  if (!EncodeImage(".jpg", image, bytes, parameters)) throw Error("JPEG encoding failed");
   return bytes;
 }
 
@@ -344,7 +344,7 @@ void WriteImageAtomically(const std::filesystem::path& path, const cv::Mat& imag
   const std::string extension = path.extension().string();
   if (extension == ".jpg" || extension == ".jpeg") {
     bytes = EncodeJpeg(image, jpeg_quality);
-  } else if (!cv::imencode(extension, image, bytes)) {
+  } else if (!EncodeImage(extension, image, bytes)) {
     throw Error(fmt::format("{}: cannot encode image as '{}'", path.string(), extension));
   }
   WriteFileAtomically(path,

@@ -14,6 +14,7 @@
 
 #include "sealion/distrib/mpi_module.h"
 #include "sealion/util/error.h"
+#include "sealion/util/module_path.h"
 #include "sealion/util/parallel.h"
 
 namespace sealion {
@@ -65,14 +66,7 @@ class LocalWorkSharing final : public WorkSharing {
   std::exception_ptr error_;
 };
 
-std::filesystem::path MpiModulePath() {
-  std::error_code error;
-  const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-  if (!error && std::filesystem::exists(self.parent_path() / kMpiModuleName))
-    return self.parent_path() / kMpiModuleName;
-  // Test programs live in other folders of the build than the module.
-  return std::filesystem::path(SEALION_MODULE_DIR) / kMpiModuleName;
-}
+std::filesystem::path MpiModulePath() { return ModulePath(kMpiModuleName); }
 
 WorkSharing* LoadMpiWorkSharing() {
   const std::filesystem::path path = MpiModulePath();

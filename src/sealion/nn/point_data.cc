@@ -10,6 +10,7 @@
 #include <random>
 
 #include "sealion/core/dataset.h"
+#include "sealion/core/image_codecs.h"
 #include "sealion/core/image_io.h"
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
@@ -289,8 +290,11 @@ TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop
     std::vector<uint8_t> bytes;
     cv::Mat bgr;
     cv::cvtColor(crop.rgb, bgr, cv::COLOR_RGB2BGR);
-    cv::imencode(".jpg", bgr, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});
-    cv::cvtColor(cv::imdecode(bytes, cv::IMREAD_COLOR), crop.rgb, cv::COLOR_BGR2RGB);
+    EncodeImage(".jpg", bgr, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});
+    cv::cvtColor(
+        DecodeImage(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                    cv::IMREAD_COLOR),
+        crop.rgb, cv::COLOR_BGR2RGB);
   }
   crop.targets = MakePointTargets(animals, cv::Size(cells, cells), valid, kStride);
   return crop;

@@ -13,8 +13,10 @@
 #include <opencv2/imgproc.hpp>
 #include <optional>
 
+#include "sealion/core/image_codecs.h"
 #include "sealion/core/image_io.h"
 #include "sealion/extract/dot_detector.h"
+#include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
 
@@ -26,7 +28,12 @@ constexpr int kCell = 8;  // px of the full photo per cell of the clear-ground g
 // Decoded at 1/8 scale by libjpeg itself (IMREAD_REDUCED_COLOR_8), which is several times faster
 // than a full decode: enough to find masks and to lay out windows.
 cv::Mat ReadEighthScale(const std::filesystem::path& path) {
-  cv::Mat small = cv::imread(path.string(), cv::IMREAD_REDUCED_COLOR_8);
+  cv::Mat small;
+  try {
+    small = DecodeImage(ReadFileToString(path), cv::IMREAD_REDUCED_COLOR_8);
+  } catch (const Error& error) {
+    throw Error(path.string() + ": " + error.what());
+  }
   if (small.empty()) throw Error(path.string() + ": not a readable photo");
   return small;
 }
