@@ -19,7 +19,8 @@
 # with CV_LR (the new schedule's peak; default: train's); CV_THREADS (train's --threads, default every
 # core: 1 keeps training fast while something else uses the other core); CV_JOBS (folds trained
 # at once, default 1: with CV_THREADS=1, 2 uses both cores); CV_FOLDS (the folds to run, e.g.
-# "0 1"; default all four: a subset scores only its photos); CV_DECOYS (train's --decoy-repairs).
+# "0 1"; default all four: a subset scores only its photos); CV_DECOYS (train's --decoy-repairs);
+# CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -33,6 +34,7 @@ epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
 validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
 jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
+tile_augment="${CV_TILE_AUGMENT:-1}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -64,8 +66,9 @@ train_fold() {  # fold-dir method
       "$sealion" patches "$fold/data" --metadata "$fold/extract/training_metadata.json" \
         -o "$fold/patches" > "$fold/patches.txt" 2>&1
     fi
+    [ "$tile_augment" = 0 ] && resume+=(--no-augment)
     "$sealion" train --method tiles "$fold/patches" -o "$model" --epochs "$tile_epochs" \
-      --val-fraction 0.2 --seed 1 "${resume[@]}" > "$fold/tiles-train.txt" 2>&1
+      --scale-augment "$scale" --val-fraction 0.2 --seed 1 "${resume[@]}" > "$fold/tiles-train.txt" 2>&1
   fi
 }
 

@@ -1,5 +1,6 @@
 // sealion train [--method tiles] PATCH_DIR -o MODEL_FILE [--epochs N] [--batch B] [--lr LR]
 //               [--val-fraction F] [--seed S] [--threads N] [--resume CHECKPOINT] [--init MODEL]
+//               [--no-augment] [--scale-augment R] [--jpeg-augment P]
 // sealion train --method points DATASET_DIR --coords COORDS.csv -o MODEL_FILE [--epochs N]
 //               [--crops-per-photo K] [--crop S] [--photos-in-memory P] [same flags as above]
 
@@ -99,8 +100,13 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: decoded training photos held at once")
       ->capture_default_str();
   app.add_option("--scale-augment", points.augment.scale_range,
-                 "points: crops are scaled by up to this share either way (altitude varies "
-                 "between flights; size is also what tells classes apart)")
+                 "crops (points) or thumbnails (tiles) are scaled by up to this share either way "
+                 "(altitude varies between flights; size is also what tells classes apart)")
+      ->capture_default_str();
+  app.add_flag("--augment,!--no-augment", tiles.augment,
+               "tiles: augment the training thumbnails as the point trainer does its crops "
+               "(scale, quarter turns, flips, exposure, colour, haze, blur, JPEG; default), or "
+               "train on them as cut")
       ->capture_default_str();
   app.add_flag("--dedot,!--no-dedot", points.dedot,
                "points: photos without a matching plain copy are trained on their dotted copy "
@@ -111,7 +117,7 @@ int RunTrainCommand(int argc, char** argv) {
                  "that repair marks stop meaning animals (0: none)")
       ->capture_default_str();
   app.add_option("--jpeg-augment", points.augment.jpeg,
-                 "points: share of crops recompressed as JPEG at quality 20-95")
+                 "share of crops or thumbnails recompressed as JPEG at quality 20-95")
       ->capture_default_str();
   app.add_option("--validate-every", points.validate_every,
                  "points: count the validation photos after every n-th epoch and the last")
@@ -135,14 +141,20 @@ int RunTrainCommand(int argc, char** argv) {
     lock.emplace(tiles.model_path);
   }
   if (method == "tiles") {
-    for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
-                             "--scale-augment", "--jpeg-augment", "--dedot", "--decoy-repairs",
-                             "--validate-every", "--threshold", "--suppression"}) {
+    for (const char* flag :
+         {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
+          "--decoy-repairs", "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;
+    tiles.augmentation.scale_range = points.augment.scale_range;
+    tiles.augmentation.jpeg = points.augment.jpeg;
     return PrintTileResult(tiles, sharing);
   }
+  if (app.count("--augment") || app.count("--no-augment"))
+    throw Error(
+        "--augment and --no-augment are for --method tiles (points always augment; "
+        "--scale-augment 0 and --jpeg-augment 0 turn those two off)");
   points.dataset_dir = input;
   points.model_path = tiles.model_path;
   if (app.count("--epochs")) points.epochs = tiles.epochs;

@@ -5,12 +5,10 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <random>
 
 #include "sealion/core/dataset.h"
-#include "sealion/core/image_codecs.h"
 #include "sealion/core/image_io.h"
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/dot_detector.h"
@@ -270,32 +268,7 @@ TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop
     for (Animal& animal : animals) animal.x = crop_size - 1 - animal.x;
   }
 
-  // Exposure and colour, haze, then blur and JPEG recompression.
-  std::normal_distribution<double> colour(0.0, augment.colour);
-  const double gain = std::exp(uniform(-augment.exposure, augment.exposure));
-  const cv::Scalar channel_gain(gain * std::exp(colour(rng)), gain * std::exp(colour(rng)),
-                                gain * std::exp(colour(rng)));
-  cv::multiply(crop.rgb, channel_gain, crop.rgb);
-  if (unit(rng) < augment.haze) {
-    const double amount = uniform(0.05, 0.35);
-    const double grey = uniform(170, 230);
-    cv::addWeighted(crop.rgb, 1 - amount, cv::Mat(crop.rgb.size(), CV_8UC3, cv::Scalar::all(grey)),
-                    amount, 0, crop.rgb);
-  }
-  if (unit(rng) < augment.blur) {
-    cv::GaussianBlur(crop.rgb, crop.rgb, cv::Size(0, 0), uniform(0.5, 2.0));
-  }
-  if (unit(rng) < augment.jpeg) {
-    const int quality = 20 + static_cast<int>(rng() % 76);
-    std::vector<uint8_t> bytes;
-    cv::Mat bgr;
-    cv::cvtColor(crop.rgb, bgr, cv::COLOR_RGB2BGR);
-    EncodeImage(".jpg", bgr, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});
-    cv::cvtColor(
-        DecodeImage(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
-                    cv::IMREAD_COLOR),
-        crop.rgb, cv::COLOR_BGR2RGB);
-  }
+  AugmentPhotometric(crop.rgb, augment, rng);
   crop.targets = MakePointTargets(animals, cv::Size(cells, cells), valid, kStride);
   return crop;
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sealion/core/point_match.h"
+#include "sealion/nn/augment.h"
 #include "sealion/nn/point_targets.h"
 
 namespace sealion {
@@ -50,18 +51,6 @@ std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double p
 // The pixels a photo is trained on (RGB): the plain photo, or the dotted one with its dots
 // removed, derived in memory (never written anywhere); `decoys` are repaired too.
 cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys = {});
-
-struct AugmentOptions {
-  // What varies between real surveys: altitude (scale), light and white balance, haze, focus,
-  // and how hard a copy of the photo was recompressed.
-  double scale_range = 0.3;     // the source window is crop x s, s in [1/(1+r), 1+r]
-  double animal_centred = 0.6;  // share of crops centred near an animal, the rest anywhere
-  double exposure = 0.3;        // global gain exp(U(-e, e))
-  double colour = 0.06;         // per-channel gain exp(N(0, c)): white balance
-  double haze = 0.15;           // probability of haze: a blend towards a pale grey of 5-35%
-  double blur = 0.15;           // probability of a Gaussian blur, sigma 0.5-2 pixels
-  double jpeg = 0.3;            // probability of JPEG recompression at quality 20-95
-};
 
 struct TrainingCrop {
   cv::Mat rgb;  // crop x crop, RGB 8 bit

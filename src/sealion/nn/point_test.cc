@@ -4,11 +4,13 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <opencv2/imgproc.hpp>
 
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/extract.h"
+#include "sealion/nn/augment.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/nn/point_data.h"
 #include "sealion/nn/point_inference.h"
@@ -320,6 +322,40 @@ TEST(LabelledPhotos, DecoyRepairsLieOnBackgroundAndChangeOnlyTheirDiscs) {
   EXPECT_GT(cv::countNonZero(changed), 0);
   changed.setTo(0, near_decoy);
   EXPECT_EQ(cv::countNonZero(changed), 0);
+}
+
+// The tile trainer's thumbnails are augmented like the point trainer's crops: fixed by the seed,
+// of the same size and type; with scale and every photometric change off, only quarter turns and
+// flips remain, which move pixels without changing them.
+TEST(Augmentation, ThumbnailsAreFixedBySeedAndOnlyTurnedWhenTheRestIsOff) {
+  cv::Mat thumbnail(64, 64, CV_8UC3);
+  cv::randu(thumbnail, 0, 255);
+  const AugmentOptions augment;
+  const auto augmented = [&](const AugmentOptions& options, uint64_t seed) {
+    cv::Mat copy = thumbnail.clone();
+    AugmentThumbnail(copy, options, seed);
+    EXPECT_EQ(copy.size(), thumbnail.size());
+    EXPECT_EQ(copy.type(), thumbnail.type());
+    return copy;
+  };
+  EXPECT_EQ(cv::norm(augmented(augment, 7), augmented(augment, 7), cv::NORM_INF), 0);
+  EXPECT_GT(cv::norm(augmented(augment, 7), augmented(augment, 8), cv::NORM_INF), 0);
+
+  AugmentOptions turns_only;
+  turns_only.scale_range = turns_only.exposure = turns_only.colour = 0;
+  turns_only.haze = turns_only.blur = turns_only.jpeg = 0;
+  const auto sorted_pixels = [](const cv::Mat& image) {
+    std::vector<uint8_t> values(image.datastart, image.dataend);
+    std::sort(values.begin(), values.end());
+    return values;
+  };
+  int changed = 0;
+  for (uint64_t seed = 0; seed < 16; ++seed) {
+    const cv::Mat turned = augmented(turns_only, seed);
+    EXPECT_EQ(sorted_pixels(turned), sorted_pixels(thumbnail)) << seed;
+    changed += cv::norm(turned, thumbnail, cv::NORM_INF) > 0;
+  }
+  EXPECT_GE(changed, 8);  // 7 of the 8 turn-and-flip combinations move pixels
 }
 
 TEST(PointNetwork, SizeAndCostAreWithinTheBudget) {

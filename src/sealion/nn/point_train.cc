@@ -201,9 +201,7 @@ void PointTrainOptions::Check() const {
     throw Error(fmt::format("train: --threshold must be in [{}, 1]", kCandidateFloor));
   if (suppression >= 0 && suppression > 2) throw Error("train: --suppression must be in [0, 2]");
   if (threads < 0) throw Error("train: --threads must be >= 0");
-  if (augment.scale_range < 0 || augment.scale_range > 1)
-    throw Error("train: --scale-augment must be in [0, 1]");
-  if (augment.jpeg < 0 || augment.jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
+  augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
 }

@@ -66,6 +66,21 @@ PatchSet LoadPatches(const std::filesystem::path& dir, const std::vector<size_t>
   return set;
 }
 
+// Augments the thumbnails of a batch in place (uint8 N x 64 x 64 x 3), each by a seed drawn from
+// the epoch and its index in the training set: the same in every process of a data-parallel job.
+void AugmentBatch(torch::Tensor& images, const torch::Tensor& indices,
+                  const AugmentOptions& augmentation, uint64_t epoch_seed) {
+  auto* pixels = images.data_ptr<uint8_t>();
+  const auto* index = indices.data_ptr<int64_t>();
+  for (int64_t i = 0; i < images.size(0); ++i) {
+    cv::Mat view(kPatchSize, kPatchSize, CV_8UC3,
+                 pixels + static_cast<size_t>(i) * kPatchSize * kPatchSize * 3);
+    cv::Mat thumbnail = view.clone();
+    AugmentThumbnail(thumbnail, augmentation, MixSeed(epoch_seed, static_cast<uint64_t>(index[i])));
+    thumbnail.copyTo(view);
+  }
+}
+
 struct Evaluation {
   double loss = 0, accuracy = 0;
   ConfusionMatrix confusion{};
@@ -129,6 +144,7 @@ void TrainOptions::Check() const {
   if (validation_fraction < 0 || validation_fraction >= 1)
     throw Error("train: --val-fraction must be in [0, 1)");
   if (threads < 0) throw Error("train: --threads must be >= 0");
+  augmentation.Check();
 }
 
 std::filesystem::path CheckpointPath(const std::filesystem::path& model_path) {
@@ -186,7 +202,11 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
   const std::string fingerprint =
       fmt::format("{}|{}|{}|{}|{}|{}", manifest.rows.size(), options.seed, options.batch_size,
                   options.learning_rate, options.validation_fraction, result.train_samples) +
-      (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
+      (initialised_from.is_null() ? ""
+                                  : "|init:" + initialised_from.value("weights_checksum", "")) +
+      (options.augment ? fmt::format("|augment:{}:{}", options.augmentation.scale_range,
+                                     options.augmentation.jpeg)
+                       : "");
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
     if (saved.at("fingerprint") != fingerprint) {
@@ -220,9 +240,12 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
       const int64_t share_end = batch.size(0) * (rank + 1) / ranks;
       const torch::Tensor index = batch.slice(0, share_begin, share_end);
       const torch::Tensor labels = train.labels.index_select(0, index);
+      torch::Tensor images = train.images.index_select(0, index);
+      if (options.augment)
+        AugmentBatch(images, index, options.augmentation,
+                     MixSeed(options.seed, static_cast<uint64_t>(epoch)));
       const torch::Tensor logits =
-          network->forward(ToNetworkInput(train.images.index_select(0, index)),
-                           masks.slice(0, share_begin, share_end));
+          network->forward(ToNetworkInput(images), masks.slice(0, share_begin, share_end));
       // The mean over the global batch: each process sums its share.
       const torch::Tensor loss =
           torch::nn::functional::cross_entropy(
@@ -274,20 +297,29 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
   for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
   json confusion = json::array();
   for (const auto& row : result.confusion) confusion.push_back(row);
-  json training = {{"patch_dir", options.patch_dir.string()},
-                   {"epochs", options.epochs},
-                   {"batch_size", options.batch_size},
-                   {"learning_rate", options.learning_rate},
-                   {"validation_fraction", options.validation_fraction},
-                   {"seed", options.seed},
-                   {"train_samples", result.train_samples},
-                   {"validation_samples", result.validation_samples},
-                   {"train_photos", result.train_photos},
-                   {"validation_photos", result.validation_photos},
-                   {"history", history},
-                   {"validation_confusion", confusion},
-                   {"final_validation_accuracy", final_evaluation.accuracy},
-                   {"final_validation_loss", final_evaluation.loss}};
+  json training = {
+      {"patch_dir", options.patch_dir.string()},
+      {"epochs", options.epochs},
+      {"batch_size", options.batch_size},
+      {"learning_rate", options.learning_rate},
+      {"validation_fraction", options.validation_fraction},
+      {"seed", options.seed},
+      {"train_samples", result.train_samples},
+      {"validation_samples", result.validation_samples},
+      {"train_photos", result.train_photos},
+      {"validation_photos", result.validation_photos},
+      {"history", history},
+      {"validation_confusion", confusion},
+      {"final_validation_accuracy", final_evaluation.accuracy},
+      {"final_validation_loss", final_evaluation.loss},
+      {"augmentation", options.augment ? json{{"scale_range", options.augmentation.scale_range},
+                                              {"exposure", options.augmentation.exposure},
+                                              {"colour", options.augmentation.colour},
+                                              {"haze", options.augmentation.haze},
+                                              {"blur", options.augmentation.blur},
+                                              {"jpeg", options.augmentation.jpeg},
+                                              {"turns_and_flips", true}}
+                                       : json(false)}};
   if (!initialised_from.is_null()) training["initialised_from"] = initialised_from;
   if (!sharing.IsWriter()) return result;
   SaveModel(options.model_path, network, {{"training", training}});

@@ -11,6 +11,7 @@
 
 #include "sealion/core/classes.h"
 #include "sealion/distrib/work_sharing.h"
+#include "sealion/nn/augment.h"
 
 namespace sealion {
 
@@ -25,6 +26,10 @@ struct TrainOptions {
   int threads = 0;               // LibTorch threads; 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from
   std::filesystem::path init;    // a tile model to start from instead of random weights
+  // Each training thumbnail is augmented as the point trainer's crops are (nn/augment.h), drawn
+  // anew every epoch; validation thumbnails never are.
+  bool augment = true;
+  AugmentOptions augmentation;
 
   void Check() const;
 };

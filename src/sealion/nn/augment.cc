@@ -1,0 +1,67 @@
+#include "sealion/nn/augment.h"
+
+#include <cmath>
+#include <opencv2/imgcodecs.hpp>  // flags only: the codecs are loaded by image_codecs.h
+#include <opencv2/imgproc.hpp>
+#include <string_view>
+#include <vector>
+
+#include "sealion/core/image_codecs.h"
+#include "sealion/util/error.h"
+
+namespace sealion {
+
+void AugmentOptions::Check() const {
+  if (scale_range < 0 || scale_range > 1) throw Error("train: --scale-augment must be in [0, 1]");
+  if (jpeg < 0 || jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
+}
+
+void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt19937_64& rng) {
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const auto uniform = [&](double low, double high) { return low + (high - low) * unit(rng); };
+  std::normal_distribution<double> colour(0.0, augment.colour);
+  const double gain = std::exp(uniform(-augment.exposure, augment.exposure));
+  const cv::Scalar channel_gain(gain * std::exp(colour(rng)), gain * std::exp(colour(rng)),
+                                gain * std::exp(colour(rng)));
+  cv::multiply(rgb, channel_gain, rgb);
+  if (unit(rng) < augment.haze) {
+    const double amount = uniform(0.05, 0.35);
+    const double grey = uniform(170, 230);
+    cv::addWeighted(rgb, 1 - amount, cv::Mat(rgb.size(), CV_8UC3, cv::Scalar::all(grey)), amount, 0,
+                    rgb);
+  }
+  if (unit(rng) < augment.blur) {
+    cv::GaussianBlur(rgb, rgb, cv::Size(0, 0), uniform(0.5, 2.0));
+  }
+  if (unit(rng) < augment.jpeg) {
+    const int quality = 20 + static_cast<int>(rng() % 76);
+    std::vector<uint8_t> bytes;
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    EncodeImage(".jpg", bgr, bytes, {cv::IMWRITE_JPEG_QUALITY, quality});
+    cv::cvtColor(
+        DecodeImage(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()),
+                    cv::IMREAD_COLOR),
+        rgb, cv::COLOR_BGR2RGB);
+  }
+}
+
+void AugmentThumbnail(cv::Mat& rgb, const AugmentOptions& augment, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const double reach = std::log1p(augment.scale_range);
+  const double scale = std::exp(-reach + 2 * reach * unit(rng));
+  if (augment.scale_range > 0) {
+    const cv::Point2f centre((rgb.cols - 1) / 2.0f, (rgb.rows - 1) / 2.0f);
+    cv::Mat scaled;
+    cv::warpAffine(rgb, scaled, cv::getRotationMatrix2D(centre, 0.0, scale), rgb.size(),
+                   cv::INTER_LINEAR, cv::BORDER_REFLECT_101);
+    scaled.copyTo(rgb);
+  }
+  const int turns = static_cast<int>(rng() % 4);
+  for (int t = 0; t < turns; ++t) cv::rotate(rgb, rgb, cv::ROTATE_90_CLOCKWISE);
+  if (rng() % 2 == 1) cv::flip(rgb, rgb, 1);
+  AugmentPhotometric(rgb, augment, rng);
+}
+
+}  // namespace sealion

@@ -1,0 +1,38 @@
+#pragma once
+// Augmentation for what varies between real surveys: altitude (scale), light and white balance,
+// haze, focus, and how hard a copy of the photo was recompressed; plus quarter turns and flips
+// (an aerial photo has no up). Shared by the point trainer (crops, nn/point_data.h) and the tile
+// trainer (thumbnails, nn/train.h), so that the two counters learn from the same variations.
+
+#include <cstdint>
+#include <opencv2/core.hpp>
+#include <random>
+
+namespace sealion {
+
+struct AugmentOptions {
+  // What varies between real surveys: altitude (scale), light and white balance, haze, focus,
+  // and how hard a copy of the photo was recompressed.
+  double scale_range = 0.3;     // the source window is crop x s, s in [1/(1+r), 1+r]
+  double animal_centred = 0.6;  // share of crops centred near an animal, the rest anywhere
+  double exposure = 0.3;        // global gain exp(U(-e, e))
+  double colour = 0.06;         // per-channel gain exp(N(0, c)): white balance
+  double haze = 0.15;           // probability of haze: a blend towards a pale grey of 5-35%
+  double blur = 0.15;           // probability of a Gaussian blur, sigma 0.5-2 pixels
+  double jpeg = 0.3;            // probability of JPEG recompression at quality 20-95
+
+  // The ranges the flags --scale-augment and --jpeg-augment may take: [0, 1] each.
+  void Check() const;
+};
+
+// Exposure and colour, haze, blur and JPEG recompression of `rgb` (8-bit RGB, in place), drawing
+// from `rng` in that order.
+void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt19937_64& rng);
+
+// A thumbnail of the tile trainer (square, 8-bit RGB, in place), fully determined by `seed`:
+// scaled about its centre by s in [1/(1+r), 1+r] (r = scale_range; the border reflected where
+// it shrinks), turned by quarter turns and flipped, then AugmentPhotometric. A thumbnail's class
+// does not change with any of these.
+void AugmentThumbnail(cv::Mat& rgb, const AugmentOptions& augment, uint64_t seed);
+
+}  // namespace sealion
