@@ -15,7 +15,7 @@ jobs="${JOBS:-$(nproc)}"
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(csv_fuzz points_csv_fuzz id_list_fuzz jpeg_fuzz png_fuzz viame_fuzz coco_fuzz
-           training_metadata_fuzz journal_fuzz model_file_fuzz)
+           training_metadata_fuzz journal_fuzz model_file_fuzz photo_list_fuzz)
 fi
 
 # Largest input per target: a little above the biggest seed, so that mutations stay in the
@@ -23,7 +23,7 @@ fi
 declare -A max_len=([csv_fuzz]=4096 [points_csv_fuzz]=8192 [id_list_fuzz]=1024
                     [jpeg_fuzz]=16384 [png_fuzz]=16384 [model_file_fuzz]=8192
                     [viame_fuzz]=4096 [coco_fuzz]=4096 [training_metadata_fuzz]=4096
-                    [journal_fuzz]=2048)
+                    [journal_fuzz]=2048 [photo_list_fuzz]=1024)
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DSEALION_SANITIZE=ON -DSEALION_FUZZ=ON -DSEALION_BUILD_BENCHMARKS=OFF > /dev/null
