@@ -25,7 +25,10 @@ bool IsPhotoFile(const std::filesystem::path& path) {
 std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folder) {
   std::vector<std::filesystem::path> photos;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    if (entry.is_regular_file() && IsPhotoFile(entry.path())) photos.push_back(entry.path());
+    // Whatever is named like a photo, a regular file or not: a FIFO, a folder or a dangling
+    // link named 7.jpg then fails photo 7 by name when it is read, instead of being skipped
+    // without a word (a count that silently left photo 7 out).
+    if (IsPhotoFile(entry.path())) photos.push_back(entry.path());
   }
   std::sort(photos.begin(), photos.end());
   return photos;

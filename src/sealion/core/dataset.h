@@ -29,7 +29,8 @@ struct TrainDataset {
 // Reads a list of ids, one per line after a header line (MismatchedTrainImages.txt).
 std::set<int64_t> ReadIdList(const std::filesystem::path& path);
 
-// Lists the photos (*.jpg, *.jpeg, *.png) of a folder, sorted by name.
+// Lists what a folder holds under a photo's name (*.jpg, *.jpeg, *.png), sorted by name; entries
+// that are not regular files are listed too, for their reader to refuse by name.
 std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folder);
 
 }  // namespace sealion

@@ -12,12 +12,14 @@
 namespace sealion {
 
 // Parses argv into `app`. Returns -1 when the command should go on, or the exit code to return
-// at once (0 after --help, non-zero for a bad flag, with CLI11's message printed).
+// at once: 0 after --help, 2 for a command line CLI11 rejects (an unknown flag, a missing or
+// malformed value, a value outside its flag's range), with CLI11's message printed. (CLI11's
+// own codes, 105 or 109, said nothing a script could rely on.)
 inline int ParseCommandLine(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    return app.exit(error) == 0 ? 0 : 2;
   }
   return -1;
 }
