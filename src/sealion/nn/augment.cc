@@ -16,6 +16,17 @@ void AugmentOptions::Check() const {
   if (jpeg < 0 || jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
 }
 
+nlohmann::json AugmentOptions::ToJson() const {
+  return {{"scale_range", scale_range},
+          {"animal_centred", animal_centred},
+          {"exposure", exposure},
+          {"colour", colour},
+          {"haze", haze},
+          {"blur", blur},
+          {"jpeg", jpeg},
+          {"jpeg_quality", {20, 95}}};
+}
+
 void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt19937_64& rng) {
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const auto uniform = [&](double low, double high) { return low + (high - low) * unit(rng); };

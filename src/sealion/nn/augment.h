@@ -5,6 +5,7 @@
 // trainer (thumbnails, nn/train.h), so that the two counters learn from the same variations.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 #include <random>
 
@@ -23,6 +24,8 @@ struct AugmentOptions {
 
   // The ranges the flags --scale-augment and --jpeg-augment may take: [0, 1] each.
   void Check() const;
+  // Every setting, for a model's header.
+  nlohmann::json ToJson() const;
 };
 
 // Exposure and colour, haze, blur and JPEG recompression of `rgb` (8-bit RGB, in place), drawing

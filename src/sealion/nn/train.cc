@@ -297,29 +297,21 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
   for (const auto& e : result.epochs) history.push_back(EpochToJson(e));
   json confusion = json::array();
   for (const auto& row : result.confusion) confusion.push_back(row);
-  json training = {
-      {"patch_dir", options.patch_dir.string()},
-      {"epochs", options.epochs},
-      {"batch_size", options.batch_size},
-      {"learning_rate", options.learning_rate},
-      {"validation_fraction", options.validation_fraction},
-      {"seed", options.seed},
-      {"train_samples", result.train_samples},
-      {"validation_samples", result.validation_samples},
-      {"train_photos", result.train_photos},
-      {"validation_photos", result.validation_photos},
-      {"history", history},
-      {"validation_confusion", confusion},
-      {"final_validation_accuracy", final_evaluation.accuracy},
-      {"final_validation_loss", final_evaluation.loss},
-      {"augmentation", options.augment ? json{{"scale_range", options.augmentation.scale_range},
-                                              {"exposure", options.augmentation.exposure},
-                                              {"colour", options.augmentation.colour},
-                                              {"haze", options.augmentation.haze},
-                                              {"blur", options.augmentation.blur},
-                                              {"jpeg", options.augmentation.jpeg},
-                                              {"turns_and_flips", true}}
-                                       : json(false)}};
+  json training = {{"patch_dir", options.patch_dir.string()},
+                   {"epochs", options.epochs},
+                   {"batch_size", options.batch_size},
+                   {"learning_rate", options.learning_rate},
+                   {"validation_fraction", options.validation_fraction},
+                   {"seed", options.seed},
+                   {"train_samples", result.train_samples},
+                   {"validation_samples", result.validation_samples},
+                   {"train_photos", result.train_photos},
+                   {"validation_photos", result.validation_photos},
+                   {"history", history},
+                   {"validation_confusion", confusion},
+                   {"final_validation_accuracy", final_evaluation.accuracy},
+                   {"final_validation_loss", final_evaluation.loss},
+                   {"augmentation", options.augment ? options.augmentation.ToJson() : json(false)}};
   if (!initialised_from.is_null()) training["initialised_from"] = initialised_from;
   if (!sharing.IsWriter()) return result;
   SaveModel(options.model_path, network, {{"training", training}});
