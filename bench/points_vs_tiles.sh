@@ -35,14 +35,17 @@ count() {  # count NAME MODEL PHOTOS...: prints "seconds gflop_per_s rss_kib"
 }
 
 echo "count: $photos_n synthetic 5616x3744 photos, 2 threads, decoding included"
-printf "%-15s %10s %9s %11s %9s %14s %14s\n" counter "s/photo" photos/s "GFLOP/photo" GFLOP/s "RSS 2 photos" "RSS $photos_n photos"
+printf "%-26s %10s %9s %11s %9s %14s %14s\n" counter "s/photo" photos/s "GFLOP/photo" GFLOP/s "RSS 2 photos" "RSS $photos_n photos"
 declare -A per_photo
-for counter in tiles points; do
-  model="$run/tiles.bin"; [ "$counter" = points ] && model="$run/points.bin"
-  read -r s2 g2 rss2 < <(count "$counter-2" "$model" "${photos[0]}" "${photos[1]}")
-  read -r s g rss < <(count "$counter" "$model" "${photos[@]}")
+# "points-libtorch-allocator": the point counter with LibTorch's own CPU allocator instead of
+# sealion's caching one (nn/cpu_allocator.h), to show what the cache is worth.
+for counter in tiles points points-libtorch-allocator; do
+  model="$run/tiles.bin"; [ "$counter" != tiles ] && model="$run/points.bin"
+  cache=1; [ "$counter" = points-libtorch-allocator ] && cache=0
+  read -r s2 g2 rss2 < <(SEALION_CACHING_ALLOCATOR=$cache count "$counter-2" "$model" "${photos[0]}" "${photos[1]}")
+  read -r s g rss < <(SEALION_CACHING_ALLOCATOR=$cache count "$counter" "$model" "${photos[@]}")
   per_photo[$counter]=$(echo "$s / $photos_n" | bc -l)
-  printf "%-15s %10.2f %9.3f %11.0f %9.0f %11.0f MiB %11.0f MiB\n" "$counter" "${per_photo[$counter]}" \
+  printf "%-26s %10.2f %9.3f %11.0f %9.0f %11.0f MiB %11.0f MiB\n" "$counter" "${per_photo[$counter]}" \
     "$(echo "$photos_n / $s" | bc -l)" "$(echo "$g * $s / $photos_n" | bc -l)" "$g" \
     "$(echo "$rss2 / 1024" | bc -l)" "$(echo "$rss / 1024" | bc -l)"
 done

@@ -11,6 +11,7 @@
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/extract.h"
 #include "sealion/nn/augment.h"
+#include "sealion/nn/cpu_allocator.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/nn/point_data.h"
 #include "sealion/nn/point_inference.h"
@@ -356,6 +357,31 @@ TEST(Augmentation, ThumbnailsAreFixedBySeedAndOnlyTurnedWhenTheRestIsOff) {
     changed += cv::norm(turned, thumbnail, cv::NORM_INF) > 0;
   }
   EXPECT_GE(changed, 8);  // 7 of the 8 turn-and-flip combinations move pixels
+}
+
+// Large tensors freed go back to the cache and serve the next request of about their size;
+// a much smaller request gets a block of its own.
+TEST(CachingCpuAllocator, FreedBlocksServeRequestsOfAboutTheirSize) {
+  InstallCachingCpuAllocator();
+#if !defined(__SANITIZE_ADDRESS__)
+  const CpuAllocatorStatistics start = CachingCpuAllocatorStatistics();
+  void* big_data = nullptr;
+  {
+    const torch::Tensor big = torch::ones({1'777'777});  // 7.1 MB, freed at once
+    big_data = big.data_ptr();
+  }
+  EXPECT_EQ(CachingCpuAllocatorStatistics().fresh, start.fresh + 1);
+  void* smaller_data = nullptr;
+  {
+    const torch::Tensor smaller = torch::full({1'600'000}, 2.0f);  // 6.4 MB: takes that block
+    smaller_data = smaller.data_ptr();
+    EXPECT_TRUE(torch::all(smaller == 2.0f).item<bool>());
+  }
+  EXPECT_EQ(smaller_data, big_data);
+  const torch::Tensor much_smaller = torch::zeros({1'000'000});  // 4 MB: not from a 7.1 MB block
+  EXPECT_NE(much_smaller.data_ptr(), big_data);
+  EXPECT_GT(CachingCpuAllocatorStatistics().reused, start.reused);
+#endif
 }
 
 TEST(PointNetwork, SizeAndCostAreWithinTheBudget) {

@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "sealion/nn/cpu_allocator.h"
 #include "sealion/util/error.h"
 #include "sealion/util/parallel.h"
 
@@ -73,6 +74,7 @@ void UseChannelsLast(torch::nn::Module& module) {
 void ConfigureTorchThreads(int threads) {
   static std::once_flag interop_once;
   std::call_once(interop_once, [] { at::set_num_interop_threads(1); });
+  InstallCachingCpuAllocator();
   torch::set_num_threads(ResolveThreadCount(threads));
 }
 

@@ -41,7 +41,8 @@ torch::Tensor ToNetworkInput(const torch::Tensor& rgb_uint8_nhwc);
 // Puts the 4-D weights of `module` in channels-last memory.
 void UseChannelsLast(torch::nn::Module& module);
 
-// Sets LibTorch's threads for this process (intra-op; inter-op is 1).
+// Sets LibTorch's threads for this process (intra-op; inter-op is 1), and installs the caching
+// CPU allocator (nn/cpu_allocator.h) once.
 void ConfigureTorchThreads(int threads);
 
 }  // namespace sealion
