@@ -3,6 +3,16 @@
 # on every x86-64 CPU, with or without AVX-512 (scripts/check-cpu-settings.sh guards this).
 set(SEALION_TEST_ENVIRONMENT
     "SEALION_KAGGLE_SAMPLE_DIR=${SEALION_KAGGLE_SAMPLE_DIR};SEALION_BINARY=$<TARGET_FILE:sealion>;OPENBLAS_NUM_THREADS=1")
+# Under the sanitizers (cmake --preset sanitize): UBSan halts, so that its reports fail the test;
+# LeakSanitizer skips the third-party leaks that fuzz/lsan.supp lists and explains (with full
+# stacks: the fast unwinder stops inside OpenCV, which has no frame pointers, and the
+# suppressions then match nothing); tests that cannot run sanitized (Python loading an ASan
+# module, QEMU) skip on SEALION_SANITIZED.
+if(SEALION_SANITIZE)
+  list(APPEND SEALION_TEST_ENVIRONMENT "UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1"
+       "ASAN_OPTIONS=fast_unwind_on_malloc=0"
+       "LSAN_OPTIONS=suppressions=${CMAKE_SOURCE_DIR}/fuzz/lsan.supp" "SEALION_SANITIZED=1")
+endif()
 
 # sealion_add_test(module/name SOURCES a_test.cc ... LIBS lib ... LABELS unit ...)
 # Registers one GoogleTest binary with ctest under module/name, with labels.

@@ -13,6 +13,10 @@
 #
 # usage: portable_test.sh SEALION_BINARY        exit 77 (skipped) when qemu-user is missing
 set -euo pipefail
+if [ "${SEALION_SANITIZED:-0}" = 1 ]; then
+  echo "SKIPPED: sanitizer build: AddressSanitizer's shadow memory does not run under qemu-user"
+  exit 77
+fi
 sealion="$(realpath "$1")"
 if [ "$(uname -m)" != "x86_64" ]; then
   echo "SKIPPED: this test emulates an x86-64 CPU without AVX-512 and runs only on x86-64 hosts"; exit 77

@@ -8,6 +8,10 @@
 # usage: python_module_test.sh MODULE_DIR SOURCE_DIR SEALION_BINARY
 #        exit 77 (skipped) when the module was not built or /usr/bin/python3 lacks numpy
 set -euo pipefail
+if [ "${SEALION_SANITIZED:-0}" = 1 ]; then
+  echo "SKIPPED: sanitizer build: /usr/bin/python3 cannot load a module built with AddressSanitizer (its runtime must come first)"
+  exit 77
+fi
 module_dir="$(realpath "$1")"
 source_dir="$(realpath "$2")"
 sealion="$(realpath "$3")"
