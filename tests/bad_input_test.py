@@ -6,7 +6,8 @@ asserts: the exit code (1: a photo failed or the run stopped before any work; 2:
 that does not parse),
 that the message names the file (or flag) at fault, that the good inputs were still processed,
 and that nothing already written was lost (an earlier output is left as it was). It also
-watches for what must never happen: a crash (a signal, an abort, a C++ backtrace), a hang (60 s),
+watches for what must never happen: a crash (a signal, an abort, a C++ backtrace), a hang (60 s;
+300 s under the sanitizers),
 lost data, a silent wrong result (exit 0 where a photo failed, a count that differs from a clean
 run's). The last lines print the README's reliability table.
 
@@ -27,7 +28,8 @@ import time
 
 SEALION = pathlib.Path(sys.argv[1]).resolve()
 MODEL = pathlib.Path(sys.argv[2]).resolve()
-TIMEOUT = 60
+# A run that takes longer has hung (several times longer under the sanitizers' slow program).
+TIMEOUT = 300 if os.environ.get("SEALION_SANITIZED") == "1" else 60
 COUNT_HEADER = "test_id,adult_males,subadult_males,adult_females,juveniles,pups"
 
 results = []  # (case, problems, kinds of failure)
