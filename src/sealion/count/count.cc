@@ -5,7 +5,6 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <array>
 #include <condition_variable>
 #include <deque>
 #include <fstream>
@@ -247,18 +246,17 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
     for (const auto& [id, cells] : journal->Finished(kNumSeaLionClasses + 1)) {
       // Each cell a whole non-negative number; a line damaged by a crash ("3x", "") is not
       // trusted: the photo is counted again.
-      std::array<int64_t, kNumSeaLionClasses + 1> numbers{};
+      ClassCounts counts{};
+      int64_t rows = 0;
       bool whole = true;
       for (int c = 0; c <= kNumSeaLionClasses && whole; ++c) {
         const std::optional<int64_t> number = ParseWholeInteger(cells[c]);
         whole = number.has_value() && *number >= 0;
-        if (whole) numbers[c] = *number;
+        if (whole) (c < kNumSeaLionClasses ? counts[c] : rows) = *number;
       }
       if (!whole) continue;
-      ClassCounts counts{};
-      for (int c = 0; c < kNumSeaLionClasses; ++c) counts[c] = numbers[c];
       done[id] = counts;
-      expected_rows[id] = numbers[kNumSeaLionClasses];
+      expected_rows[id] = rows;
     }
     if (!options.detections.empty()) {
       // A photo whose detection rows are not all there is counted again.

@@ -60,17 +60,16 @@ void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& networ
                     nlohmann::json metadata) {
   metadata["format_version"] = kModelFormatVersion;
   metadata["class_names"] = ClassNameList();
-  const std::string weights_bytes = SerializeWeights(network);
-  const std::string_view weights_view = weights_bytes;
+  const std::string weights = SerializeWeights(network);
   // Checked on load: a bit flipped on a disk or in a copy must not count silently wrong.
-  metadata["weights_bytes"] = weights_view.size();
-  metadata["weights_checksum"] = WeightsChecksum(weights_view);
+  metadata["weights_bytes"] = weights.size();
+  metadata["weights_checksum"] = WeightsChecksum(weights);
   const std::string header = metadata.dump();
   std::string file(kMagic, kMagicSize);
   Append<uint32_t>(file, kModelFormatVersion);
   Append<uint64_t>(file, header.size());
   file += header;
-  file += weights_bytes;
+  file += weights;
   WriteFileAtomically(path, file);
 }
 

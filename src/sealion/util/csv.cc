@@ -62,26 +62,31 @@ int CsvTable::ColumnIndex(const std::string& name) const {
 
 namespace {
 
+// The whole of `text` as a T, or nothing ("", "12abc", " 12").
+template <typename T>
+std::optional<T> ParseWhole(std::string_view text) {
+  T value{};
+  const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || status != std::errc() || end != text.data() + text.size())
+    return std::nullopt;
+  return value;
+}
+
 template <typename T>
 T ParseCell(const CsvTable& table, size_t row, int column, const char* kind) {
   const std::string& cell = table.rows.at(row).at(column);
-  T value{};
-  const auto [end, status] = std::from_chars(cell.data(), cell.data() + cell.size(), value);
-  if (status != std::errc() || end != cell.data() + cell.size() || cell.empty()) {
+  const std::optional<T> value = ParseWhole<T>(cell);
+  if (!value) {
     throw Error(fmt::format("{}:{}: column '{}' is '{}', not {}", table.path.string(),
                             table.line_numbers.at(row), table.header.at(column), cell, kind));
   }
-  return value;
+  return *value;
 }
 
 }  // namespace
 
 std::optional<int64_t> ParseWholeInteger(std::string_view text) {
-  int64_t value = 0;
-  const auto [end, status] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || status != std::errc() || end != text.data() + text.size())
-    return std::nullopt;
-  return value;
+  return ParseWhole<int64_t>(text);
 }
 
 int64_t CsvTable::IntegerAt(size_t row, int column) const {
