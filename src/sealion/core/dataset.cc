@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
+#include <optional>
 
 #include "sealion/core/image_io.h"
 #include "sealion/util/csv.h"
@@ -46,11 +46,10 @@ std::set<int64_t> ReadIdList(const std::filesystem::path& path) {
     if (line.empty() || (line_number == 1 && line.find_first_not_of("0123456789") != line.npos)) {
       continue;  // header ("train_id") or blank line
     }
-    int64_t id = -1;
-    const auto [end, status] = std::from_chars(line.data(), line.data() + line.size(), id);
-    if (status != std::errc() || end != line.data() + line.size() || id < 0)  // "12abc", " 5", "+3"
+    const std::optional<int64_t> id = ParseWholeInteger(line);  // not "12abc", " 5", "+3"
+    if (!id || *id < 0)
       throw Error(fmt::format("{}:{}: '{}' is not an id", path.string(), line_number, line));
-    ids.insert(id);
+    ids.insert(*id);
   }
   return ids;
 }

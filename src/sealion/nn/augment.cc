@@ -1,5 +1,6 @@
 #include "sealion/nn/augment.h"
 
+#include <array>
 #include <cmath>
 #include <opencv2/imgcodecs.hpp>  // flags only: the codecs are loaded by image_codecs.h
 #include <opencv2/imgproc.hpp>
@@ -34,7 +35,22 @@ void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt1993
   const double gain = std::exp(uniform(-augment.exposure, augment.exposure));
   const cv::Scalar channel_gain(gain * std::exp(colour(rng)), gain * std::exp(colour(rng)),
                                 gain * std::exp(colour(rng)));
-  cv::multiply(rgb, channel_gain, rgb);
+  // Through a table of the 256 values per channel: a fifth of the time of cv::multiply (or of
+  // cv::LUT with a three-channel table).
+  std::array<std::array<uint8_t, 256>, 3> table;
+  for (int channel = 0; channel < 3; ++channel) {
+    for (int value = 0; value < 256; ++value)
+      table[channel][value] = cv::saturate_cast<uint8_t>(value * channel_gain[channel]);
+  }
+  CV_Assert(rgb.type() == CV_8UC3);
+  for (int row = 0; row < rgb.rows; ++row) {
+    uint8_t* pixel = rgb.ptr<uint8_t>(row);
+    for (int column = 0; column < rgb.cols; ++column, pixel += 3) {
+      pixel[0] = table[0][pixel[0]];
+      pixel[1] = table[1][pixel[1]];
+      pixel[2] = table[2][pixel[2]];
+    }
+  }
   if (unit(rng) < augment.haze) {
     const double amount = uniform(0.05, 0.35);
     const double grey = uniform(170, 230);
