@@ -35,8 +35,8 @@ void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt1993
   const double gain = std::exp(uniform(-augment.exposure, augment.exposure));
   const cv::Scalar channel_gain(gain * std::exp(colour(rng)), gain * std::exp(colour(rng)),
                                 gain * std::exp(colour(rng)));
-  // Through a table of the 256 values per channel: a fifth of the time of cv::multiply (or of
-  // cv::LUT with a three-channel table).
+  // Through a table of the 256 values per channel: about half the time of cv::multiply (90
+  // against 165 us for a 256 px crop, measured on a 2-core machine).
   std::array<std::array<uint8_t, 256>, 3> table;
   for (int channel = 0; channel < 3; ++channel) {
     for (int value = 0; value < 256; ++value)

@@ -372,6 +372,50 @@ TEST(Augmentation, ThumbnailsAreFixedBySeedAndOnlyTurnedWhenTheRestIsOff) {
 
 // Large tensors freed go back to the cache and serve the next request of about their size;
 // a much smaller request gets a block of its own.
+// A crop's pixels, its animals and its masked cells are turned and flipped alike: the animal's
+// bright pixel lies in its peak cell, and the cells over the dark masked half carry no weight.
+TEST(Crops, PixelsAnimalsAndMaskedCellsTurnTogether) {
+  LabelledPhoto photo;
+  photo.size = cv::Size(1000, 800);
+  photo.animals = {{501, 403, kAdultFemales}};
+  photo.valid_cells = cv::Mat(200, 250, CV_8U, cv::Scalar(255));
+  photo.valid_cells.colRange(0, 125).setTo(0);  // photo x < 500 masked
+  cv::Mat rgb(photo.size, CV_8UC3, cv::Scalar::all(128));
+  rgb.colRange(0, 500).setTo(cv::Scalar::all(40));
+  rgb.at<cv::Vec3b>(403, 501) = cv::Vec3b(255, 255, 255);
+  AugmentOptions augment;  // geometry alone, at scale 1 (no resampling)
+  augment.scale_range = augment.exposure = augment.colour = 0;
+  augment.haze = augment.blur = augment.jpeg = 0;
+  augment.animal_centred = 1;
+  for (uint64_t seed = 1; seed <= 24; ++seed) {
+    const TrainingCrop crop = SampleCrop(rgb, photo, 64, augment, seed);
+    cv::Mat grey;
+    cv::extractChannel(crop.rgb, grey, 0);
+    double brightest = 0;
+    cv::Point at;
+    cv::minMaxLoc(grey, nullptr, &brightest, nullptr, &at);
+    ASSERT_EQ(brightest, 255) << "seed " << seed;
+    EXPECT_EQ(crop.targets.heatmap.at<float>(at.y / 4, at.x / 4), 1.0f) << "seed " << seed;
+    int masked = 0, unmasked = 0;
+    for (int cy = 0; cy < 16; ++cy) {
+      for (int cx = 0; cx < 16; ++cx) {
+        double low, high;
+        cv::minMaxLoc(grey(cv::Rect(4 * cx, 4 * cy, 4, 4)), &low, &high);
+        const float weight = crop.targets.weight.at<float>(cy, cx);
+        if (high == 40) {
+          EXPECT_EQ(weight, 0.0f) << "seed " << seed << " cell " << cx << "," << cy;
+          ++masked;
+        } else if (low == 128 && high == 128) {
+          EXPECT_GT(weight, 0.0f) << "seed " << seed << " cell " << cx << "," << cy;
+          ++unmasked;
+        }
+      }
+    }
+    EXPECT_GT(masked, 0);
+    EXPECT_GT(unmasked, 0);
+  }
+}
+
 TEST(CachingCpuAllocator, FreedBlocksServeRequestsOfAboutTheirSize) {
   InstallCachingCpuAllocator();
 #if !defined(__SANITIZE_ADDRESS__)

@@ -387,7 +387,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         const size_t share_end = n * static_cast<size_t>(rank + 1) / static_cast<size_t>(ranks);
         std::vector<TrainingCrop> crops(share_end - share_begin);
         // Each thread takes the next crop when done with one: crops differ in cost (a JPEG
-        // recompression is twice the rest), so equal shares left a thread waiting.
+        // recompression is about three times the rest), so equal shares left a thread waiting.
         std::atomic<size_t> next_crop{0};
         at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
           for (size_t i = next_crop++; i < crops.size(); i = next_crop++) {
