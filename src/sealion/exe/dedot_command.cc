@@ -1,4 +1,5 @@
-// sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7] [--quality 95]
+// sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7] [--no-texture]
+//               [--quality 95]
 //               [--plain-where-matching]
 
 #include <fmt/format.h>
@@ -15,8 +16,9 @@ namespace sealion {
 int RunDedotCommand(int argc, char** argv) {
   DedotRunOptions options;
   CLI::App app{
-      "Writes the dotted photos with their dots removed (each dot's disc inpainted from the "
-      "pixels around it; every other pixel unchanged), for review or to count a repaired copy "
+      "Writes the dotted photos with their dots removed (each dot's disc refilled from the "
+      "pixels around it, their shading and texture; every other pixel unchanged), for review or to "
+      "count a repaired copy "
       "next to its plain one. Third-party photos: write them outside any repository.",
       "sealion dedot"};
   app.add_option("dataset", options.dataset_dir, "training folder in the competition's layout")
@@ -26,6 +28,10 @@ int RunDedotCommand(int argc, char** argv) {
   app.add_option("--ids", options.ids, "only these ids (comma-separated)")->delimiter(',');
   app.add_option("--radius", options.dedot.radius, "px repaired around each dot's centre")
       ->capture_default_str();
+  bool untextured = false;
+  app.add_flag("--no-texture", untextured,
+               "leave the repaired discs smooth (for comparison: a smooth disc is a mark a "
+               "network can learn)");
   app.add_option("--quality", options.jpeg_quality, "JPEG quality of the written photos")
       ->capture_default_str();
   app.add_option("--threads", options.threads, "worker threads (0: every core)")
@@ -35,6 +41,7 @@ int RunDedotCommand(int argc, char** argv) {
                "black masks applied instead (the copy to count against the dots)");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  options.dedot.texture = !untextured;
   std::vector<NamedPath> inputs = DatasetInputs(options.dataset_dir);
   inputs.push_back({"--coords", options.coords});
   CheckOutputsAreNotInputs(inputs, {{"-o", options.output_dir}});

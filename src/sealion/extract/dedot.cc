@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <array>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/photo.hpp>
 #include <set>
@@ -19,7 +21,139 @@ void DedotOptions::Check() const {
   if (radius < 1 || radius > 64) throw Error("dot removal: the radius must be in [1, 64] px");
   if (inpaint_radius < 1 || inpaint_radius > 32)
     throw Error("dot removal: the inpainting radius must be in [1, 32] px");
+  if (fit_margin < 2 || fit_margin > 32)
+    throw Error("dot removal: the fitting margin must be in [2, 32] px");
 }
+
+namespace {
+
+// Sigma of the Gaussian whose residual (pixel minus its blur) is taken as a photo's fine texture.
+constexpr double kTextureSigma = 1.0;
+// The added noise's spread relative to the texture measured around the disc: at 1, the repaired
+// discs of 42, 44 and 50 had 1.39 times the fine-texture energy of the plain copies there (edges
+// around a dot are rougher than an animal's middle); 0.85 brings that to about 1.
+constexpr double kTextureScale = 0.85;
+
+// The fine texture of `image` (float, same channels): each pixel minus its Gaussian blur.
+cv::Mat FineTexture(const cv::Mat& image) {
+  cv::Mat as_float, blurred;
+  image.convertTo(as_float, CV_32F);
+  cv::GaussianBlur(as_float, blurred, cv::Size(0, 0), kTextureSigma);
+  return as_float - blurred;
+}
+
+// The pixels within `reach` of `centre` that are under no dot's disc (zero in `unknown`).
+std::vector<cv::Point> KnownPixelsAround(const cv::Mat& unknown, cv::Point centre, int reach) {
+  std::vector<cv::Point> known;
+  for (int y = std::max(0, centre.y - reach); y <= std::min(unknown.rows - 1, centre.y + reach);
+       ++y) {
+    for (int x = std::max(0, centre.x - reach); x <= std::min(unknown.cols - 1, centre.x + reach);
+         ++x) {
+      const int dx = x - centre.x, dy = y - centre.y;
+      if (dx * dx + dy * dy <= reach * reach && unknown.at<uint8_t>(y, x) == 0)
+        known.emplace_back(x, y);
+    }
+  }
+  return known;
+}
+
+// Fills `base` (a copy of `window`) inside the disc with a quadratic surface per channel, fitted
+// by least squares to the known pixels around it and clamped to their range. An animal's back is
+// brighter at its middle than at its edges, so an inpainting that carries the edge colour
+// inwards paints a darker disc (measured on 42, 44 and 50 against the plain copies, mean
+// brightness of the discs: Telea inpainting 9.8 levels darker, the fit 2.8). False when the known
+// pixels are too few or lie on fewer than three sides of the disc, where the surface would be a
+// guess.
+bool FitDisc(const cv::Mat& window, const std::vector<cv::Point>& known, cv::Point centre,
+             int radius, int reach, cv::Mat& base) {
+  std::array<int, 4> per_quadrant{};
+  for (const cv::Point& p : known)
+    ++per_quadrant[(p.x >= centre.x ? 1 : 0) + (p.y >= centre.y ? 2 : 0)];
+  const auto sides =
+      std::count_if(per_quadrant.begin(), per_quadrant.end(), [](int n) { return n >= 4; });
+  if (known.size() < 24 || sides < 3) return false;
+  const int channels = window.channels();
+  const auto terms = [&](int x, int y) {
+    const double u = double(x - centre.x) / reach, v = double(y - centre.y) / reach;
+    return cv::Vec<double, 6>(1, u, v, u * u, u * v, v * v);
+  };
+  cv::Mat design(static_cast<int>(known.size()), 6, CV_64F);
+  cv::Mat colours(static_cast<int>(known.size()), channels, CV_64F);
+  std::vector<double> low(channels, 255), high(channels, 0);
+  for (int i = 0; i < static_cast<int>(known.size()); ++i) {
+    const cv::Vec<double, 6> row = terms(known[i].x, known[i].y);
+    for (int k = 0; k < 6; ++k) design.at<double>(i, k) = row[k];
+    const uint8_t* pixel = window.ptr<uint8_t>(known[i].y) + known[i].x * channels;
+    for (int c = 0; c < channels; ++c) {
+      colours.at<double>(i, c) = pixel[c];
+      low[c] = std::min<double>(low[c], pixel[c]);
+      high[c] = std::max<double>(high[c], pixel[c]);
+    }
+  }
+  cv::Mat coefficients;
+  if (!cv::solve(design, colours, coefficients, cv::DECOMP_SVD)) return false;
+  base = window.clone();
+  for (int y = std::max(0, centre.y - radius); y <= std::min(window.rows - 1, centre.y + radius);
+       ++y) {
+    for (int x = std::max(0, centre.x - radius); x <= std::min(window.cols - 1, centre.x + radius);
+         ++x) {
+      const cv::Vec<double, 6> row = terms(x, y);
+      uint8_t* pixel = base.ptr<uint8_t>(y) + x * channels;
+      for (int c = 0; c < channels; ++c) {
+        double value = 0;
+        for (int k = 0; k < 6; ++k) value += row[k] * coefficients.at<double>(k, c);
+        pixel[c] = cv::saturate_cast<uint8_t>(std::clamp(value, low[c], high[c]));
+      }
+    }
+  }
+  return true;
+}
+
+// Adds to `base`'s disc noise with the fine texture's spectrum (white noise minus its blur) and,
+// per channel, the robust spread of the window's own fine texture around the disc (1.4826 x the
+// median absolute residual, over known pixels at least 2 px from any disc: an animal's outline
+// passing by does not inflate it). A smooth disc is a mark of its own: measured on 42 and 44, the
+// fine-texture energy of Telea-inpainted discs was 0.38 of the plain copies' there, about 1 with
+// this. One noise field for every channel (texture is mostly brightness), seeded by the
+// dot's place: the same photo and dots always give the same repair.
+void AddTexture(const cv::Mat& window, const cv::Mat& unknown, const std::vector<cv::Point>& known,
+                cv::Point seed_point, const cv::Mat& own_disc, cv::Mat& base) {
+  const int channels = window.channels();
+  const cv::Mat texture = FineTexture(window);
+  cv::Mat near_unknown;
+  cv::dilate(unknown, near_unknown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+  std::vector<double> spread(channels, 0.0);
+  for (int c = 0; c < channels; ++c) {
+    std::vector<float> magnitudes;
+    for (const cv::Point& p : known) {
+      if (near_unknown.at<uint8_t>(p) == 0)
+        magnitudes.push_back(std::abs(texture.ptr<float>(p.y)[p.x * channels + c]));
+    }
+    if (magnitudes.size() < 8) return;
+    const auto middle = magnitudes.begin() + static_cast<std::ptrdiff_t>(magnitudes.size() / 2);
+    std::nth_element(magnitudes.begin(), middle, magnitudes.end());
+    spread[c] = 1.4826 * *middle;
+  }
+  cv::Mat noise(window.size(), CV_32F);
+  cv::RNG rng(0x5EA11005ull ^ (static_cast<uint64_t>(seed_point.x) << 32) ^
+              static_cast<uint64_t>(seed_point.y));
+  rng.fill(noise, cv::RNG::NORMAL, 0.0, 1.0);
+  noise = FineTexture(noise);
+  cv::Scalar mean, deviation;
+  cv::meanStdDev(noise, mean, deviation);
+  noise /= std::max(deviation[0], 1e-6);
+  for (int y = 0; y < base.rows; ++y) {
+    for (int x = 0; x < base.cols; ++x) {
+      if (own_disc.at<uint8_t>(y, x) == 0) continue;
+      uint8_t* pixel = base.ptr<uint8_t>(y) + x * channels;
+      for (int c = 0; c < channels; ++c)
+        pixel[c] = cv::saturate_cast<uint8_t>(pixel[c] +
+                                              kTextureScale * spread[c] * noise.at<float>(y, x));
+    }
+  }
+}
+
+}  // namespace
 
 cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_centres,
                    const DedotOptions& options) {
@@ -32,20 +166,24 @@ cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_ce
     cv::circle(unknown, cv::Point(cvRound(centre.x), cvRound(centre.y)), options.radius,
                cv::Scalar(255), cv::FILLED);
   }
-  const int reach = options.radius + 2 * options.inpaint_radius + 2;
+  const int fit_reach = options.radius + options.fit_margin;
+  const int reach = std::max(options.radius + 2 * options.inpaint_radius, fit_reach) + 4;
   const cv::Rect photo(0, 0, dotted.cols, dotted.rows);
   for (const auto& centre : dot_centres) {
-    const cv::Rect window = cv::Rect(cvRound(centre.x) - reach, cvRound(centre.y) - reach,
-                                     2 * reach + 1, 2 * reach + 1) &
-                            photo;
+    const cv::Point at(cvRound(centre.x), cvRound(centre.y));
+    const cv::Rect window =
+        cv::Rect(at.x - reach, at.y - reach, 2 * reach + 1, 2 * reach + 1) & photo;
     if (window.area() == 0) continue;
-    cv::Mat inpainted;
-    cv::inpaint(dotted(window), unknown(window), inpainted, options.inpaint_radius,
-                cv::INPAINT_TELEA);
+    const cv::Point local = at - window.tl();
+    const cv::Mat unknown_here = unknown(window);
+    const std::vector<cv::Point> known = KnownPixelsAround(unknown_here, local, fit_reach);
+    cv::Mat base;
+    if (!FitDisc(dotted(window), known, local, options.radius, fit_reach, base))
+      cv::inpaint(dotted(window), unknown_here, base, options.inpaint_radius, cv::INPAINT_TELEA);
     cv::Mat own_disc(window.size(), CV_8U, cv::Scalar(0));
-    cv::circle(own_disc, cv::Point(cvRound(centre.x) - window.x, cvRound(centre.y) - window.y),
-               options.radius, cv::Scalar(255), cv::FILLED);
-    inpainted.copyTo(repaired(window), own_disc);
+    cv::circle(own_disc, local, options.radius, cv::Scalar(255), cv::FILLED);
+    if (options.texture) AddTexture(dotted(window), unknown_here, known, at, own_disc, base);
+    base.copyTo(repaired(window), own_disc);
   }
   return repaired;
 }

@@ -2,9 +2,9 @@
 // Removing the annotators' dots from a dotted photo, so that a photo without its plain copy can
 // become training data. A real dot is a filled disc of 4-5 px radius; JPEG smears it to about
 // 6 px (measured on the sample's photos 42 and 44: beyond 6 px from a dot's centre, dotted and
-// plain differ by JPEG noise alone). Every pixel within `radius` of a dot's centre is replaced
-// by inpainting (Telea) from the pixels around the dots; every other pixel is left exactly as it
-// was.
+// plain differ by JPEG noise alone). Every pixel within `radius` of a dot's centre is replaced by
+// a smooth surface fitted to the pixels around the disc plus noise as textured as theirs (Telea
+// inpainting where too few are known to fit); every other pixel is left exactly as it was.
 
 #include <filesystem>
 #include <opencv2/core.hpp>
@@ -15,7 +15,9 @@ namespace sealion {
 
 struct DedotOptions {
   int radius = 7;          // px around each dot centre that are repaired
-  int inpaint_radius = 5;  // px of neighbourhood the inpainting draws from
+  int fit_margin = 3;      // px beyond the disc whose pixels the surface is fitted to
+  bool texture = true;     // add the surroundings' fine texture to the repaired disc
+  int inpaint_radius = 5;  // px of neighbourhood the inpainting draws from (the fallback)
 
   void Check() const;
 };
