@@ -25,6 +25,10 @@ more_epochs="${MODEL_MORE_EPOCHS:-400}"; more_lr="${MODEL_MORE_LR:-1e-3}"
 threshold="${MODEL_THRESHOLD:-0.55}"
 suppression="${MODEL_SUPPRESSION:-0.25}"
 threads="${MODEL_THREADS:-0}"
+# The model's header records the paths it was trained from: relative to the repository, not the
+# training machine's absolute ones.
+cd "$root"
+sample="$(realpath -m --relative-to=. "$sample")"; work="$(realpath -m --relative-to=. "$work")"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "train-default-model: the real sample is not at $sample (third-party data, never in the repository)" >&2
   exit 1
