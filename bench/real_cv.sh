@@ -20,7 +20,9 @@
 # core: 1 keeps training fast while something else uses the other core); CV_JOBS (folds trained
 # at once, default 1: with CV_THREADS=1, 2 uses both cores); CV_FOLDS (the folds to run, e.g.
 # "0 1"; default all four: a subset scores only its photos); CV_DECOYS (train's --decoy-repairs);
-# CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut).
+# CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut);
+# CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
+# the repaired copies counted; surface: `dedot --fill surface`).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -34,7 +36,7 @@ epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
 validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
 jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
-tile_augment="${CV_TILE_AUGMENT:-1}"
+tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -42,10 +44,11 @@ mkdir -p "$work"; work="$(cd "$work" && pwd)"  # absolute: the folds link to fil
 folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")
 
 "$sealion" extract "$sample" -o "$work/extract" --include-mismatched > "$work/extract.txt"
-"$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/repaired" > /dev/null
+"$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/repaired" --fill "$dot_fill" > /dev/null
 # The copies the folds count: plain copies with the dotted copy's black masks applied where they
 # exist (train.csv does not count animals under a mask), repaired dotted copies otherwise.
-"$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/test-copies" --plain-where-matching > /dev/null
+"$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/test-copies" --plain-where-matching \
+  --fill "$dot_fill" > /dev/null
 
 test_image() { echo "$work/test-copies/$1.jpg"; }  # the image a fold counts for photo $1
 # Trains the fold's model of one counter (resuming from its checkpoint) unless it exists.
@@ -58,6 +61,7 @@ train_fold() {  # fold-dir method
   resume+=(--threads "$threads")
   if [ "$method" = points ]; then
     if [ -n "$decoys" ]; then resume+=(--decoy-repairs "$decoys"); fi
+    resume+=(--dot-fill "$dot_fill")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
       --validate-every "$validate_every" "${resume[@]}" > "$fold/points-train.txt" 2>&1

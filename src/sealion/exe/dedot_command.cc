@@ -1,4 +1,5 @@
-// sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7] [--no-texture]
+// sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7]
+//               [--fill telea|surface] [--no-texture]
 //               [--quality 95]
 //               [--plain-where-matching]
 
@@ -9,6 +10,7 @@
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/extract/dedot.h"
+#include "sealion/util/error.h"
 #include "sealion/util/output_guard.h"
 
 namespace sealion {
@@ -17,7 +19,7 @@ int RunDedotCommand(int argc, char** argv) {
   DedotRunOptions options;
   CLI::App app{
       "Writes the dotted photos with their dots removed (each dot's disc refilled from the "
-      "pixels around it, their shading and texture; every other pixel unchanged), for review or to "
+      "pixels around it; every other pixel unchanged), for review or to "
       "count a repaired copy "
       "next to its plain one. Third-party photos: write them outside any repository.",
       "sealion dedot"};
@@ -28,10 +30,16 @@ int RunDedotCommand(int argc, char** argv) {
   app.add_option("--ids", options.ids, "only these ids (comma-separated)")->delimiter(',');
   app.add_option("--radius", options.dedot.radius, "px repaired around each dot's centre")
       ->capture_default_str();
+  std::string fill = "telea";
+  app.add_option("--fill", fill,
+                 "how each disc is refilled: telea (inpainting from the rim) or surface (a surface "
+                 "fitted to the pixels around it, plus their texture)")
+      ->capture_default_str();
   bool untextured = false;
-  app.add_flag("--no-texture", untextured,
-               "leave the repaired discs smooth (for comparison: a smooth disc is a mark a "
-               "network can learn)");
+  app.add_flag(
+      "--no-texture", untextured,
+      "surface: leave the repaired discs smooth (for comparison: a smooth disc is a mark a "
+      "network can learn)");
   app.add_option("--quality", options.jpeg_quality, "JPEG quality of the written photos")
       ->capture_default_str();
   app.add_option("--threads", options.threads, "worker threads (0: every core)")
@@ -41,7 +49,10 @@ int RunDedotCommand(int argc, char** argv) {
                "black masks applied instead (the copy to count against the dots)");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  options.dedot.fill = ParseDotFill(fill);
   options.dedot.texture = !untextured;
+  if (untextured && options.dedot.fill != DotFill::kSurface)
+    throw Error("dedot: --no-texture is for --fill surface");
   std::vector<NamedPath> inputs = DatasetInputs(options.dataset_dir);
   inputs.push_back({"--coords", options.coords});
   CheckOutputsAreNotInputs(inputs, {{"-o", options.output_dir}});

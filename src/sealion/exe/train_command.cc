@@ -116,6 +116,11 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: per labelled animal, background spots repaired like a removed dot, so "
                  "that repair marks stop meaning animals (0: none)")
       ->capture_default_str();
+  std::string dot_fill = "telea";
+  app.add_option("--dot-fill", dot_fill,
+                 "points: how removed dots are refilled: telea (inpainting) or surface (a fitted "
+                 "surface plus texture; read as animals more in the cross-validation)")
+      ->capture_default_str();
   app.add_option("--jpeg-augment", points.augment.jpeg,
                  "share of crops or thumbnails recompressed as JPEG at quality 20-95")
       ->capture_default_str();
@@ -143,7 +148,7 @@ int RunTrainCommand(int argc, char** argv) {
   if (method == "tiles") {
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
-          "--decoy-repairs", "--validate-every", "--threshold", "--suppression"}) {
+          "--decoy-repairs", "--dot-fill", "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;
@@ -165,6 +170,7 @@ int RunTrainCommand(int argc, char** argv) {
   points.threads = tiles.threads;
   points.resume = tiles.resume;
   points.init = tiles.init;
+  points.dot_fill = ParseDotFill(dot_fill);
   return PrintPointResult(points, sharing);
 }
 

@@ -25,6 +25,14 @@ void DedotOptions::Check() const {
     throw Error("dot removal: the fitting margin must be in [2, 32] px");
 }
 
+DotFill ParseDotFill(const std::string& name) {
+  if (name == "telea") return DotFill::kTelea;
+  if (name == "surface") return DotFill::kSurface;
+  throw Error(fmt::format("dot removal: unknown fill '{}' (telea or surface)", name));
+}
+
+std::string DotFillName(DotFill fill) { return fill == DotFill::kTelea ? "telea" : "surface"; }
+
 namespace {
 
 // Sigma of the Gaussian whose residual (pixel minus its blur) is taken as a photo's fine texture.
@@ -178,11 +186,14 @@ cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_ce
     const cv::Mat unknown_here = unknown(window);
     const std::vector<cv::Point> known = KnownPixelsAround(unknown_here, local, fit_reach);
     cv::Mat base;
-    if (!FitDisc(dotted(window), known, local, options.radius, fit_reach, base))
+    const bool fitted = options.fill == DotFill::kSurface &&
+                        FitDisc(dotted(window), known, local, options.radius, fit_reach, base);
+    if (!fitted)
       cv::inpaint(dotted(window), unknown_here, base, options.inpaint_radius, cv::INPAINT_TELEA);
     cv::Mat own_disc(window.size(), CV_8U, cv::Scalar(0));
     cv::circle(own_disc, local, options.radius, cv::Scalar(255), cv::FILLED);
-    if (options.texture) AddTexture(dotted(window), unknown_here, known, at, own_disc, base);
+    if (options.fill == DotFill::kSurface && options.texture)
+      AddTexture(dotted(window), unknown_here, known, at, own_disc, base);
     base.copyTo(repaired(window), own_disc);
   }
   return repaired;

@@ -115,7 +115,9 @@ TEST(Dedot, RepairsFollowTheAnimalsShadingAndTextureReproducibly) {
   cv::Mat dotted = scene.clone();
   for (const auto& dot : dots)
     cv::circle(dotted, cv::Point(dot), 4, cv::Scalar(10, 46, 86), cv::FILLED);
-  const cv::Mat repaired = RemoveDots(dotted, dots);
+  DedotOptions surface;
+  surface.fill = DotFill::kSurface;
+  const cv::Mat repaired = RemoveDots(dotted, dots, surface);
   const cv::Mat scene_energy = FineTextureEnergy(scene),
                 repaired_energy = FineTextureEnergy(repaired);
   for (const auto& dot : dots) {
@@ -145,8 +147,12 @@ TEST(Dedot, RepairsFollowTheAnimalsShadingAndTextureReproducibly) {
     EXPECT_GT(texture_ratio, 0.35) << "repaired disc at " << at << " smoother than the scene";
     EXPECT_LT(texture_ratio, 2.0) << "repaired disc at " << at << " rougher than the scene";
   }
-  EXPECT_EQ(cv::norm(repaired, RemoveDots(dotted, dots), cv::NORM_INF), 0) << "not reproducible";
-  DedotOptions untextured;
+  EXPECT_EQ(cv::norm(repaired, RemoveDots(dotted, dots, surface), cv::NORM_INF), 0)
+      << "not reproducible";
+  // The default fill, Telea, is the other one.
+  const cv::Mat inpainted = RemoveDots(dotted, dots);
+  EXPECT_GT(cv::norm(inpainted, repaired, cv::NORM_INF), 0) << "the fills should differ";
+  DedotOptions untextured = surface;
   untextured.texture = false;
   EXPECT_LT(MeanOverDisc(cv::Point(dots[0]), 5,
                          [e = FineTextureEnergy(RemoveDots(dotted, dots, untextured))](
@@ -231,7 +237,10 @@ TEST(Dedot, RealDottedPhotosMatchTheirPlainCopiesAtTheDotsOnceRepaired) {
     const DotDetection found = DetectDots(dotted, cv::Mat(), DotDetectorOptions{});
     std::vector<cv::Point2d> centres;
     for (const auto& dot : found.dots) centres.emplace_back(dot.x, dot.y);
-    const cv::Mat repaired = RemoveDots(dotted, centres);
+    DedotOptions surface;
+    surface.fill = DotFill::kSurface;
+    const cv::Mat repaired = RemoveDots(dotted, centres, surface);
+    const cv::Mat inpainted = RemoveDots(dotted, centres);  // the default fill, Telea
     const cv::Mat plain_energy = FineTextureEnergy(plain),
                   repaired_energy = FineTextureEnergy(repaired);
     for (const auto& centre : centres) {
@@ -260,7 +269,9 @@ TEST(Dedot, RealDottedPhotosMatchTheirPlainCopiesAtTheDotsOnceRepaired) {
       // No dot colour is left where the plain photo has none.
       if (DistanceToDotColours(truth) > 32) {
         EXPECT_GT(DistanceToDotColours(repaired.at<cv::Vec3b>(at)), 32)
-            << "photo " << id << ": dot colour left at " << at;
+            << "photo " << id << ": dot colour left at " << at << " (surface fill)";
+        EXPECT_GT(DistanceToDotColours(inpainted.at<cv::Vec3b>(at)), 32)
+            << "photo " << id << ": dot colour left at " << at << " (Telea fill)";
       }
     }
   }
@@ -268,9 +279,9 @@ TEST(Dedot, RealDottedPhotosMatchTheirPlainCopiesAtTheDotsOnceRepaired) {
   std::cout << "dots " << dots_seen << ": differing from the plain photo by > 40 before "
             << visible_before << ", within 40 after " << close_after << "\n";
   EXPECT_GE(visible_before, dots_seen * 8 / 10) << "the dots should differ from the plain photo";
-  // A repair mark the network could learn: a disc darker or smoother than the animal under the
-  // dot. Measured when this was written: mean brightness -2.8 levels, fine-texture energy 1.02 of
-  // the plain copy's (Telea inpainting, the repair before: -9.8 and 0.38).
+  // The surface fill against a repair mark the network could learn: a disc darker or smoother
+  // than the animal under the dot. Measured when this was written: mean brightness -2.8 levels,
+  // fine-texture energy 1.02 of the plain copy's (the Telea fill: -9.8 and 0.38).
   brightness_error /= discs;
   const double texture_ratio = repaired_texture / plain_texture;
   std::cout << "repaired discs against the plain copy: mean brightness " << brightness_error

@@ -193,13 +193,14 @@ std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double p
   return decoys;
 }
 
-cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys) {
+cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys,
+                          const DedotOptions& dedot) {
   cv::Mat image = ReadColourImage(photo.image_path);
   std::vector<cv::Point2d> repairs = decoys;
   if (photo.dedot) {
     for (const auto& animal : photo.animals) repairs.emplace_back(animal.x, animal.y);
   }
-  if (!repairs.empty()) image = RemoveDots(image, repairs);
+  if (!repairs.empty()) image = RemoveDots(image, repairs, dedot);
   cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
   return image;
 }

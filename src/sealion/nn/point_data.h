@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "sealion/core/point_match.h"
+#include "sealion/extract/dedot.h"
 #include "sealion/nn/augment.h"
 #include "sealion/nn/point_targets.h"
 
@@ -50,7 +51,8 @@ std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double p
 
 // The pixels a photo is trained on (RGB): the plain photo, or the dotted one with its dots
 // removed, derived in memory (never written anywhere); `decoys` are repaired too.
-cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys = {});
+cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys = {},
+                          const DedotOptions& dedot = {});
 
 struct TrainingCrop {
   cv::Mat rgb;  // crop x crop, RGB 8 bit

@@ -295,6 +295,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                   options.augment.scale_range, options.augment.jpeg) +
       (options.dedot ? "|dedot" : "") +
       (options.decoy_repairs > 0 ? fmt::format("|decoys:{}", options.decoy_repairs) : "") +
+      (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
@@ -307,13 +308,15 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     spdlog::info("resuming after epoch {}", result.epochs.size());
   }
 
+  DedotOptions dedot;
+  dedot.fill = options.dot_fill;
   // Validation photos are counted whole after every epoch: decoded (and repaired) once, kept
   // while they fit in the photo budget, else read again each time.
   std::vector<cv::Mat> validation_images;
   if (static_cast<int>(validation.size()) <= options.photos_in_memory) {
     validation_images.resize(validation.size());
     ParallelFor(static_cast<int>(validation.size()), threads,
-                [&](int i) { validation_images[i] = ReadTrainingImage(validation[i]); });
+                [&](int i) { validation_images[i] = ReadTrainingImage(validation[i], {}, dedot); });
   }
   const auto validate = [&] {
     network->eval();
@@ -321,7 +324,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     for (size_t i = 0; i < validation.size(); ++i) {
       candidates.push_back(FindValidationCandidates(
           network, validation[i],
-          validation_images.empty() ? ReadTrainingImage(validation[i]) : validation_images[i]));
+          validation_images.empty() ? ReadTrainingImage(validation[i], {}, dedot)
+                                    : validation_images[i]));
     }
     return ChooseDetectionSettings(candidates, options.threshold, options.suppression);
   };
@@ -364,7 +368,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       ParallelFor(static_cast<int>(missing.size()), threads, [&](int i) {
         const LabelledPhoto& photo = train[missing[i]];
         decoded[i] = ReadTrainingImage(
-            photo, ChooseDecoyRepairs(photo, options.decoy_repairs, options.seed));
+            photo, ChooseDecoyRepairs(photo, options.decoy_repairs, options.seed), dedot);
       });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
 
@@ -489,6 +493,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"augment", options.augment.ToJson()},
                    {"dedot", options.dedot},
                    {"decoy_repairs_per_animal", options.decoy_repairs},
+                   {"dot_fill", DotFillName(options.dot_fill)},
                    {"train_photos", result.train_photos},
                    {"validation_photos", result.validation_photos},
                    {"train_animals", result.train_animals},
