@@ -25,12 +25,13 @@ for work in "$@"; do
           --detections "$fold/marks-$copy-$id.csv.new" > /dev/null 2>&1
         mv "$fold/marks-$copy-$id.csv.new" "$fold/marks-$copy-$id.csv"
       done
-      /usr/bin/python3 - "$work/extract/coords.csv" "$id" "$fold" <<'PY'
+      /usr/bin/python3 - "$work/extract/coords.csv" "$id" "$fold" "$(basename "$work")/$(basename "$fold")" <<'PY'
 import csv, math, statistics, sys
-coords, photo, fold = sys.argv[1:4]
+coords, photo, fold, label = sys.argv[1:5]
+# Body lengths in px, as kBodyLengthPixels in src/sealion/core/point_match.h (score matches by half).
 body = {"adult_males": 120, "subadult_males": 100, "adult_females": 80, "juveniles": 60, "pups": 40}
 dots = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(open(coords)) if r["train_id"] == photo]
-line = f"{fold.rstrip('/').split('/')[-2]}/{fold.rstrip('/').split('/')[-1]} photo {photo} ({len(dots)} dots):"
+line = f"{label} photo {photo} ({len(dots)} dots):"
 for copy in ("plain", "repaired"):
     detections = list(csv.DictReader(open(f"{fold}/marks-{copy}-{photo}.csv")))
     near = []

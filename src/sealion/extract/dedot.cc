@@ -174,8 +174,12 @@ cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_ce
     cv::circle(unknown, cv::Point(cvRound(centre.x), cvRound(centre.y)), options.radius,
                cv::Scalar(255), cv::FILLED);
   }
+  const bool surface = options.fill == DotFill::kSurface;
   const int fit_reach = options.radius + options.fit_margin;
-  const int reach = std::max(options.radius + 2 * options.inpaint_radius, fit_reach) + 4;
+  // The window each disc is repaired in: what Telea draws from (the same window as before the
+  // surface fill existed, so Telea repairs exactly as then), or also what the surface is fitted to.
+  const int reach = surface ? std::max(options.radius + 2 * options.inpaint_radius, fit_reach) + 4
+                            : options.radius + 2 * options.inpaint_radius + 2;
   const cv::Rect photo(0, 0, dotted.cols, dotted.rows);
   for (const auto& centre : dot_centres) {
     const cv::Point at(cvRound(centre.x), cvRound(centre.y));
@@ -184,15 +188,18 @@ cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_ce
     if (window.area() == 0) continue;
     const cv::Point local = at - window.tl();
     const cv::Mat unknown_here = unknown(window);
-    const std::vector<cv::Point> known = KnownPixelsAround(unknown_here, local, fit_reach);
+    std::vector<cv::Point> known;  // surface only: the pixels it is fitted to
     cv::Mat base;
-    const bool fitted = options.fill == DotFill::kSurface &&
-                        FitDisc(dotted(window), known, local, options.radius, fit_reach, base);
+    bool fitted = false;
+    if (surface) {
+      known = KnownPixelsAround(unknown_here, local, fit_reach);
+      fitted = FitDisc(dotted(window), known, local, options.radius, fit_reach, base);
+    }
     if (!fitted)
       cv::inpaint(dotted(window), unknown_here, base, options.inpaint_radius, cv::INPAINT_TELEA);
     cv::Mat own_disc(window.size(), CV_8U, cv::Scalar(0));
     cv::circle(own_disc, local, options.radius, cv::Scalar(255), cv::FILLED);
-    if (options.fill == DotFill::kSurface && options.texture)
+    if (surface && options.texture)
       AddTexture(dotted(window), unknown_here, known, at, own_disc, base);
     base.copyTo(repaired(window), own_disc);
   }
