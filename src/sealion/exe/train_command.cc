@@ -116,6 +116,10 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: per labelled animal, background spots repaired like a removed dot, so "
                  "that repair marks stop meaning animals (0: none)")
       ->capture_default_str();
+  app.add_option("--body-decoys", points.body_decoy_repairs,
+                 "points: per labelled animal, spots on its body off its centre repaired like a "
+                 "removed dot, so that a mark stops telling where an animal's centre is (0: none)")
+      ->capture_default_str();
   std::string dot_fill = "telea";
   app.add_option("--dot-fill", dot_fill,
                  "points: how removed dots are refilled: telea (inpainting) or surface (a fitted "
@@ -148,7 +152,7 @@ int RunTrainCommand(int argc, char** argv) {
   if (method == "tiles") {
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
-          "--decoy-repairs", "--dot-fill", "--validate-every", "--threshold", "--suppression"}) {
+          "--decoy-repairs", "--body-decoys", "--dot-fill", "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -193,6 +193,48 @@ std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double p
   return decoys;
 }
 
+std::vector<cv::Point2d> ChooseBodyDecoyRepairs(const LabelledPhoto& photo, double per_animal,
+                                                uint64_t seed) {
+  std::vector<cv::Point2d> decoys;
+  if (per_animal <= 0 || photo.size.area() == 0) return decoys;
+  // Two repair discs closer than this would merge into one mark at the dot.
+  const double apart = 2.0 * DedotOptions{}.radius + 1;
+  std::mt19937_64 rng(seed ^ (static_cast<uint64_t>(photo.id) * 0xD1B54A32D192ED03ULL));
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  const auto acceptable = [&](double x, double y) {
+    if (x < 0 || y < 0 || x >= photo.size.width || y >= photo.size.height) return false;
+    if (!photo.valid_cells.empty() &&
+        photo.valid_cells.at<uint8_t>(static_cast<int>(y) / kStride,
+                                      static_cast<int>(x) / kStride) == 0)
+      return false;
+    for (const Animal& animal : photo.animals) {
+      if (std::hypot(animal.x - x, animal.y - y) < apart) return false;
+    }
+    for (const cv::Point2d& decoy : decoys) {
+      if (std::hypot(decoy.x - x, decoy.y - y) < apart) return false;
+    }
+    return true;
+  };
+  for (const Animal& animal : photo.animals) {
+    // per_animal 1.5: one decoy, and a second one for half of the animals.
+    const double whole = std::floor(per_animal);
+    const int wanted = static_cast<int>(whole) + (unit(rng) < per_animal - whole ? 1 : 0);
+    const double body = kBodyLengthPixels[static_cast<size_t>(animal.class_index)];
+    int placed = 0;
+    for (int tries = 0; placed < wanted && tries < 20 * wanted; ++tries) {
+      const double distance = std::max(apart, (0.2 + 0.25 * unit(rng)) * body);
+      const double angle = 2 * M_PI * unit(rng);
+      const double x = animal.x + distance * std::cos(angle);
+      const double y = animal.y + distance * std::sin(angle);
+      if (acceptable(x, y)) {
+        decoys.emplace_back(x, y);
+        ++placed;
+      }
+    }
+  }
+  return decoys;
+}
+
 cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys,
                           const DedotOptions& dedot) {
   cv::Mat image = ReadColourImage(photo.image_path);

@@ -49,6 +49,15 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
 std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double per_animal,
                                             uint64_t seed);
 
+// Body decoys: repair marks on the animals' bodies, off their centre (0.2-0.45 body length from
+// the labelled point, at least two repair radii from every dot and from each other), so that a
+// mark on an animal stops telling the network where its centre is: on the nine dotted-only
+// photos every labelled animal carries one exactly there, and in dense clusters the networks put
+// detections on the marks (README, bench/repair_marks.sh). `per_animal` per labelled animal
+// (fractional: the rest by chance); fewer where the body has no free spot. Fixed by (seed, photo id).
+std::vector<cv::Point2d> ChooseBodyDecoyRepairs(const LabelledPhoto& photo, double per_animal,
+                                                uint64_t seed);
+
 // The pixels a photo is trained on (RGB): the plain photo, or the dotted one with its dots
 // removed, derived in memory (never written anywhere); `decoys` are repaired too.
 cv::Mat ReadTrainingImage(const LabelledPhoto& photo, const std::vector<cv::Point2d>& decoys = {},

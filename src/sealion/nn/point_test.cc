@@ -336,6 +336,41 @@ TEST(LabelledPhotos, DecoyRepairsLieOnBackgroundAndChangeOnlyTheirDiscs) {
   EXPECT_EQ(cv::countNonZero(changed), 0);
 }
 
+TEST(LabelledPhotos, BodyDecoysLieOnBodiesOffCentreAndApart) {
+  testing::ScopedTempDir dir;
+  const auto survey = ExtractedSurvey(dir.path(), 1, 640, 480);
+  std::vector<std::string> skipped;
+  const auto photos =
+      LoadLabelledPhotos(survey, dir.path() / "extract" / "coords.csv", true, 1, &skipped);
+  ASSERT_EQ(photos.size(), 1u);
+  const LabelledPhoto& photo = photos[0];
+  ASSERT_FALSE(photo.animals.empty());
+  EXPECT_TRUE(ChooseBodyDecoyRepairs(photo, 0, 1).empty());
+  const auto decoys = ChooseBodyDecoyRepairs(photo, 1, 1);
+  EXPECT_GT(decoys.size(), photo.animals.size() / 2);  // most animals have room for one
+  EXPECT_LE(decoys.size(), photo.animals.size());
+  EXPECT_EQ(decoys, ChooseBodyDecoyRepairs(photo, 1, 1));  // fixed by seed and photo
+  EXPECT_NE(decoys, ChooseBodyDecoyRepairs(photo, 1, 2));
+  EXPECT_GT(ChooseBodyDecoyRepairs(photo, 2, 1).size(), decoys.size());
+  const double apart = 2.0 * DedotOptions{}.radius + 1;
+  for (size_t i = 0; i < decoys.size(); ++i) {
+    const cv::Point2d& decoy = decoys[i];
+    EXPECT_TRUE(cv::Rect(cv::Point(0, 0), photo.size).contains(decoy));
+    // On some animal's body (within 0.45 of its body length), off every animal's centre.
+    bool on_a_body = false;
+    for (const Animal& animal : photo.animals) {
+      const double distance = std::hypot(animal.x - decoy.x, animal.y - decoy.y);
+      EXPECT_GE(distance, apart);
+      const double body = kBodyLengthPixels[static_cast<size_t>(animal.class_index)];
+      on_a_body = on_a_body || distance <= std::max(apart, 0.45 * body) + 1e-9;
+    }
+    EXPECT_TRUE(on_a_body) << decoy;
+    for (size_t j = 0; j < i; ++j) {
+      EXPECT_GE(std::hypot(decoys[j].x - decoy.x, decoys[j].y - decoy.y), apart);
+    }
+  }
+}
+
 // The tile trainer's thumbnails are augmented like the point trainer's crops: fixed by the seed,
 // of the same size and type; with scale and every photometric change off, only quarter turns and
 // flips remain, which move pixels without changing them.

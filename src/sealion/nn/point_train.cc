@@ -205,6 +205,8 @@ void PointTrainOptions::Check() const {
   augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
+  if (!(body_decoy_repairs >= 0 && body_decoy_repairs <= 4))
+    throw Error("train: --body-decoys must be in [0, 4] per animal");
 }
 
 // Every batch of a data-parallel run must give each process at least one crop (a process with
@@ -295,6 +297,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                   options.augment.scale_range, options.augment.jpeg) +
       (options.dedot ? "|dedot" : "") +
       (options.decoy_repairs > 0 ? fmt::format("|decoys:{}", options.decoy_repairs) : "") +
+      (options.body_decoy_repairs > 0 ? fmt::format("|body-decoys:{}", options.body_decoy_repairs)
+                                      : "") +
       (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
@@ -367,8 +371,12 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       std::vector<cv::Mat> decoded(missing.size());
       ParallelFor(static_cast<int>(missing.size()), threads, [&](int i) {
         const LabelledPhoto& photo = train[missing[i]];
-        decoded[i] = ReadTrainingImage(
-            photo, ChooseDecoyRepairs(photo, options.decoy_repairs, options.seed), dedot);
+        std::vector<cv::Point2d> decoys =
+            ChooseDecoyRepairs(photo, options.decoy_repairs, options.seed);
+        for (const auto& decoy :
+             ChooseBodyDecoyRepairs(photo, options.body_decoy_repairs, options.seed))
+          decoys.push_back(decoy);
+        decoded[i] = ReadTrainingImage(photo, decoys, dedot);
       });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
 
@@ -493,6 +501,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"augment", options.augment.ToJson()},
                    {"dedot", options.dedot},
                    {"decoy_repairs_per_animal", options.decoy_repairs},
+                   {"body_decoy_repairs_per_animal", options.body_decoy_repairs},
                    {"dot_fill", DotFillName(options.dot_fill)},
                    {"train_photos", result.train_photos},
                    {"validation_photos", result.validation_photos},

@@ -39,6 +39,9 @@ struct PointTrainOptions {
   // (the default: in the cross-validation, 2 per animal closed one photo's plain-vs-repaired
   // gap but not another's, and counted the 12 photos worse, 8.50 -> 8.96; README).
   double decoy_repairs = 0;
+  // Body decoys per labelled animal (point_data.h): repair marks on the animals' bodies, off
+  // their centre. 0: none.
+  double body_decoy_repairs = 0;
   // How removed dots are refilled (dedot.h): Telea by default; the fitted surface made the
   // plain-vs-repaired gap larger in the cross-validation (README).
   DotFill dot_fill = DotFill::kTelea;
