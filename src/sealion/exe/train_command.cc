@@ -150,9 +150,9 @@ int RunTrainCommand(int argc, char** argv) {
     lock.emplace(tiles.model_path);
   }
   if (method == "tiles") {
-    for (const char* flag :
-         {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
-          "--decoy-repairs", "--body-decoys", "--dot-fill", "--validate-every", "--threshold", "--suppression"}) {
+    for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
+                             "--dedot", "--decoy-repairs", "--body-decoys", "--dot-fill",
+                             "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;
