@@ -6,8 +6,12 @@
 # the median distance from a detection to the nearest dot (detections within half a body length
 # of one). A model that reads the repair marks finds more animals on the repaired copy and puts
 # them on the dots; on the plain copy there is no mark, and its detections sit a few pixels off.
+# A third copy, "marked", is the plain copy with the same repair stamped at the dots: if the model
+# counts it like the repaired copy, the disc itself is the cue (not what is left of a dot's colour
+# around it); if like the plain copy, the dot's remains are.
 #
 # Usage: bench/repair_marks.sh CV_DIR...  (each a SEALION_CV_DIR of real_cv.sh, its folds trained)
+# Settings (environment): CV_DOT_FILL (telea: the fill the CV was run with, for the marked copy).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
@@ -19,7 +23,14 @@ for work in "$@"; do
       [ -d "$repaired" ] || continue
       id="${repaired##*/repaired-}"
       mkdir -p "$fold/plain-$id"; ln -sf "$(readlink -f "$fold/test/$id.jpg")" "$fold/plain-$id/$id.jpg"
-      for copy in plain repaired; do
+      if [ ! -f "$fold/marked-$id/$id.jpg" ]; then
+        # dedot reads the photo to repair from TrainDotted/: there, the plain copy.
+        mkdir -p "$fold/marked-source/TrainDotted"
+        ln -sf "$(readlink -f "$fold/test/$id.jpg")" "$fold/marked-source/TrainDotted/$id.jpg"
+        "$sealion" dedot "$fold/marked-source" --coords "$work/extract/coords.csv" --ids "$id" \
+          --fill "${CV_DOT_FILL:-telea}" -o "$fold/marked-$id" > /dev/null
+      fi
+      for copy in plain repaired marked; do
         [ -f "$fold/marks-$copy-$id.csv" ] && continue
         "$sealion" count "$fold/$copy-$id" --model "$fold/points.bin" -o "$fold/marks-$copy-$id-counts.csv" \
           --detections "$fold/marks-$copy-$id.csv.new" > /dev/null 2>&1
@@ -32,7 +43,7 @@ coords, photo, fold, label = sys.argv[1:5]
 body = {"adult_males": 120, "subadult_males": 100, "adult_females": 80, "juveniles": 60, "pups": 40}
 dots = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(open(coords)) if r["train_id"] == photo]
 line = f"{label} photo {photo} ({len(dots)} dots):"
-for copy in ("plain", "repaired"):
+for copy in ("plain", "repaired", "marked"):
     detections = list(csv.DictReader(open(f"{fold}/marks-{copy}-{photo}.csv")))
     near = []
     for d in detections:
