@@ -20,7 +20,7 @@
 # core: 1 keeps training fast while something else uses the other core); CV_JOBS (folds trained
 # at once, default 1: with CV_THREADS=1, 2 uses both cores); CV_FOLDS (the folds to run, e.g.
 # "0 1"; default all four: a subset scores only its photos); CV_DECOYS (train's --decoy-repairs);
-# CV_BODY_DECOYS (train's --body-decoys);
+# CV_BODY_DECOYS (train's --body-decoys); CV_PLAIN_WEIGHT (train's --plain-weight);
 # CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut);
 # CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
 # the repaired copies counted; surface: `dedot --fill surface`).
@@ -37,7 +37,7 @@ epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
 validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
 jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
-body_decoys="${CV_BODY_DECOYS:-}"
+body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
 tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
@@ -64,6 +64,7 @@ train_fold() {  # fold-dir method
   if [ "$method" = points ]; then
     if [ -n "$decoys" ]; then resume+=(--decoy-repairs "$decoys"); fi
     if [ -n "$body_decoys" ]; then resume+=(--body-decoys "$body_decoys"); fi
+    if [ -n "$plain_weight" ]; then resume+=(--plain-weight "$plain_weight"); fi
     resume+=(--dot-fill "$dot_fill")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include "sealion/core/counts_csv.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/util/atomic_file.h"
@@ -99,6 +101,26 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_NE(scored.output.find("mean RMSE"), std::string::npos) << scored.output;
   EXPECT_NE(scored.output.find("all animals"), std::string::npos) << scored.output;
   EXPECT_NE(scored.output.find("recall"), std::string::npos) << scored.output;
+  // Plain photos weighted up give that many times their crops per epoch (every photo of this
+  // survey has its plain copy); out-of-range weights are refused.
+  const auto epoch_crops = [](const std::string& output) {
+    std::smatch match;  // the progress line: "train epoch 1/2: 12/12 crops | ..."
+    EXPECT_TRUE(
+        std::regex_search(output, match, std::regex(R"(train epoch 1/\d+: \d+/(\d+) crops)")))
+        << output;
+    return match.empty() ? -1 : std::stoi(match[1].str());
+  };
+  const auto weighted = run("train --method points " + survey.string() + " --coords " + d +
+                            "extract/coords.csv -o " + d +
+                            "weighted.bin --epochs 1 --crops-per-photo 6 --crop 128 "
+                            "--val-fraction 0.4 --seed 2 --plain-weight 3");
+  EXPECT_EQ(epoch_crops(weighted.output), 3 * epoch_crops(trained.output)) << weighted.output;
+  const auto zero_weight =
+      RunSealion("train --method points " + survey.string() + " --coords " + d +
+                 "extract/coords.csv -o " + d + "zero.bin --plain-weight 0");
+  EXPECT_NE(zero_weight.exit_code, 0);
+  EXPECT_NE(zero_weight.output.find("--plain-weight must be in [1, 20]"), std::string::npos)
+      << zero_weight.output;
   // Flags of the other method are refused by name.
   const auto wrong = RunSealion("train " + d + "x -o " + d + "y.bin --crop 128");
   EXPECT_NE(wrong.exit_code, 0);

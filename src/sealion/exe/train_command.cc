@@ -120,6 +120,10 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: per labelled animal, spots on its body off its centre repaired like a "
                  "removed dot, so that a mark stops telling where an animal's centre is (0: none)")
       ->capture_default_str();
+  app.add_option("--plain-weight", points.plain_weight,
+                 "points: photos trained on their plain copy give this many times the crops per "
+                 "epoch (their animals are the only ones without a repair mark)")
+      ->capture_default_str();
   std::string dot_fill = "telea";
   app.add_option("--dot-fill", dot_fill,
                  "points: how removed dots are refilled: telea (inpainting) or surface (a fitted "
@@ -151,8 +155,8 @@ int RunTrainCommand(int argc, char** argv) {
   }
   if (method == "tiles") {
     for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
-                             "--dedot", "--decoy-repairs", "--body-decoys", "--dot-fill",
-                             "--validate-every", "--threshold", "--suppression"}) {
+                             "--dedot", "--decoy-repairs", "--body-decoys", "--plain-weight",
+                             "--dot-fill", "--validate-every", "--threshold", "--suppression"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -205,17 +205,44 @@ void PointTrainOptions::Check() const {
   augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
+  if (plain_weight < 1 || plain_weight > 20)
+    throw Error("train: --plain-weight must be in [1, 20]");
   if (!(body_decoy_repairs >= 0 && body_decoy_repairs <= 4))
     throw Error("train: --body-decoys must be in [0, 4] per animal");
 }
 
+// Crops cut from a photo per epoch: plain photos (the only animals without a repair mark at
+// their centre) may be weighted up.
+int64_t CropsPerEpoch(const LabelledPhoto& photo, const PointTrainOptions& options) {
+  return static_cast<int64_t>(options.crops_per_photo) * (photo.dedot ? 1 : options.plain_weight);
+}
+
+int64_t CropsPerEpoch(const std::vector<LabelledPhoto>& photos, const std::vector<size_t>& chosen,
+                      const PointTrainOptions& options) {
+  int64_t crops = 0;
+  for (const size_t i : chosen) crops += CropsPerEpoch(photos[i], options);
+  return crops;
+}
+
 // Every batch of a data-parallel run must give each process at least one crop (a process with
 // none could not join the others' BatchNorm and gradient sums): checked before any work.
-void CheckBatchesCanBeShared(const PointTrainOptions& options, int64_t train_photos, int ranks) {
+void CheckBatchesCanBeShared(const PointTrainOptions& options,
+                             const std::vector<LabelledPhoto>& train, int ranks) {
+  const auto train_photos = static_cast<int64_t>(train.size());
+  // The photos' order is shuffled every epoch, so with plain photos weighted up a chunk's crops
+  // depend on which photos it holds; known in advance only when one chunk holds them all.
+  if (options.plain_weight > 1 && train_photos > options.photos_in_memory)
+    throw Error(fmt::format(
+        "train: --plain-weight with {} processes needs every training photo in memory at once "
+        "(--photos-in-memory {} or more; it is {})",
+        ranks, train_photos, options.photos_in_memory));
+  std::vector<size_t> all(train.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   for (int64_t chunk_start = 0; chunk_start < train_photos;
        chunk_start += options.photos_in_memory) {
     const int64_t chunk = std::min<int64_t>(options.photos_in_memory, train_photos - chunk_start);
-    const int64_t crops = chunk * options.crops_per_photo;
+    const int64_t crops = options.plain_weight > 1 ? CropsPerEpoch(train, all, options)
+                                                   : chunk * options.crops_per_photo;
     const int64_t last = crops % options.batch_size;
     if (options.batch_size < ranks || (last != 0 && last < ranks)) {
       throw Error(fmt::format(
@@ -269,7 +296,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   spdlog::info("train: {} photos with {} animals ({}), validation: {} photos", train.size(),
                result.train_animals, fmt::join(per_class, "/"), validation.size());
 
-  if (ranks > 1) CheckBatchesCanBeShared(options, static_cast<int64_t>(train.size()), ranks);
+  if (ranks > 1) CheckBatchesCanBeShared(options, train, ranks);
   torch::manual_seed(options.seed);  // the same initial weights in every process
   PointNet network;
   json initialised_from;
@@ -299,6 +326,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.decoy_repairs > 0 ? fmt::format("|decoys:{}", options.decoy_repairs) : "") +
       (options.body_decoy_repairs > 0 ? fmt::format("|body-decoys:{}", options.body_decoy_repairs)
                                       : "") +
+      (options.plain_weight > 1 ? fmt::format("|plain-weight:{}", options.plain_weight) : "") +
       (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
@@ -335,7 +363,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   };
 
   std::map<size_t, cv::Mat> resident;  // decoded training photos, by index into `train`
-  const int64_t crops_per_epoch = static_cast<int64_t>(train.size()) * options.crops_per_photo;
+  std::vector<size_t> all_train(train.size());
+  for (size_t i = 0; i < all_train.size(); ++i) all_train[i] = i;
+  const int64_t crops_per_epoch = CropsPerEpoch(train, all_train, options);
   for (int epoch = static_cast<int>(result.epochs.size()) + 1; epoch <= options.epochs; ++epoch) {
     const double progress_share = static_cast<double>(epoch - 1) / options.epochs;
     const double learning_rate =
@@ -384,6 +414,12 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       for (int64_t k = 0; k < static_cast<int64_t>(chunk.size()) * options.crops_per_photo; ++k) {
         jobs.emplace_back(chunk[static_cast<size_t>(k) % chunk.size()],
                           MixSeed(epoch_seed, static_cast<uint64_t>(crop_number + k)));
+      }
+      for (const size_t photo : chunk) {  // plain photos' extra crops
+        for (int64_t k = options.crops_per_photo; k < CropsPerEpoch(train[photo], options); ++k) {
+          jobs.emplace_back(photo,
+                            MixSeed(epoch_seed, static_cast<uint64_t>(crop_number + jobs.size())));
+        }
       }
       crop_number += static_cast<int64_t>(jobs.size());
       std::shuffle(jobs.begin(), jobs.end(), rng);
@@ -502,6 +538,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"dedot", options.dedot},
                    {"decoy_repairs_per_animal", options.decoy_repairs},
                    {"body_decoy_repairs_per_animal", options.body_decoy_repairs},
+                   {"plain_weight", options.plain_weight},
                    {"dot_fill", DotFillName(options.dot_fill)},
                    {"train_photos", result.train_photos},
                    {"validation_photos", result.validation_photos},

@@ -42,6 +42,9 @@ struct PointTrainOptions {
   // Body decoys per labelled animal (point_data.h): repair marks on the animals' bodies, off
   // their centre. 0: none.
   double body_decoy_repairs = 0;
+  // Crops per epoch from a photo trained on its plain copy, as a multiple of crops_per_photo:
+  // its animals are the only ones without a repair mark at their centre. 1: like the others.
+  int plain_weight = 1;
   // How removed dots are refilled (dedot.h): Telea by default; the fitted surface made the
   // plain-vs-repaired gap larger in the cross-validation (README).
   DotFill dot_fill = DotFill::kTelea;
