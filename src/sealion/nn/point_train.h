@@ -40,7 +40,8 @@ struct PointTrainOptions {
   // gap but not another's, and counted the 12 photos worse, 8.50 -> 8.96; README).
   double decoy_repairs = 0;
   // Body decoys per labelled animal (point_data.h): repair marks on the animals' bodies, off
-  // their centre. 0: none.
+  // their centre. 0: none (the default: in the cross-validation, 1 per animal narrowed one
+  // photo's plain-vs-repaired gap, widened another's and counted the 12 photos no better).
   double body_decoy_repairs = 0;
   // Crops per epoch from a photo trained on its plain copy, as a multiple of crops_per_photo:
   // its animals are the only ones without a repair mark at their centre. 1: like the others.
