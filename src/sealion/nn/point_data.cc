@@ -154,6 +154,18 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
   return usable;
 }
 
+namespace {
+
+// Whether (x, y) lies in the photo and outside its black-masked cells.
+bool InsideAndUnmasked(const LabelledPhoto& photo, double x, double y) {
+  if (x < 0 || y < 0 || x >= photo.size.width || y >= photo.size.height) return false;
+  return photo.valid_cells.empty() ||
+         photo.valid_cells.at<uint8_t>(static_cast<int>(y) / kStride,
+                                       static_cast<int>(x) / kStride) != 0;
+}
+
+}  // namespace
+
 std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double per_animal,
                                             uint64_t seed) {
   std::vector<cv::Point2d> decoys;
@@ -163,11 +175,7 @@ std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double p
   std::mt19937_64 rng(seed ^ (static_cast<uint64_t>(photo.id) * 0x9E3779B97F4A7C15ULL));
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const auto acceptable = [&](double x, double y) {
-    if (x < 0 || y < 0 || x >= photo.size.width || y >= photo.size.height) return false;
-    if (!photo.valid_cells.empty() &&
-        photo.valid_cells.at<uint8_t>(static_cast<int>(y) / kStride,
-                                      static_cast<int>(x) / kStride) == 0)
-      return false;
+    if (!InsideAndUnmasked(photo, x, y)) return false;
     for (const Animal& animal : photo.animals) {
       const double keep_away = 0.6 * kBodyLengthPixels[static_cast<size_t>(animal.class_index)];
       if (std::hypot(animal.x - x, animal.y - y) < keep_away) return false;
@@ -202,11 +210,7 @@ std::vector<cv::Point2d> ChooseBodyDecoyRepairs(const LabelledPhoto& photo, doub
   std::mt19937_64 rng(seed ^ (static_cast<uint64_t>(photo.id) * 0xD1B54A32D192ED03ULL));
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   const auto acceptable = [&](double x, double y) {
-    if (x < 0 || y < 0 || x >= photo.size.width || y >= photo.size.height) return false;
-    if (!photo.valid_cells.empty() &&
-        photo.valid_cells.at<uint8_t>(static_cast<int>(y) / kStride,
-                                      static_cast<int>(x) / kStride) == 0)
-      return false;
+    if (!InsideAndUnmasked(photo, x, y)) return false;
     for (const Animal& animal : photo.animals) {
       if (std::hypot(animal.x - x, animal.y - y) < apart) return false;
     }

@@ -296,14 +296,18 @@ TEST(LabelledPhotos, PhotosWithoutAPlainCopyAreRepairedOrSkippedByName) {
   EXPECT_NE(skipped[0].find("1: no plain photo"), std::string::npos) << skipped[0];
 }
 
+// The one photo of a small extracted survey of 640x480 px, with its labelled animals.
+LabelledPhoto OneLabelledPhoto(const std::filesystem::path& dir) {
+  const auto survey = ExtractedSurvey(dir, 1, 640, 480);
+  std::vector<std::string> skipped;
+  auto photos = LoadLabelledPhotos(survey, dir / "extract" / "coords.csv", true, 1, &skipped);
+  if (photos.size() != 1) throw std::runtime_error("expected one labelled photo");
+  return photos[0];
+}
+
 TEST(LabelledPhotos, DecoyRepairsLieOnBackgroundAndChangeOnlyTheirDiscs) {
   testing::ScopedTempDir dir;
-  const auto survey = ExtractedSurvey(dir.path(), 1, 640, 480);
-  std::vector<std::string> skipped;
-  const auto photos =
-      LoadLabelledPhotos(survey, dir.path() / "extract" / "coords.csv", true, 1, &skipped);
-  ASSERT_EQ(photos.size(), 1u);
-  const LabelledPhoto& photo = photos[0];
+  const LabelledPhoto photo = OneLabelledPhoto(dir.path());
   ASSERT_FALSE(photo.animals.empty());
   EXPECT_TRUE(ChooseDecoyRepairs(photo, 0, 1).empty());
   const auto decoys = ChooseDecoyRepairs(photo, 2, 1);
@@ -338,12 +342,7 @@ TEST(LabelledPhotos, DecoyRepairsLieOnBackgroundAndChangeOnlyTheirDiscs) {
 
 TEST(LabelledPhotos, BodyDecoysLieOnBodiesOffCentreAndApart) {
   testing::ScopedTempDir dir;
-  const auto survey = ExtractedSurvey(dir.path(), 1, 640, 480);
-  std::vector<std::string> skipped;
-  const auto photos =
-      LoadLabelledPhotos(survey, dir.path() / "extract" / "coords.csv", true, 1, &skipped);
-  ASSERT_EQ(photos.size(), 1u);
-  const LabelledPhoto& photo = photos[0];
+  const LabelledPhoto photo = OneLabelledPhoto(dir.path());
   ASSERT_FALSE(photo.animals.empty());
   EXPECT_TRUE(ChooseBodyDecoyRepairs(photo, 0, 1).empty());
   const auto decoys = ChooseBodyDecoyRepairs(photo, 1, 1);
