@@ -217,10 +217,9 @@ int64_t CropsPerEpoch(const LabelledPhoto& photo, const PointTrainOptions& optio
   return static_cast<int64_t>(options.crops_per_photo) * (photo.dedot ? 1 : options.plain_weight);
 }
 
-int64_t CropsPerEpoch(const std::vector<LabelledPhoto>& photos, const std::vector<size_t>& chosen,
-                      const PointTrainOptions& options) {
+int64_t CropsPerEpoch(const std::vector<LabelledPhoto>& photos, const PointTrainOptions& options) {
   int64_t crops = 0;
-  for (const size_t i : chosen) crops += CropsPerEpoch(photos[i], options);
+  for (const LabelledPhoto& photo : photos) crops += CropsPerEpoch(photo, options);
   return crops;
 }
 
@@ -236,13 +235,11 @@ void CheckBatchesCanBeShared(const PointTrainOptions& options,
         "train: --plain-weight with {} processes needs every training photo in memory at once "
         "(--photos-in-memory {} or more; it is {})",
         ranks, train_photos, options.photos_in_memory));
-  std::vector<size_t> all(train.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   for (int64_t chunk_start = 0; chunk_start < train_photos;
        chunk_start += options.photos_in_memory) {
     const int64_t chunk = std::min<int64_t>(options.photos_in_memory, train_photos - chunk_start);
-    const int64_t crops = options.plain_weight > 1 ? CropsPerEpoch(train, all, options)
-                                                   : chunk * options.crops_per_photo;
+    const int64_t crops =
+        chunk == train_photos ? CropsPerEpoch(train, options) : chunk * options.crops_per_photo;
     const int64_t last = crops % options.batch_size;
     if (options.batch_size < ranks || (last != 0 && last < ranks)) {
       throw Error(fmt::format(
@@ -363,9 +360,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   };
 
   std::map<size_t, cv::Mat> resident;  // decoded training photos, by index into `train`
-  std::vector<size_t> all_train(train.size());
-  for (size_t i = 0; i < all_train.size(); ++i) all_train[i] = i;
-  const int64_t crops_per_epoch = CropsPerEpoch(train, all_train, options);
+  const int64_t crops_per_epoch = CropsPerEpoch(train, options);
   for (int epoch = static_cast<int>(result.epochs.size()) + 1; epoch <= options.epochs; ++epoch) {
     const double progress_share = static_cast<double>(epoch - 1) / options.epochs;
     const double learning_rate =
@@ -410,13 +405,12 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
 
+      // Round robin over the chunk's photos until each has its crops (plain photos may have more):
+      // crop k of the pass gets seed crop_number + k.
       std::vector<std::pair<size_t, uint64_t>> jobs;  // (photo, crop seed)
-      for (int64_t k = 0; k < static_cast<int64_t>(chunk.size()) * options.crops_per_photo; ++k) {
-        jobs.emplace_back(chunk[static_cast<size_t>(k) % chunk.size()],
-                          MixSeed(epoch_seed, static_cast<uint64_t>(crop_number + k)));
-      }
-      for (const size_t photo : chunk) {  // plain photos' extra crops
-        for (int64_t k = options.crops_per_photo; k < CropsPerEpoch(train[photo], options); ++k) {
+      for (int64_t round = 0; round < options.crops_per_photo * options.plain_weight; ++round) {
+        for (const size_t photo : chunk) {
+          if (round >= CropsPerEpoch(train[photo], options)) continue;
           jobs.emplace_back(photo,
                             MixSeed(epoch_seed, static_cast<uint64_t>(crop_number + jobs.size())));
         }
