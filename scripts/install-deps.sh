@@ -5,7 +5,8 @@ set -euo pipefail
 
 BUILD_PACKAGES=(
   build-essential cmake pkg-config git
-  libopencv-dev libjpeg62-turbo-dev zlib1g-dev libtorch-dev libopenblas-dev libtbb-dev
+  libopencv-dev libopencv-contrib-dev libjpeg62-turbo-dev zlib1g-dev libtorch-dev libopenblas-dev
+  libtbb-dev  # contrib: xphoto, for `dedot --fill fsr`
   nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin

@@ -1,5 +1,5 @@
 // sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7]
-//               [--fill telea|surface] [--no-texture]
+//               [--fill telea|surface|fsr] [--no-texture]
 //               [--quality 95]
 //               [--plain-where-matching]
 
@@ -32,8 +32,9 @@ int RunDedotCommand(int argc, char** argv) {
       ->capture_default_str();
   std::string fill = "telea";
   app.add_option("--fill", fill,
-                 "how each disc is refilled: telea (inpainting from the rim) or surface (a surface "
-                 "fitted to the pixels around it, plus their texture)")
+                 "how each disc is refilled: telea (inpainting from the rim), surface (a surface "
+                 "fitted to the pixels around it, plus their texture) or fsr (frequency-selective "
+                 "reconstruction: edges and texture continue through the disc)")
       ->capture_default_str();
   bool untextured = false;
   app.add_flag(

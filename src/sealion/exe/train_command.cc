@@ -126,8 +126,9 @@ int RunTrainCommand(int argc, char** argv) {
       ->capture_default_str();
   std::string dot_fill = "telea";
   app.add_option("--dot-fill", dot_fill,
-                 "points: how removed dots are refilled: telea (inpainting) or surface (a fitted "
-                 "surface plus texture; read as animals more in the cross-validation)")
+                 "points: how removed dots are refilled: telea (inpainting), surface (a fitted "
+                 "surface plus texture; read as animals more in the cross-validation) or fsr "
+                 "(frequency-selective reconstruction)")
       ->capture_default_str();
   app.add_option("--jpeg-augment", points.augment.jpeg,
                  "share of crops or thumbnails recompressed as JPEG at quality 20-95")

@@ -4,10 +4,14 @@
 // 6 px (measured on the sample's photos 42 and 44: beyond 6 px from a dot's centre, dotted and
 // plain differ by JPEG noise alone). Every pixel within `radius` of a dot's centre is refilled
 // from the pixels around the disc; every other pixel is left exactly as it was. Two fills:
-// Telea inpainting (the default), or a smooth surface fitted to the pixels around the disc plus
-// noise as textured as theirs (Telea where too few are known to fit). The surface looks closer to
-// the plain copies (README), but in the cross-validation the models trained on it read its discs
-// as animals more than Telea's (plain-vs-repaired gap on photo 44 up to 10 animals against 4).
+// Telea inpainting (the default), a smooth surface fitted to the pixels around the disc plus
+// noise as textured as theirs (Telea where too few are known to fit), or frequency-selective
+// reconstruction (OpenCV xphoto's FSR: the disc rebuilt from the window's dominant 2-D
+// frequencies, so edges and texture that cross it continue through it). The surface looks closer
+// to the plain copies than Telea in brightness and texture (README), but in the cross-validation
+// the models trained on it read its discs as animals more than Telea's (plain-vs-repaired gap on
+// photo 44 up to 10 animals against 4). FSR rebuilds the plain copies' pixels at the animals'
+// centres most closely (README, dot removal).
 
 #include <filesystem>
 #include <opencv2/core.hpp>
@@ -16,16 +20,17 @@
 
 namespace sealion {
 
-enum class DotFill { kTelea, kSurface };
-DotFill ParseDotFill(const std::string& name);  // "telea" or "surface"; else an Error
+enum class DotFill { kTelea, kSurface, kFrequencySelective };
+DotFill ParseDotFill(const std::string& name);  // "telea", "surface" or "fsr"; else an Error
 std::string DotFillName(DotFill fill);
 
 struct DedotOptions {
   int radius = 7;          // px around each dot centre that are repaired
   int inpaint_radius = 5;  // px of neighbourhood the Telea inpainting draws from
   DotFill fill = DotFill::kTelea;
-  int fit_margin = 3;   // surface: px beyond the disc whose pixels the surface is fitted to
-  bool texture = true;  // surface: add the surroundings' fine texture to the repaired disc
+  int fit_margin = 3;    // surface: px beyond the disc whose pixels the surface is fitted to
+  bool texture = true;   // surface: add the surroundings' fine texture to the repaired disc
+  int fsr_context = 17;  // fsr: px beyond the disc that the reconstruction draws from
 
   void Check() const;
 };
