@@ -19,7 +19,8 @@ for work in "$@"; do
   for fold in "$work"/fold*; do
     [ -f "$fold/points.bin" ] || continue
     "$sealion" count "$fold/test" --model "$fold/points.bin" --threshold 0.1 \
-      -o "$fold/sweep-submission.csv" --detections "$fold/sweep-detections.csv" > /dev/null 2>&1
+      -o "$fold/sweep-submission.csv" --detections "$fold/sweep-detections.csv" \
+      > "$fold/sweep-count.txt" 2>&1 || { echo "threshold_sweep: counting failed, see $fold/sweep-count.txt"; exit 1; }
     own=$(grep -o 'at threshold [0-9.]*' "$fold/points-train.txt" | tail -1 | awk '{print $3}')
     folds+=("$fold/sweep-detections.csv=${own:-0.5}")
   done

@@ -26,9 +26,9 @@ def read_fold(argument):
     return {"path": path, "own": float(own), "detections": detections, "ids": ids}
 
 
-def squared_errors(fold, truth, thresholds, ids=None):
+def squared_errors(fold, truth, thresholds):
     """Per class, the summed squared count error over the fold's photos at per-class thresholds."""
-    ids = fold["ids"] if ids is None else ids
+    ids = fold["ids"]
     counts = {i: [0] * len(CLASSES) for i in ids}
     for photo, c, score in fold["detections"]:
         if photo in counts and score >= thresholds[c]:

@@ -3,7 +3,7 @@
 // become training data. A real dot is a filled disc of 4-5 px radius; JPEG smears it to about
 // 6 px (measured on the sample's photos 42 and 44: beyond 6 px from a dot's centre, dotted and
 // plain differ by JPEG noise alone). Every pixel within `radius` of a dot's centre is refilled
-// from the pixels around the disc; every other pixel is left exactly as it was. Two fills:
+// from the pixels around the disc; every other pixel is left exactly as it was. Three fills:
 // Telea inpainting (the default), a smooth surface fitted to the pixels around the disc plus
 // noise as textured as theirs (Telea where too few are known to fit), or frequency-selective
 // reconstruction (OpenCV xphoto's FSR: the disc rebuilt from the window's dominant 2-D
@@ -11,7 +11,8 @@
 // to the plain copies than Telea in brightness and texture (README), but in the cross-validation
 // the models trained on it read its discs as animals more than Telea's (plain-vs-repaired gap on
 // photo 44 up to 10 animals against 4). FSR rebuilds the plain copies' pixels at the animals'
-// centres most closely (README, dot removal).
+// centres most closely (README, dot removal), yet models trained on it alone count plain copies
+// higher than repaired ones: its discs are a cue too, of the other sign.
 
 #include <filesystem>
 #include <opencv2/core.hpp>

@@ -46,8 +46,8 @@ struct PointTrainOptions {
   // Crops per epoch from a photo trained on its plain copy, as a multiple of crops_per_photo:
   // its animals are the only ones without a repair mark at their centre. 1: like the others.
   int plain_weight = 1;
-  // How removed dots are refilled (dedot.h): Telea by default; the fitted surface made the
-  // plain-vs-repaired gap larger in the cross-validation (README).
+  // How removed dots are refilled (dedot.h): Telea by default; in the cross-validation the
+  // fitted surface made the plain-vs-repaired gap larger, and FSR turned it round (README).
   DotFill dot_fill = DotFill::kTelea;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
