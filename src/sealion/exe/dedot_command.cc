@@ -1,5 +1,5 @@
 // sealion dedot DATASET_DIR --coords COORDS.csv -o OUT_DIR [--ids 2,3] [--radius 7]
-//               [--fill telea|surface|fsr] [--no-texture]
+//               [--fill telea|surface|fsr|mixed] [--no-texture]
 //               [--quality 95]
 //               [--plain-where-matching]
 
@@ -33,8 +33,9 @@ int RunDedotCommand(int argc, char** argv) {
   std::string fill = "telea";
   app.add_option("--fill", fill,
                  "how each disc is refilled: telea (inpainting from the rim), surface (a surface "
-                 "fitted to the pixels around it, plus their texture) or fsr (frequency-selective "
-                 "reconstruction: edges and texture continue through the disc)")
+                 "fitted to the pixels around it, plus their texture), fsr (frequency-selective "
+                 "reconstruction: edges and texture continue through the disc) or mixed (a third "
+                 "of the discs each, chosen by position)")
       ->capture_default_str();
   bool untextured = false;
   app.add_flag(
@@ -52,8 +53,9 @@ int RunDedotCommand(int argc, char** argv) {
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   options.dedot.fill = ParseDotFill(fill);
   options.dedot.texture = !untextured;
-  if (untextured && options.dedot.fill != DotFill::kSurface)
-    throw Error("dedot: --no-texture is for --fill surface");
+  if (untextured && options.dedot.fill != DotFill::kSurface &&
+      options.dedot.fill != DotFill::kMixed)
+    throw Error("dedot: --no-texture is for --fill surface or mixed");
   std::vector<NamedPath> inputs = DatasetInputs(options.dataset_dir);
   inputs.push_back({"--coords", options.coords});
   CheckOutputsAreNotInputs(inputs, {{"-o", options.output_dir}});

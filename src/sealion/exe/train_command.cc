@@ -127,8 +127,8 @@ int RunTrainCommand(int argc, char** argv) {
   std::string dot_fill = "telea";
   app.add_option("--dot-fill", dot_fill,
                  "points: how removed dots are refilled: telea (inpainting), surface (a fitted "
-                 "surface plus texture; read as animals more in the cross-validation) or fsr "
-                 "(frequency-selective reconstruction)")
+                 "surface plus texture; read as animals more in the cross-validation), fsr "
+                 "(frequency-selective reconstruction) or mixed (a third of the discs each)")
       ->capture_default_str();
   app.add_option("--jpeg-augment", points.augment.jpeg,
                  "share of crops or thumbnails recompressed as JPEG at quality 20-95")

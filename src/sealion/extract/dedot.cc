@@ -15,6 +15,7 @@
 #include "sealion/extract/dot_detector.h"
 #include "sealion/util/error.h"
 #include "sealion/util/parallel.h"
+#include "sealion/util/stable_hash.h"
 
 namespace sealion {
 
@@ -32,7 +33,8 @@ DotFill ParseDotFill(const std::string& name) {
   if (name == "telea") return DotFill::kTelea;
   if (name == "surface") return DotFill::kSurface;
   if (name == "fsr") return DotFill::kFrequencySelective;
-  throw Error(fmt::format("dot removal: unknown fill '{}' (telea, surface or fsr)", name));
+  if (name == "mixed") return DotFill::kMixed;
+  throw Error(fmt::format("dot removal: unknown fill '{}' (telea, surface, fsr or mixed)", name));
 }
 
 std::string DotFillName(DotFill fill) {
@@ -43,6 +45,8 @@ std::string DotFillName(DotFill fill) {
       return "surface";
     case DotFill::kFrequencySelective:
       return "fsr";
+    case DotFill::kMixed:
+      return "mixed";
   }
   throw Error("dot removal: unknown fill");
 }
@@ -201,6 +205,15 @@ bool ReconstructFrequencies(const cv::Mat& photo, const cv::Mat& unknown_in_phot
   return true;
 }
 
+// The mixed fill's choice for the disc at `at`: Telea, surface or FSR, a third of the discs each,
+// fixed by the position so that the same photo is repaired the same way every time.
+DotFill MixedFillAt(cv::Point at) {
+  constexpr std::array<DotFill, 3> kFills = {DotFill::kTelea, DotFill::kSurface,
+                                             DotFill::kFrequencySelective};
+  const uint64_t hash = MixSeed(static_cast<uint64_t>(at.x), static_cast<uint64_t>(at.y));
+  return kFills[hash % kFills.size()];
+}
+
 }  // namespace
 
 cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_centres,
@@ -214,19 +227,20 @@ cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_ce
     cv::circle(unknown, cv::Point(cvRound(centre.x), cvRound(centre.y)), options.radius,
                cv::Scalar(255), cv::FILLED);
   }
-  const bool surface = options.fill == DotFill::kSurface;
-  const bool frequencies = options.fill == DotFill::kFrequencySelective;
   const int fit_reach = options.radius + options.fit_margin;
-  // The window each disc is repaired in: what Telea draws from (the same window as before the
-  // other fills existed, so Telea repairs exactly as then), or also what the surface is fitted to,
-  // or what the reconstruction draws from.
-  const int telea_reach = options.radius + 2 * options.inpaint_radius + 2;
-  const int reach = surface       ? std::max(telea_reach - 2, fit_reach) + 4
-                    : frequencies ? std::max(telea_reach, options.radius + options.fsr_context)
-                                  : telea_reach;
   const cv::Rect photo(0, 0, dotted.cols, dotted.rows);
   for (const auto& centre : dot_centres) {
     const cv::Point at(cvRound(centre.x), cvRound(centre.y));
+    const DotFill fill = options.fill == DotFill::kMixed ? MixedFillAt(at) : options.fill;
+    const bool surface = fill == DotFill::kSurface;
+    const bool frequencies = fill == DotFill::kFrequencySelective;
+    // The window the disc is repaired in: what Telea draws from (the same window as before the
+    // other fills existed, so Telea repairs exactly as then), or also what the surface is fitted
+    // to, or what the reconstruction draws from.
+    const int telea_reach = options.radius + 2 * options.inpaint_radius + 2;
+    const int reach = surface       ? std::max(telea_reach - 2, fit_reach) + 4
+                      : frequencies ? std::max(telea_reach, options.radius + options.fsr_context)
+                                    : telea_reach;
     const cv::Rect window =
         cv::Rect(at.x - reach, at.y - reach, 2 * reach + 1, 2 * reach + 1) & photo;
     if (window.area() == 0) continue;

@@ -3,7 +3,8 @@
 // become training data. A real dot is a filled disc of 4-5 px radius; JPEG smears it to about
 // 6 px (measured on the sample's photos 42 and 44: beyond 6 px from a dot's centre, dotted and
 // plain differ by JPEG noise alone). Every pixel within `radius` of a dot's centre is refilled
-// from the pixels around the disc; every other pixel is left exactly as it was. Three fills:
+// from the pixels around the disc; every other pixel is left exactly as it was. Three fills
+// and a mix of them:
 // Telea inpainting (the default), a smooth surface fitted to the pixels around the disc plus
 // noise as textured as theirs (Telea where too few are known to fit), or frequency-selective
 // reconstruction (OpenCV xphoto's FSR: the disc rebuilt from the window's dominant 2-D
@@ -12,7 +13,9 @@
 // the models trained on it read its discs as animals more than Telea's (plain-vs-repaired gap on
 // photo 44 up to 10 animals against 4). FSR rebuilds the plain copies' pixels at the animals'
 // centres most closely (README, dot removal), yet models trained on it alone count plain copies
-// higher than repaired ones: its discs are a cue too, of the other sign.
+// higher than repaired ones: its discs are a cue too, of the other sign. The mixed fill repairs
+// a third of the discs with each of the three (chosen by the disc's position), so that no single
+// disc look marks an animal's centre.
 
 #include <filesystem>
 #include <opencv2/core.hpp>
@@ -21,8 +24,9 @@
 
 namespace sealion {
 
-enum class DotFill { kTelea, kSurface, kFrequencySelective };
-DotFill ParseDotFill(const std::string& name);  // "telea", "surface" or "fsr"; else an Error
+enum class DotFill { kTelea, kSurface, kFrequencySelective, kMixed };
+// "telea", "surface", "fsr" or "mixed"; else an Error
+DotFill ParseDotFill(const std::string& name);
 std::string DotFillName(DotFill fill);
 
 struct DedotOptions {

@@ -44,7 +44,8 @@ TEST(Dedot, RepairsEveryDotAndLeavesOtherPixelsExactlyAsTheyWere) {
     const Rgb& colour = kDotColours[i % kNumSeaLionClasses];
     cv::circle(dotted, cv::Point(dots[i]), 4, cv::Scalar(colour.b, colour.g, colour.r), cv::FILLED);
   }
-  for (const DotFill fill : {DotFill::kTelea, DotFill::kSurface, DotFill::kFrequencySelective}) {
+  for (const DotFill fill :
+       {DotFill::kTelea, DotFill::kSurface, DotFill::kFrequencySelective, DotFill::kMixed}) {
     SCOPED_TRACE(DotFillName(fill));
     DedotOptions options;
     options.fill = fill;
@@ -71,7 +72,48 @@ TEST(Dedot, RepairsEveryDotAndLeavesOtherPixelsExactlyAsTheyWere) {
   }
   EXPECT_THROW(RemoveDots(dotted, dots, {0, 5}), Error);
   EXPECT_EQ(ParseDotFill("fsr"), DotFill::kFrequencySelective);
+  EXPECT_EQ(ParseDotFill("mixed"), DotFill::kMixed);
   EXPECT_THROW(ParseDotFill("median"), Error);
+}
+
+// The mixed fill repairs each disc exactly as one of the three fills would, and uses each of them.
+TEST(Dedot, MixedFillRepairsEachDiscWithOneOfTheThreeFills) {
+  cv::Mat scene(240, 400, CV_8UC3);
+  cv::RNG rng(11);
+  rng.fill(scene, cv::RNG::UNIFORM, 40, 200);
+  cv::GaussianBlur(scene, scene, cv::Size(0, 0), 1.5);
+  std::vector<cv::Point2d> dots;
+  for (int row = 0; row < 4; ++row) {
+    for (int column = 0; column < 8; ++column) dots.emplace_back(30 + 48 * column, 30 + 60 * row);
+  }
+  cv::Mat dotted = scene.clone();
+  for (const auto& dot : dots)
+    cv::circle(dotted, cv::Point(dot), 4, cv::Scalar(10, 46, 86), cv::FILLED);
+  DedotOptions options;
+  options.fill = DotFill::kMixed;
+  const cv::Mat mixed = RemoveDots(dotted, dots, options);
+  std::array<int, 3> discs_per_fill{};
+  const std::array<DotFill, 3> fills = {DotFill::kTelea, DotFill::kSurface,
+                                        DotFill::kFrequencySelective};
+  std::array<cv::Mat, 3> pure;
+  for (size_t f = 0; f < fills.size(); ++f) {
+    options.fill = fills[f];
+    pure[f] = RemoveDots(dotted, dots, options);
+  }
+  for (const auto& dot : dots) {
+    const cv::Rect disc = cv::Rect(cv::Point(dot) - cv::Point(7, 7), cv::Size(15, 15));
+    int matches = 0;
+    for (size_t f = 0; f < fills.size(); ++f) {
+      if (cv::norm(mixed(disc), pure[f](disc), cv::NORM_INF) == 0) {
+        ++discs_per_fill[f];
+        ++matches;
+      }
+    }
+    EXPECT_EQ(matches, 1) << "the disc at " << dot << " should be one fill's repair";
+  }
+  for (size_t f = 0; f < fills.size(); ++f) {
+    EXPECT_GE(discs_per_fill[f], 5) << DotFillName(fills[f]) << " used on too few of 32 discs";
+  }
 }
 
 // Mean over the pixels within `radius` of `centre` of a per-pixel value.
