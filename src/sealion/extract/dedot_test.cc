@@ -76,6 +76,15 @@ TEST(Dedot, RepairsEveryDotAndLeavesOtherPixelsExactlyAsTheyWere) {
   EXPECT_THROW(ParseDotFill("median"), Error);
 }
 
+// `scene` (BGR) with an adult female's brown dot of 4 px radius at each of `dots`.
+cv::Mat StampBrownDots(const cv::Mat& scene, const std::vector<cv::Point2d>& dots) {
+  const Rgb& brown = kDotColours[kAdultFemales];
+  cv::Mat dotted = scene.clone();
+  for (const auto& dot : dots)
+    cv::circle(dotted, cv::Point(dot), 4, cv::Scalar(brown.b, brown.g, brown.r), cv::FILLED);
+  return dotted;
+}
+
 // The mixed fill repairs each disc exactly as one of the three fills would, and uses each of them.
 TEST(Dedot, MixedFillRepairsEachDiscWithOneOfTheThreeFills) {
   cv::Mat scene(240, 400, CV_8UC3);
@@ -86,9 +95,7 @@ TEST(Dedot, MixedFillRepairsEachDiscWithOneOfTheThreeFills) {
   for (int row = 0; row < 4; ++row) {
     for (int column = 0; column < 8; ++column) dots.emplace_back(30 + 48 * column, 30 + 60 * row);
   }
-  cv::Mat dotted = scene.clone();
-  for (const auto& dot : dots)
-    cv::circle(dotted, cv::Point(dot), 4, cv::Scalar(10, 46, 86), cv::FILLED);
+  const cv::Mat dotted = StampBrownDots(scene, dots);
   DedotOptions options;
   options.fill = DotFill::kMixed;
   const cv::Mat mixed = RemoveDots(dotted, dots, options);
@@ -164,9 +171,7 @@ TEST(Dedot, RepairsFollowTheAnimalsShadingAndTextureReproducibly) {
                                             cv::saturate_cast<uint8_t>(100 + body + grain));
     }
   }
-  cv::Mat dotted = scene.clone();
-  for (const auto& dot : dots)
-    cv::circle(dotted, cv::Point(dot), 4, cv::Scalar(10, 46, 86), cv::FILLED);
+  const cv::Mat dotted = StampBrownDots(scene, dots);
   DedotOptions surface;
   surface.fill = DotFill::kSurface;
   const cv::Mat repaired = RemoveDots(dotted, dots, surface);
