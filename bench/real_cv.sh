@@ -23,7 +23,9 @@
 # CV_BODY_DECOYS (train's --body-decoys); CV_PLAIN_WEIGHT (train's --plain-weight);
 # CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut);
 # CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
-# the repaired copies counted; surface, fsr or mixed: `dedot --fill surface|fsr|mixed`).
+# the repaired copies counted; surface, fsr or mixed: `dedot --fill surface|fsr|mixed`); CV_VIEWS
+# (1: the point models count each photo as it is; 2, 4 or 8: `count --views`, the heatmap averaged
+# over that many flipped and turned views).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -38,7 +40,7 @@ validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
 jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
 body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
-tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"
+tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"; views="${CV_VIEWS:-1}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -116,14 +118,16 @@ for k in $fold_list; do
   fold="$work/fold$k"; ids=(${folds[$k]})
   for method in $methods; do
     [ -f "$fold/$method.bin" ] || { echo "fold $((k + 1)): training the $method model failed; see $fold"; exit 1; }
+    view_args=(); [ "$method" = points ] && view_args=(--views "$views")
     "$sealion" count "$fold/test" --model "$fold/$method.bin" -o "$fold/$method-submission.csv" \
-      --detections "$fold/$method-detections.csv" > /dev/null 2>&1
+      --detections "$fold/$method-detections.csv" "${view_args[@]}" > /dev/null 2>&1
     tail -n +2 "$fold/$method-submission.csv" >> "$work/$method-submission.body"
     tail -n +2 "$fold/$method-detections.csv" >> "$work/$method-detections.body"
     for id in "${ids[@]}"; do
       [ -f "$sample/Train/$id.jpg" ] || continue
       mkdir -p "$fold/repaired-$id"; ln -sf "$work/repaired/$id.jpg" "$fold/repaired-$id/$id.jpg"
-      "$sealion" count "$fold/repaired-$id" --model "$fold/$method.bin" -o "$fold/$method-repaired-$id.csv" > /dev/null 2>&1
+      "$sealion" count "$fold/repaired-$id" --model "$fold/$method.bin" -o "$fold/$method-repaired-$id.csv" \
+        "${view_args[@]}" > /dev/null 2>&1
       echo "photo $id: plain $(grep "^$id," "$fold/$method-submission.csv" | cut -d, -f2-), repaired $(grep "^$id," "$fold/$method-repaired-$id.csv" | cut -d, -f2-)" >> "$work/$method-plain-vs-repaired.txt.new"
     done
   done

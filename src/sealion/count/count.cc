@@ -102,9 +102,12 @@ std::filesystem::path JournalPath(const std::filesystem::path& output, const cha
   return path;
 }
 
-std::string ModelFingerprint(const std::filesystem::path& model) {
-  return fmt::format("# sealion count journal; model {} ({} bytes)",
-                     std::filesystem::absolute(model).string(), std::filesystem::file_size(model));
+// The journal's first line: a resumed run must count with the same model and settings (a photo
+// counted at another threshold, or with other views, would not add up with the rest).
+std::string JournalHeader(const std::filesystem::path& model, const std::string& method) {
+  return fmt::format("# sealion count journal; model {} ({} bytes); {}",
+                     std::filesystem::absolute(model).string(), std::filesystem::file_size(model),
+                     method);
 }
 
 // Takes this process's next photos from `sharing` and decodes them, one ahead of the network.
@@ -155,6 +158,8 @@ void CountOptions::Check() const {
     throw Error("count: --threshold must be in (0, 1) (or -1: the model's)");
   if (suppression > 2 || (suppression < 0 && suppression != -1))
     throw Error("count: --suppression must be in [0, 2] (or -1: the model's)");
+  if (views != 1 && views != 2 && views != 4 && views != 8)
+    throw Error("count: --views must be 1, 2, 4 or 8");
 }
 
 std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs,
@@ -223,6 +228,7 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   settings.tile_batch_size = options.batch_size;
   settings.threshold = options.threshold;
   settings.suppression = options.suppression;
+  settings.views = options.views;
   const std::unique_ptr<CountingMethod> method =
       MakeCountingMethod(LoadModel(options.model_path), settings);
   spdlog::info("counting with the {}", method->Describe());
@@ -241,7 +247,8 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
     if (options.output.has_parent_path())
       std::filesystem::create_directories(options.output.parent_path());
     // A journal line: id, the five counts, and how many detection rows the photo wrote.
-    journal.emplace(journal_path, ModelFingerprint(options.model_path), options.resume);
+    journal.emplace(journal_path, JournalHeader(options.model_path, method->Describe()),
+                    options.resume);
     std::map<int64_t, int64_t> expected_rows;
     for (const auto& [id, cells] : journal->Finished(kNumSeaLionClasses + 1)) {
       // Each cell a whole non-negative number; a line damaged by a crash ("3x", "") is not

@@ -10,6 +10,7 @@
 
 #include "sealion/count/count.h"
 #include "sealion/nn/point_inference.h"
+#include "sealion/util/error.h"
 
 namespace sealion {
 namespace {
@@ -76,10 +77,12 @@ class TileCounter : public CountingMethod {
 
 class PointCounter : public CountingMethod {
  public:
-  PointCounter(PointForward network, float threshold, double suppression, std::string what)
-      : network_(std::move(network)),
+  PointCounter(PointForward network, float threshold, double suppression, int views,
+               std::string what)
+      : network_(AveragedOverViews(std::move(network), views)),
         threshold_(threshold),
         suppression_(suppression),
+        views_(views),
         what_(std::move(what)) {
     inference_.candidate_threshold = threshold_;
   }
@@ -100,14 +103,16 @@ class PointCounter : public CountingMethod {
 
   const char* WorkUnit() const override { return "animals"; }
   std::string Describe() const override {
-    return fmt::format("point counter ({}, threshold {:.2f}, suppression {:.2f} x body length)",
-                       what_, threshold_, suppression_);
+    return fmt::format(
+        "point counter ({}, threshold {:.2f}, suppression {:.2f} x body length, {} view{})", what_,
+        threshold_, suppression_, views_, views_ == 1 ? "" : "s averaged");
   }
 
  private:
   PointForward network_;
   float threshold_;
   double suppression_;
+  int views_;
   std::string what_;
   PointInferenceOptions inference_;
 };
@@ -118,6 +123,8 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                                                    const CountingSettings& settings) {
   const std::shared_ptr<ScriptedModel> scripted = model.scripted;
   if (model.method == kTileMethod) {
+    if (settings.views != 1)
+      throw Error("views: averaging flipped views is for point models; this is a tile model");
     if (scripted) {
       return std::make_unique<TileCounter>(
           [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); }, 0,
@@ -142,12 +149,13 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
         scripted->spec().stride, nullptr};
     return std::make_unique<PointCounter>(std::move(forward), threshold, suppression,
-                                          "TorchScript module");
+                                          settings.views, "TorchScript module");
   }
   PointNet network = std::move(model.point_network);
   network->eval();
   network->FoldBatchNorm();
-  return std::make_unique<PointCounter>(ForwardOf(network), threshold, suppression, "point_net_v1");
+  return std::make_unique<PointCounter>(ForwardOf(network), threshold, suppression, settings.views,
+                                        "point_net_v1");
 }
 
 }  // namespace sealion

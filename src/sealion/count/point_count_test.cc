@@ -76,6 +76,19 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   const auto repaired = run(count + " --resume");
   EXPECT_NE(repaired.output.find("counting it again"), std::string::npos) << repaired.output;
   EXPECT_EQ(ReadFileToString(d + "detections.csv"), first);
+  // Other settings do not resume a journal (their counts would not add up with the rest);
+  // averaged views count afresh and say so.
+  const auto other_views = RunSealion(count + " --views 4 --resume");
+  EXPECT_EQ(other_views.exit_code, 1);
+  EXPECT_NE(other_views.output.find("another model or settings"), std::string::npos)
+      << other_views.output;
+  const auto four_views = run(count + " --views 4");
+  EXPECT_NE(four_views.output.find("4 views averaged"), std::string::npos) << four_views.output;
+  EXPECT_EQ(ReadCountsCsv(d + "submission.csv").size(), 2u);
+  const auto odd_views = RunSealion(count + " --views 3");
+  EXPECT_EQ(odd_views.exit_code, 1);
+  EXPECT_NE(odd_views.output.find("--views must be 1, 2, 4 or 8"), std::string::npos)
+      << odd_views.output;
 
   // Outputs that would replace an input or each other are refused before any work.
   const auto same = RunSealion("count " + (survey / "Test").string() + " --model " + d +

@@ -1,5 +1,6 @@
 // sealion count INPUT... --model MODEL_FILE -o submission.csv [--threads N] [--batch B]
-//               [--threshold T] [--suppression F] [--detections DETECTIONS.csv] [--resume]
+//               [--threshold T] [--suppression F] [--views 1|2|4|8] [--detections DETECTIONS.csv]
+//               [--resume]
 //               [--ids-from-order]
 
 #include <fmt/format.h>
@@ -39,6 +40,10 @@ int RunCountCommand(int argc, char** argv) {
   app.add_option("--suppression", options.suppression,
                  "point models: peaks closer than this fraction of the body length are one animal "
                  "(-1: the one train chose)")
+      ->capture_default_str();
+  app.add_option("--views", options.views,
+                 "point models: average the heatmap over this many flipped and turned views of "
+                 "each photo (1, 2, 4 or 8; steadier counts, that many times the work)")
       ->capture_default_str();
   app.add_flag("--resume", options.resume,
                "continue an interrupted run from its journal (OUTPUT.journal)");

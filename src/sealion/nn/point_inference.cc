@@ -1,5 +1,7 @@
 #include "sealion/nn/point_inference.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -33,6 +35,37 @@ PointForward ForwardOf(PointNet& network) {
             return network->forward(ToNetworkInput(pixels));
           },
           kPointNetStride, [](int width, int height) { return PointNetFlops(width, height); }};
+}
+
+PointForward AveragedOverViews(PointForward network, int views) {
+  if (views != 1 && views != 2 && views != 4 && views != 8)
+    throw Error(fmt::format("views must be 1, 2, 4 or 8, not {}", views));
+  if (views == 1) return network;
+  PointForward averaged;
+  averaged.stride = network.stride;
+  if (network.flops) {
+    averaged.flops = [flops = network.flops, views](int width, int height) {
+      return views * flops(width, height);
+    };
+  }
+  averaged.forward = [forward = network.forward, views](const torch::Tensor& pixels) {
+    // View v: mirrored left to right if bit 0 is set, upside down if bit 1, then transposed if
+    // bit 2. Pixels are N x H x W x C, outputs N x C x H' x W': undone in the reverse order.
+    torch::Tensor sum;
+    for (int view = 0; view < views; ++view) {
+      std::vector<int64_t> input_dims, output_dims;
+      if (view & 1) input_dims.push_back(2), output_dims.push_back(3);
+      if (view & 2) input_dims.push_back(1), output_dims.push_back(2);
+      torch::Tensor input = input_dims.empty() ? pixels : torch::flip(pixels, input_dims);
+      if (view & 4) input = input.permute({0, 2, 1, 3});
+      torch::Tensor output = forward(input.contiguous());
+      if (view & 4) output = output.permute({0, 1, 3, 2});
+      if (!output_dims.empty()) output = torch::flip(output, output_dims);
+      sum = sum.defined() ? sum.add_(output) : output.clone(torch::MemoryFormat::Contiguous);
+    }
+    return sum.div_(views);
+  };
+  return averaged;
 }
 
 std::vector<PointDetection> FindPeakCandidates(const PointForward& network, const cv::Mat& rgb,

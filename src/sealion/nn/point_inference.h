@@ -42,6 +42,15 @@ struct PointForward {
 };
 PointForward ForwardOf(PointNet& network);  // `network` must be in eval mode
 
+// Test-time augmentation: `network` run on `views` flipped and turned copies of each tile (1: as
+// it is; 2: also mirrored left to right; 4: also upside down, and both; 8: each of those also
+// transposed), every output mapped back onto the tile's grid and the logits averaged. An animal
+// has no up or left in an aerial photo, so every view is as valid as the original; their average
+// is steadier (one fold model counted a photo's horizontal mirror image 4 subadult males and 4
+// adult females differently). Costs `views` times the network's work. Throws unless views is 1,
+// 2, 4 or 8.
+PointForward AveragedOverViews(PointForward network, int views);
+
 // The peak candidates of `rgb` (RGB, 8 bit), each cell once. Adds the multiply-adds x 2 it ran
 // to *flops when given.
 std::vector<PointDetection> FindPeakCandidates(const PointForward& network, const cv::Mat& rgb,

@@ -1,5 +1,5 @@
 // The point counter's pieces: targets, loss masking, peak suppression, tiled inference, the
-// model file, and a tiny train-count-score run through the real program.
+// model file, averaged views, and a tiny train-count-score run through the real program.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -181,6 +181,44 @@ TEST(TiledInference, AnAnimalOnASeamIsCountedOnce) {
   const auto candidates = FindPeakCandidates(network, photo, tiled);
   std::set<std::pair<double, double>> positions;
   for (const auto& c : candidates) EXPECT_TRUE(positions.insert({c.x, c.y}).second);
+}
+
+// A stand-in network for AveragedOverViews: each 4x4 block's mean red level in all six output
+// channels, plus `ramp` times the cell's column; the mean alone turns with the input (every view
+// gives the same map once turned back), the ramp does not.
+PointForward BlockMeanNetwork(float ramp) {
+  return {
+      [ramp](const torch::Tensor& pixels) {
+        const torch::Tensor red = pixels.permute({0, 3, 1, 2}).slice(1, 0, 1).to(torch::kFloat32);
+        torch::Tensor output = torch::avg_pool2d(red, {4, 4}).repeat({1, 6, 1, 1});
+        const int64_t columns = output.size(3);
+        return output + ramp * torch::arange(columns, torch::kFloat32).view({1, 1, 1, columns});
+      },
+      4, [](int width, int height) { return 1.0 * width * height; }};
+}
+
+TEST(TestTimeViews, EveryViewIsTurnedBackOntoThePhotosGridAndAveraged) {
+  cv::Mat photo(64, 96, CV_8UC3);  // not square: a transposed view has other sides
+  cv::randu(photo, 0, 255);
+  const torch::Tensor pixels = torch::from_blob(photo.data, {1, 64, 96, 3}, torch::kUInt8);
+  const PointForward plain = BlockMeanNetwork(0);
+  const torch::Tensor reference = plain.forward(pixels);
+  for (const int views : {1, 2, 4, 8}) {
+    SCOPED_TRACE(views);
+    const PointForward averaged = AveragedOverViews(plain, views);
+    EXPECT_EQ(averaged.stride, 4);
+    EXPECT_EQ(averaged.flops(96, 64), views * 96.0 * 64);
+    const torch::Tensor output = averaged.forward(pixels);
+    ASSERT_EQ(output.sizes(), reference.sizes());
+    EXPECT_LT((output - reference).abs().max().item<float>(), 1e-4)
+        << "a view was not turned back onto the photo's grid";
+  }
+  // The mirrored view's ramp runs the other way: averaged with the original's, it is flat at the
+  // mean column (24 cells wide: 11.5).
+  const torch::Tensor ramped = AveragedOverViews(BlockMeanNetwork(1), 2).forward(pixels);
+  EXPECT_LT((ramped - reference - 11.5).abs().max().item<float>(), 1e-4);
+  EXPECT_THROW(AveragedOverViews(plain, 3), Error);
+  EXPECT_THROW(AveragedOverViews(plain, 0), Error);
 }
 
 // LoadModel's error for `path`, or "" when it loads.
