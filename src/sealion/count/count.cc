@@ -158,8 +158,8 @@ void CountOptions::Check() const {
     throw Error("count: --threshold must be in (0, 1) (or -1: the model's)");
   if (suppression > 2 || (suppression < 0 && suppression != -1))
     throw Error("count: --suppression must be in [0, 2] (or -1: the model's)");
-  if (views != 1 && views != 2 && views != 4 && views != 8)
-    throw Error("count: --views must be 1, 2, 4 or 8");
+  if (views != -1 && views != 1 && views != 2 && views != 4 && views != 8)
+    throw Error("count: --views must be 1, 2, 4 or 8 (or -1: the model's)");
 }
 
 std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs,

@@ -31,9 +31,9 @@ struct CountOptions {
   int batch_size = 64;               // tiles per forward pass (16-64 ran fastest here)
   float threshold = -1;              // point models: detection threshold; -1: the model's
   double suppression = -1;           // point models: suppression radius / body length; -1: model's
-  int views = 1;                     // point models: flipped and turned views averaged (1, 2, 4, 8)
-  bool resume = false;               // continue from the journal of an interrupted run
-  bool ids_from_order = false;       // number photos 0, 1, ... in input order, not by name
+  int views = -1;  // point models: flipped and turned views averaged (1, 2, 4, 8); -1: the model's
+  bool resume = false;          // continue from the journal of an interrupted run
+  bool ids_from_order = false;  // number photos 0, 1, ... in input order, not by name
 
   void Check() const;
 };

@@ -123,7 +123,7 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                                                    const CountingSettings& settings) {
   const std::shared_ptr<ScriptedModel> scripted = model.scripted;
   if (model.method == kTileMethod) {
-    if (settings.views != 1)
+    if (settings.views > 1)
       throw Error("views: averaging flipped views is for point models; this is a tile model");
     if (scripted) {
       return std::make_unique<TileCounter>(
@@ -144,17 +144,19 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
   const double suppression = settings.suppression >= 0
                                  ? settings.suppression
                                  : detection.at("suppression_fraction").get<double>();
+  // The views the threshold was chosen with, unless told otherwise (models before views: 1).
+  const int views = settings.views > 0 ? settings.views : detection.value("views", 1);
   if (scripted) {
     PointForward forward{
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
         scripted->spec().stride, nullptr};
-    return std::make_unique<PointCounter>(std::move(forward), threshold, suppression,
-                                          settings.views, "TorchScript module");
+    return std::make_unique<PointCounter>(std::move(forward), threshold, suppression, views,
+                                          "TorchScript module");
   }
   PointNet network = std::move(model.point_network);
   network->eval();
   network->FoldBatchNorm();
-  return std::make_unique<PointCounter>(ForwardOf(network), threshold, suppression, settings.views,
+  return std::make_unique<PointCounter>(ForwardOf(network), threshold, suppression, views,
                                         "point_net_v1");
 }
 

@@ -35,8 +35,9 @@ struct CountingSettings {
   int tile_batch_size = 64;  // tiles: tiles per forward pass
   float threshold = -1;      // points: detection threshold; < 0: the model's
   double suppression =
-      -1;         // points: suppression radius as a fraction of the body length; < 0: the model's
-  int views = 1;  // points: flipped and turned views averaged (1, 2, 4 or 8; AveragedOverViews)
+      -1;          // points: suppression radius as a fraction of the body length; < 0: the model's
+  int views = -1;  // points: flipped and turned views averaged (1, 2, 4 or 8; AveragedOverViews);
+                   // < 0: the model's (1 where it names none)
 };
 
 // The method of `model` (LoadModel), ready to count.

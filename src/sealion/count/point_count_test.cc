@@ -28,10 +28,10 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
     return result;
   };
   run("extract " + survey.string() + " -o " + d + "extract");
-  const auto trained = run("train --method points " + survey.string() + " --coords " + d +
-                           "extract/coords.csv -o " + d +
-                           "points.bin --epochs 2 "
-                           "--crops-per-photo 6 --crop 128 --val-fraction 0.4 --seed 2");
+  const std::string train = "train --method points " + survey.string() + " --coords " + d +
+                            "extract/coords.csv --epochs 2 --crops-per-photo 6 --crop 128 "
+                            "--val-fraction 0.4 --seed 2";
+  const auto trained = run(train + " -o " + d + "points.bin");
   EXPECT_NE(trained.output.find("trained the point network 2 epochs"), std::string::npos)
       << trained.output;
   const LoadedModel model = LoadModel(d + "points.bin");
@@ -85,6 +85,15 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   const auto four_views = run(count + " --views 4");
   EXPECT_NE(four_views.output.find("4 views averaged"), std::string::npos) << four_views.output;
   EXPECT_EQ(ReadCountsCsv(d + "submission.csv").size(), 2u);
+  // Resumed after its last epoch, training only validates again: here with averaged views, which
+  // the model keeps beside the threshold chosen with them and count then uses by default.
+  const auto revalidated =
+      run(train + " -o " + d + "views.bin --resume " + d + "points.bin.checkpoint --views 2");
+  EXPECT_NE(revalidated.output.find("2 views averaged"), std::string::npos) << revalidated.output;
+  EXPECT_EQ(LoadModel(d + "views.bin").metadata.at("detection").value("views", 0), 2);
+  const auto model_views = run("count " + (survey / "Test").string() + " --model " + d +
+                               "views.bin -o " + d + "views.csv");
+  EXPECT_NE(model_views.output.find("2 views averaged"), std::string::npos) << model_views.output;
   const auto odd_views = RunSealion(count + " --views 3");
   EXPECT_EQ(odd_views.exit_code, 1);
   EXPECT_NE(odd_views.output.find("--views must be 1, 2, 4 or 8"), std::string::npos)

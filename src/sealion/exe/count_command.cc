@@ -43,7 +43,8 @@ int RunCountCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--views", options.views,
                  "point models: average the heatmap over this many flipped and turned views of "
-                 "each photo (1, 2, 4 or 8; steadier counts, that many times the work)")
+                 "each photo (1, 2, 4 or 8; steadier counts, that many times the work; -1: the "
+                 "views the model's threshold was chosen with, 1 for older models)")
       ->capture_default_str();
   app.add_flag("--resume", options.resume,
                "continue an interrupted run from its journal (OUTPUT.journal)");

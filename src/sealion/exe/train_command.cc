@@ -42,11 +42,12 @@ int PrintPointResult(const PointTrainOptions& options, WorkSharing& sharing) {
   fmt::print(
       "trained the point network {} epochs on {} photos ({} animals, {} crops of {} px per "
       "epoch, {:.1f} crops/s); validation on {} whole photos: mean RMSE {:.3f}, F1 {:.3f} at "
-      "threshold {:.2f}, suppression {:.2f} x body length\n",
+      "threshold {:.2f}, suppression {:.2f} x body length{}\n",
       result.epochs.size(), result.train_photos, result.train_animals,
       result.train_photos * options.crops_per_photo, options.crop_size, last.crops_per_second,
       result.validation_photos, result.validation.mean_rmse, result.validation.all_f1,
-      result.validation.threshold, result.validation.suppression);
+      result.validation.threshold, result.validation.suppression,
+      options.views == 1 ? "" : fmt::format(", {} views averaged", options.views));
   if (result.validation_photos > 0)
     fmt::print("validation photos, counted with the chosen settings:\n{}",
                FormatPointValidation(result.validation));
@@ -142,6 +143,10 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--suppression", points.suppression,
                  "points: suppression radius to store, a share of the class's body length "
                  "(default: chosen on the validation photos)");
+  app.add_option("--views", points.views,
+                 "points: validation counts average this many flipped and turned views (1, 2, 4 "
+                 "or 8); the model keeps it, and count uses it with the threshold chosen")
+      ->capture_default_str();
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   std::vector<NamedPath> inputs = {{"input", input},
@@ -155,9 +160,10 @@ int RunTrainCommand(int argc, char** argv) {
     lock.emplace(tiles.model_path);
   }
   if (method == "tiles") {
-    for (const char* flag : {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory",
-                             "--dedot", "--decoy-repairs", "--body-decoys", "--plain-weight",
-                             "--dot-fill", "--validate-every", "--threshold", "--suppression"}) {
+    for (const char* flag :
+         {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
+          "--decoy-repairs", "--body-decoys", "--plain-weight", "--dot-fill", "--validate-every",
+          "--threshold", "--suppression", "--views"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -36,7 +36,7 @@ struct ValidationPhoto {
   std::vector<Animal> truth;
 };
 
-ValidationPhoto FindValidationCandidates(PointNet& network, const LabelledPhoto& photo,
+ValidationPhoto FindValidationCandidates(const PointForward& network, const LabelledPhoto& photo,
                                          const cv::Mat& image) {
   PointInferenceOptions inference;
   inference.candidate_threshold = kCandidateFloor;
@@ -202,6 +202,8 @@ void PointTrainOptions::Check() const {
     throw Error(fmt::format("train: --threshold must be in [{}, 1]", kCandidateFloor));
   if (suppression >= 0 && suppression > 2) throw Error("train: --suppression must be in [0, 2]");
   if (threads < 0) throw Error("train: --threads must be >= 0");
+  if (views != 1 && views != 2 && views != 4 && views != 8)
+    throw Error("train: --views must be 1, 2, 4 or 8");
   augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
@@ -349,10 +351,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   }
   const auto validate = [&] {
     network->eval();
+    const PointForward forward = AveragedOverViews(ForwardOf(network), options.views);
     std::vector<ValidationPhoto> candidates;
     for (size_t i = 0; i < validation.size(); ++i) {
       candidates.push_back(FindValidationCandidates(
-          network, validation[i],
+          forward, validation[i],
           validation_images.empty() ? ReadTrainingImage(validation[i], {}, dedot)
                                     : validation_images[i]));
     }
@@ -544,6 +547,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   if (!initialised_from.is_null()) training["initialised_from"] = initialised_from;
   const json detection = {{"threshold", result.validation.threshold},
                           {"suppression_fraction", result.validation.suppression},
+                          {"views", options.views},
                           {"chosen_on_validation_photos", result.validation.photos},
                           {"threshold_given", options.threshold >= 0},
                           {"suppression_given", options.suppression >= 0},

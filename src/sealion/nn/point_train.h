@@ -31,7 +31,10 @@ struct PointTrainOptions {
   // Detection settings fixed by the user (e.g. chosen in a cross-validation) instead of chosen on
   // the validation photos; negative: chosen. Either one may be fixed alone.
   float threshold = -1;
-  double suppression = -1;    // share of the class's body length
+  double suppression = -1;  // share of the class's body length
+  // Validation counts average this many flipped and turned views (1, 2, 4 or 8; `count --views`);
+  // the model file keeps it beside the threshold chosen with it, and `count` uses both.
+  int views = 1;
   int photos_in_memory = 32;  // decoded training photos held at once
   bool dedot = true;  // photos without a matching plain copy: their dotted copy, dots removed
   // Decoy repairs per labelled animal in every training photo (point_data.h): the repair marks
