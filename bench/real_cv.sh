@@ -24,8 +24,8 @@
 # CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut);
 # CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
 # the repaired copies counted; surface, fsr or mixed: `dedot --fill surface|fsr|mixed`); CV_VIEWS
-# (1: the point models count each photo as it is; 2, 4 or 8: `count --views`, the heatmap averaged
-# over that many flipped and turned views).
+# (the point models' heatmaps averaged over 1, 2, 4 or 8 flipped and turned views, in validation
+# and counting: `train --views`, `count --views`; default 1).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -67,7 +67,7 @@ train_fold() {  # fold-dir method
     if [ -n "$decoys" ]; then resume+=(--decoy-repairs "$decoys"); fi
     if [ -n "$body_decoys" ]; then resume+=(--body-decoys "$body_decoys"); fi
     if [ -n "$plain_weight" ]; then resume+=(--plain-weight "$plain_weight"); fi
-    resume+=(--dot-fill "$dot_fill")
+    resume+=(--dot-fill "$dot_fill" --views "$views")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
       --validate-every "$validate_every" "${resume[@]}" > "$fold/points-train.txt" 2>&1

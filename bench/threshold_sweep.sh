@@ -10,7 +10,7 @@
 #
 # Usage: bench/threshold_sweep.sh CV_DIR...  (each a SEALION_CV_DIR of real_cv.sh with its point
 # models trained; several folders, e.g. folds 0-1 in one and 2-3 in another, are pooled).
-# CV_VIEWS (1): the views each count averages (`count --views`).
+# CV_VIEWS: the views each count averages (`count --views`; default: each model's own).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
@@ -19,7 +19,7 @@ folds=()
 for work in "$@"; do
   for fold in "$work"/fold*; do
     [ -f "$fold/points.bin" ] || continue
-    "$sealion" count "$fold/test" --model "$fold/points.bin" --threshold 0.1 --views "${CV_VIEWS:-1}" \
+    "$sealion" count "$fold/test" --model "$fold/points.bin" --threshold 0.1 --views "${CV_VIEWS:--1}" \
       -o "$fold/sweep-submission.csv" --detections "$fold/sweep-detections.csv" \
       > "$fold/sweep-count.txt" 2>&1 || { echo "threshold_sweep: counting failed, see $fold/sweep-count.txt"; exit 1; }
     own=$(grep -o 'at threshold [0-9.]*' "$fold/points-train.txt" | tail -1 | awk '{print $3}')
