@@ -23,6 +23,7 @@
 #include "sealion/count/counting_method.h"
 #include "sealion/distrib/journal.h"
 #include "sealion/distrib/work_sharing.h"
+#include "sealion/nn/point_inference.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
 #include "sealion/util/error.h"
@@ -158,7 +159,7 @@ void CountOptions::Check() const {
     throw Error("count: --threshold must be in (0, 1) (or -1: the model's)");
   if (suppression > 2 || (suppression < 0 && suppression != -1))
     throw Error("count: --suppression must be in [0, 2] (or -1: the model's)");
-  if (views != -1 && views != 1 && views != 2 && views != 4 && views != 8)
+  if (views != -1 && !IsViewCount(views))
     throw Error("count: --views must be 1, 2, 4 or 8 (or -1: the model's)");
 }
 

@@ -38,8 +38,7 @@ PointForward ForwardOf(PointNet& network) {
 }
 
 PointForward AveragedOverViews(PointForward network, int views) {
-  if (views != 1 && views != 2 && views != 4 && views != 8)
-    throw Error(fmt::format("views must be 1, 2, 4 or 8, not {}", views));
+  if (!IsViewCount(views)) throw Error(fmt::format("views must be 1, 2, 4 or 8, not {}", views));
   if (views == 1) return network;
   PointForward averaged;
   averaged.stride = network.stride;

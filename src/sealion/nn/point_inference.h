@@ -50,6 +50,7 @@ PointForward ForwardOf(PointNet& network);  // `network` must be in eval mode
 // adult females differently). Costs `views` times the network's work. Throws unless views is 1,
 // 2, 4 or 8.
 PointForward AveragedOverViews(PointForward network, int views);
+inline bool IsViewCount(int views) { return views == 1 || views == 2 || views == 4 || views == 8; }
 
 // The peak candidates of `rgb` (RGB, 8 bit), each cell once. Adds the multiply-adds x 2 it ran
 // to *flops when given.

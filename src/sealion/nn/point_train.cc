@@ -202,8 +202,7 @@ void PointTrainOptions::Check() const {
     throw Error(fmt::format("train: --threshold must be in [{}, 1]", kCandidateFloor));
   if (suppression >= 0 && suppression > 2) throw Error("train: --suppression must be in [0, 2]");
   if (threads < 0) throw Error("train: --threads must be >= 0");
-  if (views != 1 && views != 2 && views != 4 && views != 8)
-    throw Error("train: --views must be 1, 2, 4 or 8");
+  if (!IsViewCount(views)) throw Error("train: --views must be 1, 2, 4 or 8");
   augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
