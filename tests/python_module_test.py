@@ -138,6 +138,9 @@ def test_counts(model):
     loose = lower.count(photo)
     check(len(loose.detections) > len(count.detections), "threshold 0.3 found no more animals")
     same_as_cli(loose, photo, "threshold 0.3", "--threshold", 0.3, "--suppression", 0.4)
+    averaged = sealion.Model(MODEL, threshold=0.3, views=4, threads=2)
+    check("4 views averaged" in repr(averaged), repr(averaged))
+    same_as_cli(averaged.count(photo), photo, "4 views", "--threshold", 0.3, "--views", 4)
     return photos, counts
 
 
@@ -154,6 +157,7 @@ def test_errors(model):
     raises(ValueError, ["threshold", "1.5"], sealion.Model, MODEL, threshold=1.5)
     raises(ValueError, ["suppression"], sealion.Model, MODEL, suppression=-0.5)
     raises(ValueError, ["threads"], sealion.Model, MODEL, threads=-1)
+    raises(ValueError, ["views", "3"], sealion.Model, MODEL, views=3)
 
 
 def test_gil(model):

@@ -14,6 +14,7 @@
 #include "sealion/core/image_io.h"
 #include "sealion/count/counting_method.h"
 #include "sealion/nn/model_file.h"
+#include "sealion/nn/point_inference.h"
 #include "sealion/nn/seed_cnn.h"
 #include "sealion/python/bindings.h"
 #include "sealion/python/detection_rows.h"
@@ -69,15 +70,18 @@ cv::Mat RgbFromArray(const py::array& array) {
 class Model {
  public:
   Model(const std::filesystem::path& path, std::optional<double> threshold,
-        std::optional<double> suppression, int threads) {
+        std::optional<double> suppression, std::optional<int> views, int threads) {
     if (threshold && !(*threshold > 0 && *threshold < 1))
       throw py::value_error(fmt::format("threshold must be in (0, 1), not {}", *threshold));
     if (suppression && !(*suppression >= 0 && *suppression <= 2))
       throw py::value_error(fmt::format("suppression must be in [0, 2], not {}", *suppression));
+    if (views && !IsViewCount(*views))
+      throw py::value_error(fmt::format("views must be 1, 2, 4 or 8, not {}", *views));
     if (threads < 0) throw py::value_error(fmt::format("threads must be >= 0, not {}", threads));
     CountingSettings settings;
     if (threshold) settings.threshold = static_cast<float>(*threshold);
     if (suppression) settings.suppression = *suppression;
+    if (views) settings.views = *views;
     py::gil_scoped_release release;
     ConfigureTorchThreads(threads);
     LoadedModel model = LoadModel(path);
@@ -171,13 +175,15 @@ void BindModel(py::module_& module) {
                     "A trained counter: a sealion model file (sealion train) or a TorchScript "
                     "module with its JSON sidecar MODULE.pt.json, ready to count photos.")
       .def(py::init<const std::filesystem::path&, std::optional<double>, std::optional<double>,
-                    int>(),
+                    std::optional<int>, int>(),
            py::arg("path"), py::arg("threshold") = py::none(), py::arg("suppression") = py::none(),
-           py::arg("threads") = 0,
+           py::arg("views") = py::none(), py::arg("threads") = 0,
            "Loads the model at `path` (str or os.PathLike). Point models only: `threshold` in "
            "(0, 1) replaces the model's detection threshold, `suppression` in [0, 2] its "
-           "suppression radius (a fraction of the body length); None keeps the model's (as "
-           "`sealion count` without --threshold, --suppression). `threads`: LibTorch threads "
+           "suppression radius (a fraction of the body length), `views` (1, 2, 4 or 8) the "
+           "flipped and turned views its heatmap is averaged over; None keeps the model's (as "
+           "`sealion count` without --threshold, --suppression, --views). `threads`: LibTorch "
+           "threads "
            "for this process (0: every core). Raises sealion.Error naming the file when it is "
            "missing or not a model, ValueError for a bad setting.")
       .def_property_readonly("method", &Model::method,
