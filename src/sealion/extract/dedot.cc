@@ -228,16 +228,16 @@ cv::Mat RemoveDots(const cv::Mat& dotted, const std::vector<cv::Point2d>& dot_ce
                cv::Scalar(255), cv::FILLED);
   }
   const int fit_reach = options.radius + options.fit_margin;
+  // The window a disc is repaired in: what Telea draws from (the same window as before the other
+  // fills existed, so Telea repairs exactly as then), or also what the surface is fitted to, or
+  // what the reconstruction draws from.
+  const int telea_reach = options.radius + 2 * options.inpaint_radius + 2;
   const cv::Rect photo(0, 0, dotted.cols, dotted.rows);
   for (const auto& centre : dot_centres) {
     const cv::Point at(cvRound(centre.x), cvRound(centre.y));
     const DotFill fill = options.fill == DotFill::kMixed ? MixedFillAt(at) : options.fill;
     const bool surface = fill == DotFill::kSurface;
     const bool frequencies = fill == DotFill::kFrequencySelective;
-    // The window the disc is repaired in: what Telea draws from (the same window as before the
-    // other fills existed, so Telea repairs exactly as then), or also what the surface is fitted
-    // to, or what the reconstruction draws from.
-    const int telea_reach = options.radius + 2 * options.inpaint_radius + 2;
     const int reach = surface       ? std::max(telea_reach - 2, fit_reach) + 4
                       : frequencies ? std::max(telea_reach, options.radius + options.fsr_context)
                                     : telea_reach;
