@@ -46,7 +46,8 @@ PY
 done
 grep -q "TorchScript module" points.log || fail "count did not say it used the TorchScript module"
 
-# Refused by name: no sidecar, a sidecar naming the wrong channels, a module that is not one.
+# Refused by name: no sidecar, a sidecar naming the wrong channels or a view count that is not
+# 1, 2, 4 or 8, a module that is not one.
 cp modules/points.pt lonely.pt
 if "$sealion" count photos --model lonely.pt -o x.csv > err.log 2>&1; then fail "a module without a sidecar was accepted"; fi
 grep -q "lonely.pt.json" err.log || fail "no sidecar: $(cat err.log)"
@@ -54,6 +55,11 @@ cp modules/points.pt wrong.pt
 sed 's/"heatmap"/"heat"/' modules/points.pt.json > wrong.pt.json
 if "$sealion" count photos --model wrong.pt -o x.csv > err.log 2>&1; then fail "a wrong sidecar was accepted"; fi
 grep -q 'wrong.pt.json.*heatmap' err.log || fail "wrong sidecar: $(cat err.log)"
+cp modules/points.pt views.pt
+"$python" -c "import json, sys; s = json.load(open(sys.argv[1])); s['detection']['views'] = 3; json.dump(s, open(sys.argv[2], 'w'))" \
+  modules/points.pt.json views.pt.json
+if "$sealion" count photos --model views.pt -o x.csv > err.log 2>&1; then fail "a sidecar with 3 views was accepted"; fi
+grep -q 'views.pt.json.*detection.views must be 1, 2, 4 or 8' err.log || fail "3 views: $(cat err.log)"
 head -c 300 modules/points.pt > cut.pt; cp modules/points.pt.json cut.pt.json
 if "$sealion" count photos --model cut.pt -o x.csv > err.log 2>&1; then fail "a cut module was accepted"; fi
 grep -q 'cut.pt: not a loadable TorchScript module' err.log || fail "cut module: $(cat err.log)"

@@ -147,6 +147,7 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
         throw fail("the point model's stride differs from this version's network");
       if (!loaded.metadata.contains("detection"))
         throw fail("the point model has no detection settings");
+      loaded.metadata["detection"] = CheckedDetectionSettings(loaded.metadata.at("detection"));
     } else {
       throw fail(
           fmt::format("unknown architecture '{}' for method '{}'", architecture, loaded.method));

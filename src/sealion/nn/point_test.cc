@@ -260,6 +260,20 @@ TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {
   const std::string stride_error = LoadModelError(dir.path() / "stride8.bin");
   EXPECT_NE(stride_error.find("stride8.bin"), std::string::npos) << stride_error;
   EXPECT_THROW(SavePointModel(dir.path() / "x.bin", network, {}), Error);
+  // Detection settings out of range are refused naming the file and the field; a model from
+  // before views reads as 1 view.
+  EXPECT_EQ(loaded.metadata.at("detection").at("views").get<int>(), 1);
+  for (const auto& [name, bad] :
+       std::vector<std::pair<std::string, nlohmann::json>>{{"views", nlohmann::json(3)},
+                                                           {"views", nlohmann::json(2.5)},
+                                                           {"threshold", nlohmann::json(1.5)}}) {
+    nlohmann::json wrong = detection;
+    wrong[name] = bad;
+    SavePointModel(dir.path() / "wrong.bin", network, {{"detection", wrong}});
+    const std::string error = LoadModelError(dir.path() / "wrong.bin");
+    EXPECT_NE(error.find("wrong.bin"), std::string::npos) << error;
+    EXPECT_NE(error.find("detection." + name), std::string::npos) << error;
+  }
 
   // A network saved with contiguous weights (not channels-last) loads as well.
   torch::manual_seed(12);

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "sealion/nn/point_inference.h"
 #include "sealion/nn/seed_cnn.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
@@ -105,13 +106,12 @@ ScriptedModelSpec ReadScriptedModelSpec(const std::filesystem::path& path) {
       spec.channel_of_output.push_back(static_cast<int>(found - channels.begin()));
     }
     if (spec.method == "points" && sidecar.contains("detection")) {
-      const json& detection = sidecar.at("detection");
-      const double threshold = detection.value("threshold", 0.5);
-      const double suppression = detection.value("suppression_fraction", 0.3);
-      if (!(threshold > 0 && threshold < 1)) throw Error("detection.threshold must be in (0, 1)");
-      if (!(suppression >= 0 && suppression <= 2))
-        throw Error("detection.suppression_fraction must be in [0, 2]");
-      spec.detection = {{"threshold", threshold}, {"suppression_fraction", suppression}};
+      json detection = sidecar.at("detection");
+      if (!detection.is_object()) throw Error("detection must be an object");
+      for (const auto& [name, fallback] : spec.detection.items()) {
+        if (!detection.contains(name)) detection[name] = fallback;
+      }
+      spec.detection = CheckedDetectionSettings(detection);
     }
   } catch (const json::exception& error) {
     throw Error(fmt::format("{}: bad TorchScript sidecar: {}", path.string(), error.what()));
@@ -119,6 +119,21 @@ ScriptedModelSpec ReadScriptedModelSpec(const std::filesystem::path& path) {
     throw Error(fmt::format("{}: bad TorchScript sidecar: {}", path.string(), error.what()));
   }
   return spec;
+}
+
+json CheckedDetectionSettings(const json& detection) {
+  if (!detection.is_object()) throw Error("detection must be an object");
+  const double threshold = detection.at("threshold").get<double>();
+  const double suppression = detection.at("suppression_fraction").get<double>();
+  const int64_t views = JsonInteger(detection.value("views", json(1)), "detection.views", 0, 64);
+  if (!(threshold > 0 && threshold < 1)) throw Error("detection.threshold must be in (0, 1)");
+  if (!(suppression >= 0 && suppression <= 2))
+    throw Error("detection.suppression_fraction must be in [0, 2]");
+  if (!IsViewCount(static_cast<int>(views)))
+    throw Error(fmt::format("detection.views must be 1, 2, 4 or 8, not {}", views));
+  json checked = detection;
+  checked["views"] = views;
+  return checked;
 }
 
 ScriptedModel::ScriptedModel(const std::filesystem::path& path)

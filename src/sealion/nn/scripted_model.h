@@ -14,7 +14,7 @@
 //    "output": {"channels": [...],            // the name of every output channel, in order
 //               "kind": "logits",             // or "probabilities"
 //               "stride": 4},                 // points: input pixels per output cell
-//    "detection": {"threshold": 0.5, "suppression_fraction": 0.3}}   // points
+//    "detection": {"threshold": 0.5, "suppression_fraction": 0.3, "views": 1}}   // points
 // tiles: input N x 3 x 64 x 64, output N x 6 with channels naming the six classes (non_seal
 // included) in any order. points: input 1 x 3 x H x W (H, W multiples of 32), output
 // 1 x 6 x H/stride x W/stride with channels "heatmap" (an animal's centre is in the cell) and the
@@ -42,8 +42,13 @@ struct ScriptedModelSpec {
   // The module's output channel of each of this program's outputs: tiles, the six classes in the
   // competition's order (non_seal last); points, the heatmap then the five sea lion classes.
   std::vector<int> channel_of_output;
-  nlohmann::json detection = {{"threshold", 0.5}, {"suppression_fraction", 0.3}};
+  nlohmann::json detection = {{"threshold", 0.5}, {"suppression_fraction", 0.3}, {"views", 1}};
 };
+
+// A point model's detection settings (a model file's or a sidecar's "detection"), checked:
+// threshold in (0, 1), suppression_fraction in [0, 2], views 1, 2, 4 or 8 (1 where absent, as
+// models from before views have none). Throws Error naming the field that is wrong.
+nlohmann::json CheckedDetectionSettings(const nlohmann::json& detection);
 
 // Reads and checks a sidecar; throws naming `path` and the field that is wrong.
 ScriptedModelSpec ReadScriptedModelSpec(const std::filesystem::path& path);
