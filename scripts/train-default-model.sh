@@ -5,25 +5,32 @@
 # regions carry no loss). No photo is held out: the detection threshold and suppression radius
 # are the median of those the cross-validation's fold models chose on their own validation photos
 # (bench/real_cv.sh, README), and the cross-validation gives the honest accuracy figures.
-# Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model),
+# Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model-FILL),
 # outside the tracked tree; only with --install is the model copied into models/.
 #
 # Two stages: 400 epochs from random weights, then 400 more from that model under a new
 # learning-rate schedule (`train --init`, peak 1e-3): the cross-validation's fold models improved
 # with the second stage (README). Each stage resumes from its checkpoint.
 #
-# Settings (environment): SEALION_MODEL_DIR (runs/model), SEALION_KAGGLE_SAMPLE_DIR,
-# MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_THRESHOLD,
-# MODEL_SUPPRESSION (the values the shipped model was trained with), MODEL_THREADS (0: every core).
+# Settings (environment): SEALION_MODEL_DIR (runs/model-FILL), SEALION_KAGGLE_SAMPLE_DIR,
+# MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_DOT_FILL (how the
+# dotted-only photos' dots are removed: train --dot-fill), MODEL_VIEWS (the flipped and turned
+# views count averages by default: train --views), MODEL_THRESHOLD, MODEL_SUPPRESSION,
+# MODEL_THREADS (0: every core). The defaults are the shipped model's: mixed fill, 8 views, and
+# the medians of the detection settings its cross-validation's fold models chose with 8 views
+# (thresholds 0.35, 0.30, 0.55, 0.25; suppression 0.15, 0.50, 0.25, 0.15).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
-work="${SEALION_MODEL_DIR:-$root/runs/model}"
 epochs="${MODEL_EPOCHS:-400}"
 more_epochs="${MODEL_MORE_EPOCHS:-400}"; more_lr="${MODEL_MORE_LR:-1e-3}"
-threshold="${MODEL_THRESHOLD:-0.55}"
-suppression="${MODEL_SUPPRESSION:-0.25}"
+threshold="${MODEL_THRESHOLD:-0.325}"
+suppression="${MODEL_SUPPRESSION:-0.2}"
+dot_fill="${MODEL_DOT_FILL:-mixed}"
+views="${MODEL_VIEWS:-8}"
+# A folder per fill: a finished stage is reused, and one trained with another fill must not be.
+work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill}"
 threads="${MODEL_THREADS:-0}"
 # The model's header records the paths it was trained from: relative to the repository, not the
 # training machine's absolute ones.
@@ -42,7 +49,8 @@ train_stage() {
   local resume=(); [ -f "$model.checkpoint" ] && resume=(--resume "$model.checkpoint")
   "$sealion" train --method points "$sample" --coords "$work/extract/coords.csv" -o "$model" \
     --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed 1 --threads "$threads" \
-    --threshold "$threshold" --suppression "$suppression" "$@" "${resume[@]}" | tee "$log"
+    --threshold "$threshold" --suppression "$suppression" --dot-fill "$dot_fill" --views "$views" \
+    "$@" "${resume[@]}" | tee "$log"
 }
 model="$work/sealion-points-real.bin"
 train_stage "$model" "$work/train.txt" --epochs "$epochs"
