@@ -4,6 +4,7 @@
 #include "sealion/count/counting_method.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <cstring>
 #include <functional>
@@ -144,8 +145,18 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
   const double suppression = settings.suppression >= 0
                                  ? settings.suppression
                                  : detection.at("suppression_fraction").get<double>();
-  // The views the threshold was chosen with, unless told otherwise (models before views: 1).
-  const int views = settings.views > 0 ? settings.views : detection.value("views", 1);
+  // The views the threshold was chosen with (CheckedDetectionSettings fills 1 for models from
+  // before views), unless told otherwise.
+  const int chosen_views = detection.at("views").get<int>();
+  const int views = settings.views > 0 ? settings.views : chosen_views;
+  if (views != chosen_views && settings.threshold < 0) {
+    // Averaged heatmaps peak lower, so the best threshold depends on the views: the same fold
+    // models chose 0.40-0.50 on their validation photos with 1 view and 0.25-0.50 with 8 (README).
+    spdlog::warn(
+        "the model's detection threshold {:.3f} was chosen with {} view(s); counting with {} at "
+        "that threshold may count differently: choose one for {} view(s) with --threshold",
+        threshold, chosen_views, views, views);
+  }
   if (scripted) {
     PointForward forward{
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },

@@ -84,6 +84,16 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
       << other_views.output;
   const auto four_views = run(count + " --views 4");
   EXPECT_NE(four_views.output.find("4 views averaged"), std::string::npos) << four_views.output;
+  // The model's threshold was chosen with 1 view: counting with 4 at it says so, unless the user
+  // chose a threshold; counting with the model's own views does not.
+  const std::string at_model_threshold = "count " + (survey / "Test").string() + " --model " + d +
+                                         "points.bin -o " + d + "model-threshold.csv";
+  const auto warned = run(at_model_threshold + " --views 4");
+  EXPECT_NE(warned.output.find("was chosen with 1 view(s); counting with 4"), std::string::npos)
+      << warned.output;
+  EXPECT_EQ(four_views.output.find("was chosen with"), std::string::npos) << four_views.output;
+  const auto own_views = run(at_model_threshold);
+  EXPECT_EQ(own_views.output.find("was chosen with"), std::string::npos) << own_views.output;
   EXPECT_EQ(ReadCountsCsv(d + "submission.csv").size(), 2u);
   // Resumed after its last epoch, training only validates again: here with averaged views, which
   // the model keeps beside the threshold chosen with them and count then uses by default.

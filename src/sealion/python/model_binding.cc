@@ -183,9 +183,8 @@ void BindModel(py::module_& module) {
            "suppression radius (a fraction of the body length), `views` (1, 2, 4 or 8) the "
            "flipped and turned views its heatmap is averaged over; None keeps the model's (as "
            "`sealion count` without --threshold, --suppression, --views). `threads`: LibTorch "
-           "threads for this process (0: every core). Raises sealion.Error naming the file when it "
-           "is "
-           "missing or not a model, ValueError for a bad setting.")
+           "threads for this process (0: every core). Raises sealion.Error naming the file when "
+           "it is missing or not a model, ValueError for a bad setting.")
       .def_property_readonly("method", &Model::method,
                              "'points' (the point counter) or 'tiles' (the seed's tile counter).")
       .def("count", &Model::CountPhoto, py::arg("photo"), py::arg("photo_id") = 0,
