@@ -43,10 +43,10 @@ int PrintPointResult(const PointTrainOptions& options, WorkSharing& sharing) {
       "trained the point network {} epochs on {} photos ({} animals, {} crops of {} px per "
       "epoch, {:.1f} crops/s); validation on {} whole photos: mean RMSE {:.3f}, F1 {:.3f} at "
       "threshold {:.2f}, suppression {:.2f} x body length{}\n",
-      result.epochs.size(), result.train_photos, result.train_animals,
-      result.train_photos * options.crops_per_photo, options.crop_size, last.crops_per_second,
-      result.validation_photos, result.validation.mean_rmse, result.validation.all_f1,
-      result.validation.threshold, result.validation.suppression,
+      result.epochs.size(), result.train_photos, result.train_animals, result.crops_per_epoch,
+      options.crop_size, last.crops_per_second, result.validation_photos,
+      result.validation.mean_rmse, result.validation.all_f1, result.validation.threshold,
+      result.validation.suppression,
       options.views == 1 ? "" : fmt::format(", {} views averaged", options.views));
   if (result.validation_photos > 0)
     fmt::print("validation photos, counted with the chosen settings:\n{}",
@@ -124,6 +124,11 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--plain-weight", points.plain_weight,
                  "points: photos trained on their plain copy give this many times the crops per "
                  "epoch (their animals are the only ones without a repair mark)")
+      ->capture_default_str();
+  app.add_option("--crops-per-animal", points.crops_per_animal,
+                 "points: crops per epoch added for each labelled animal of a photo, on top of "
+                 "--crops-per-photo, so that animals of dense photos are cut about as often as "
+                 "those of sparse ones (0: crops per photo alone)")
       ->capture_default_str();
   std::string dot_fill = "telea";
   app.add_option("--dot-fill", dot_fill,

@@ -17,6 +17,7 @@
 #include "sealion/nn/point_inference.h"
 #include "sealion/nn/point_net.h"
 #include "sealion/nn/point_targets.h"
+#include "sealion/nn/point_train.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 #include "sealion/util/stable_hash.h"
@@ -500,6 +501,28 @@ TEST(Crops, PixelsAnimalsAndMaskedCellsTurnTogether) {
     EXPECT_GT(masked, 0);
     EXPECT_GT(unmasked, 0);
   }
+}
+
+TEST(Crops, PerEpochGrowWithAPhotosAnimalsWhenAskedAndPlainPhotosMayWeighMore) {
+  LabelledPhoto sparse, dense;
+  sparse.dedot = dense.dedot = true;
+  sparse.animals.resize(1);
+  dense.animals.resize(177);
+  PointTrainOptions options;
+  options.crops_per_photo = 16;
+  EXPECT_EQ(CropsPerEpoch(sparse, options), 16);
+  EXPECT_EQ(CropsPerEpoch(dense, options), 16);
+  options.crops_per_animal = 0.45;  // 0.45 and 79.65 animals' worth, rounded
+  EXPECT_EQ(CropsPerEpoch(sparse, options), 16);
+  EXPECT_EQ(CropsPerEpoch(dense, options), 16 + 80);
+  dense.dedot = false;  // trained on its plain copy
+  options.plain_weight = 2;
+  EXPECT_EQ(CropsPerEpoch(dense, options), 32 + 80);
+  options.dataset_dir = options.coords = options.model_path = "x";
+  options.crops_per_animal = -0.5;
+  EXPECT_THROW(options.Check(), Error);
+  options.crops_per_animal = 101;
+  EXPECT_THROW(options.Check(), Error);
 }
 
 TEST(CachingCpuAllocator, FreedBlocksServeRequestsOfAboutTheirSize) {

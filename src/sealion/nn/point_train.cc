@@ -208,14 +208,17 @@ void PointTrainOptions::Check() const {
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
   if (plain_weight < 1 || plain_weight > 20)
     throw Error("train: --plain-weight must be in [1, 20]");
+  if (!(crops_per_animal >= 0 && crops_per_animal <= 100))
+    throw Error("train: --crops-per-animal must be in [0, 100]");
   if (!(body_decoy_repairs >= 0 && body_decoy_repairs <= 4))
     throw Error("train: --body-decoys must be in [0, 4] per animal");
 }
 
 // Crops cut from a photo per epoch: plain photos (the only animals without a repair mark at
-// their centre) may be weighted up.
+// their centre) may be weighted up, and photos with more animals may get more.
 int64_t CropsPerEpoch(const LabelledPhoto& photo, const PointTrainOptions& options) {
-  return static_cast<int64_t>(options.crops_per_photo) * (photo.dedot ? 1 : options.plain_weight);
+  return static_cast<int64_t>(options.crops_per_photo) * (photo.dedot ? 1 : options.plain_weight) +
+         std::llround(options.crops_per_animal * static_cast<double>(photo.animals.size()));
 }
 
 int64_t CropsPerEpoch(const std::vector<LabelledPhoto>& photos, const PointTrainOptions& options) {
@@ -229,12 +232,14 @@ int64_t CropsPerEpoch(const std::vector<LabelledPhoto>& photos, const PointTrain
 void CheckBatchesCanBeShared(const PointTrainOptions& options,
                              const std::vector<LabelledPhoto>& train, int ranks) {
   const auto train_photos = static_cast<int64_t>(train.size());
-  // The photos' order is shuffled every epoch, so with plain photos weighted up a chunk's crops
-  // depend on which photos it holds; known in advance only when one chunk holds them all.
-  if (options.plain_weight > 1 && train_photos > options.photos_in_memory)
+  // The photos' order is shuffled every epoch, so with crops per photo that differ (plain photos
+  // weighted up, crops per animal) a chunk's crops depend on which photos it holds; known in
+  // advance only when one chunk holds them all.
+  if ((options.plain_weight > 1 || options.crops_per_animal > 0) &&
+      train_photos > options.photos_in_memory)
     throw Error(fmt::format(
-        "train: --plain-weight with {} processes needs every training photo in memory at once "
-        "(--photos-in-memory {} or more; it is {})",
+        "train: --plain-weight or --crops-per-animal with {} processes needs every training "
+        "photo in memory at once (--photos-in-memory {} or more; it is {})",
         ranks, train_photos, options.photos_in_memory));
   for (int64_t chunk_start = 0; chunk_start < train_photos;
        chunk_start += options.photos_in_memory) {
@@ -325,6 +330,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.body_decoy_repairs > 0 ? fmt::format("|body-decoys:{}", options.body_decoy_repairs)
                                       : "") +
       (options.plain_weight > 1 ? fmt::format("|plain-weight:{}", options.plain_weight) : "") +
+      (options.crops_per_animal > 0 ? fmt::format("|crops-per-animal:{}", options.crops_per_animal)
+                                    : "") +
       (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
@@ -363,6 +370,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
 
   std::map<size_t, cv::Mat> resident;  // decoded training photos, by index into `train`
   const int64_t crops_per_epoch = CropsPerEpoch(train, options);
+  result.crops_per_epoch = crops_per_epoch;
   for (int epoch = static_cast<int>(result.epochs.size()) + 1; epoch <= options.epochs; ++epoch) {
     const double progress_share = static_cast<double>(epoch - 1) / options.epochs;
     const double learning_rate =
@@ -407,10 +415,13 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
 
-      // Round robin over the chunk's photos until each has its crops (plain photos may have more):
-      // crop k of the pass gets seed crop_number + k.
+      // Round robin over the chunk's photos until each has its crops (plain photos and photos
+      // with many animals may have more): crop k of the pass gets seed crop_number + k.
+      int64_t rounds = 0;
+      for (const size_t photo : chunk)
+        rounds = std::max(rounds, CropsPerEpoch(train[photo], options));
       std::vector<std::pair<size_t, uint64_t>> jobs;  // (photo, crop seed)
-      for (int64_t round = 0; round < options.crops_per_photo * options.plain_weight; ++round) {
+      for (int64_t round = 0; round < rounds; ++round) {
         for (const size_t photo : chunk) {
           if (round >= CropsPerEpoch(train[photo], options)) continue;
           jobs.emplace_back(photo,
@@ -535,6 +546,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"decoy_repairs_per_animal", options.decoy_repairs},
                    {"body_decoy_repairs_per_animal", options.body_decoy_repairs},
                    {"plain_weight", options.plain_weight},
+                   {"crops_per_animal", options.crops_per_animal},
                    {"dot_fill", DotFillName(options.dot_fill)},
                    {"train_photos", result.train_photos},
                    {"validation_photos", result.validation_photos},
