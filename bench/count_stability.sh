@@ -31,12 +31,12 @@ fi
 mkdir -p "$work"
 [ -f "$work/extract/coords.csv" ] ||
   "$sealion" extract "$sample" -o "$work/extract" --include-mismatched > "$work/extract.txt"
-# Derived copies, made once per photo and fill (a model change reuses them).
-copies="$work/copies-$fill"
+# Derived copies, made once per photo (the repaired one once per fill; a model change reuses them).
+copies="$work/copies"
 for id in ${ids//,/ }; do
   [ -f "$sample/Train/$id.jpg" ] || { echo "count_stability: photo $id has no plain copy in $sample/Train"; exit 1; }
-  [ -f "$copies/repaired/$id.jpg" ] || "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" \
-    --ids "$id" --fill "$fill" -o "$copies/repaired" > /dev/null
+  [ -f "$copies/repaired-$fill/$id.jpg" ] || "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" \
+    --ids "$id" --fill "$fill" -o "$copies/repaired-$fill" > /dev/null
   [ -f "$copies/plain/$id.jpg" ] || "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" \
     --ids "$id" --fill "$fill" --plain-where-matching -o "$copies/plain" > /dev/null
 done
@@ -61,14 +61,16 @@ for photo in ids:
         cv2.imwrite(path + ".new.png", image[shift:, shift:])
         os.replace(path + ".new.png", path)
 PY
-# Counts, one folder per copy, kept per model (by its size and time) so a rerun reuses them.
-tag="$(basename "$model" .bin)-$(stat -c %s-%Y "$model")-views$views"
+# Counts, one folder per copy, kept per model (by its size and time), views, fill and photos, so
+# a rerun with the same settings reuses them and any other setting counts afresh.
+tag="$(basename "$model" .bin)-$(stat -c %s-%Y "$model")-views$views-$fill-${ids//,/-}"
 results="$work/counts/$tag"; mkdir -p "$results"
 names=(plain jpeg95 jpeg90 crop1 crop2 crop4 crop8 crop16 repaired)
 for name in "${names[@]}"; do
+  source="$copies/$name"; [ "$name" = repaired ] && source="$copies/repaired-$fill"
   input="$results/input-$name"; rm -rf "$input"; mkdir -p "$input"
-  for id in ${ids//,/ }; do ln -s "$(ls "$copies/$name/$id".*)" "$input/"; done
-  if [ ! -f "$results/$name.csv" ] || [ "$(tail -n +2 "$results/$name.csv" | wc -l)" -ne "$(ls "$input" | wc -l)" ]; then
+  for id in ${ids//,/ }; do ln -s "$(ls "$source/$id".*)" "$input/"; done
+  if [ ! -f "$results/$name.csv" ]; then
     "$sealion" count "$input" --model "$model" --views "$views" -o "$results/$name.csv" \
       > "$results/$name.txt" 2>&1 || { echo "count_stability: counting $name failed, see $results/$name.txt"; exit 1; }
   fi
