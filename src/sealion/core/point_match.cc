@@ -93,7 +93,17 @@ void MatchAnimals(const std::vector<DetectedAnimal>& detections, const std::vect
     tally->false_positives[c] += static_cast<int64_t>(class_detections.size()) - matches;
     tally->false_negatives[c] += static_cast<int64_t>(class_truth.size()) - matches;
   }
-  const int64_t matches = CountMatches(detections, truth);
+  const PointMatching matching = Match(detections, truth);
+  for (size_t d = 0; d < detections.size(); ++d) {
+    const int t = matching.truth_of_detection[d];
+    const int true_class = t >= 0 ? truth[static_cast<size_t>(t)].class_index : MatchTally::kNone;
+    ++tally->confusion[true_class][detections[d].class_index];
+  }
+  for (size_t t = 0; t < truth.size(); ++t) {
+    if (!matching.truth_found[t]) ++tally->confusion[truth[t].class_index][MatchTally::kNone];
+  }
+  const int64_t matches =
+      std::count(matching.truth_found.begin(), matching.truth_found.end(), true);
   tally->all_true_positives += matches;
   tally->all_false_positives += static_cast<int64_t>(detections.size()) - matches;
   tally->all_false_negatives += static_cast<int64_t>(truth.size()) - matches;

@@ -38,6 +38,12 @@ struct DetectedAnimal {
 struct MatchTally {
   std::array<int64_t, kNumSeaLionClasses> true_positives{}, false_positives{}, false_negatives{};
   int64_t all_true_positives = 0, all_false_positives = 0, all_false_negatives = 0;
+  // From the class-blind matching: confusion[true class][detected class] counts the true animals
+  // found by a detection of that class; column kNumSeaLionClasses the true animals nobody found
+  // (misses), row kNumSeaLionClasses the detections that found no animal (false alarms). It says
+  // whether a class's misses are animals not seen at all or seen as another class.
+  static constexpr int kNone = kNumSeaLionClasses;
+  std::array<std::array<int64_t, kNumSeaLionClasses + 1>, kNumSeaLionClasses + 1> confusion{};
 
   double Precision(int class_index) const;  // -1 for a class with no detections
   double Recall(int class_index) const;     // -1 for a class with no true animals

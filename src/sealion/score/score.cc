@@ -129,7 +129,21 @@ std::string FormatMatchTable(const MatchTally& tally) {
       "length)\n",
       "all animals", Cell(tally.AllPrecision()), Cell(tally.AllRecall()), Cell(tally.AllF1()),
       tally.all_true_positives, tally.all_false_negatives, tally.all_false_positives);
-  return table;
+  // What each class's animals were found as (class-blind matching): misses of a class that are
+  // animals seen as another class need a better classifier, unseen ones a better detector.
+  table += fmt::format("\n{:<16}", "true \\ found as");
+  for (int c = 0; c < kNumSeaLionClasses; ++c) table += fmt::format("{:>15}", ClassName(c));
+  table += fmt::format("{:>15}\n", "not found");
+  for (int t = 0; t <= kNumSeaLionClasses; ++t) {
+    table += fmt::format("{:<16}", t < kNumSeaLionClasses ? ClassName(t) : "no animal");
+    // The last row (false alarms) has no "not found" cell.
+    const int columns = t < kNumSeaLionClasses ? kNumSeaLionClasses + 1 : kNumSeaLionClasses;
+    for (int c = 0; c < columns; ++c) table += fmt::format("{:>15}", tally.confusion[t][c]);
+    table += "\n";
+  }
+  return table +
+         "(class-blind matching, as for all animals: an animal found as another class is "
+         "no hit above)\n";
 }
 
 nlohmann::json MatchToJson(const MatchTally& tally) {
@@ -142,10 +156,18 @@ nlohmann::json MatchToJson(const MatchTally& tally) {
                                           {"misses", tally.false_negatives[c]},
                                           {"false_alarms", tally.false_positives[c]}};
   }
-  return {{"f1", tally.AllF1()},
-          {"precision", tally.AllPrecision()},
-          {"recall", tally.AllRecall()},
-          {"classes", classes}};
+  nlohmann::json rows = nlohmann::json::array(), labels = nlohmann::json::array();
+  for (int c = 0; c < kNumSeaLionClasses; ++c) labels.push_back(ClassName(c));
+  for (const auto& row : tally.confusion) rows.push_back(row);
+  nlohmann::json true_labels = labels, found_labels = labels;
+  true_labels.push_back("no animal");
+  found_labels.push_back("not found");
+  return {
+      {"f1", tally.AllF1()},
+      {"precision", tally.AllPrecision()},
+      {"recall", tally.AllRecall()},
+      {"classes", classes},
+      {"confusion", {{"true_classes", true_labels}, {"found_as", found_labels}, {"counts", rows}}}};
 }
 
 }  // namespace sealion

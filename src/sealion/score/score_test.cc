@@ -56,5 +56,38 @@ TEST(Score, BadFilesAreErrorsNamingTheFile) {
   EXPECT_EQ(ScoreFiles(dir.path() / "truth.csv", dir.path() / "truth.csv").mean_rmse, 0.0);
 }
 
+TEST(Score, DetectionsAreMatchedAndTheirClassesConfused) {
+  // An adult male found as an adult female, a pup found, an adult female missed, a false alarm.
+  testing::ScopedTempDir dir;
+  WriteFileAtomically(dir.path() / "truth.csv",
+                      "train_id,class,x,y\n7,adult_males,100,100\n7,pups,1000,100\n"
+                      "7,adult_females,2000,100\n");
+  WriteFileAtomically(dir.path() / "found.csv",
+                      "test_id,class,x,y,score\n7,adult_females,110,100,0.9\n"
+                      "7,pups,1004,103,0.8\n7,adult_females,5000,100,0.7\n");
+  const MatchTally tally =
+      ScoreDetectionFiles(dir.path() / "found.csv", dir.path() / "truth.csv", {7});
+  constexpr int kAdultMales = 0, kAdultFemales = 2, kPups = 4, kNone = MatchTally::kNone;
+  EXPECT_EQ(tally.all_true_positives, 2);
+  EXPECT_EQ(tally.all_false_positives, 1);
+  EXPECT_EQ(tally.all_false_negatives, 1);
+  EXPECT_EQ(tally.true_positives[kPups], 1);
+  EXPECT_EQ(tally.false_negatives[kAdultMales], 1);
+  EXPECT_EQ(tally.false_positives[kAdultFemales], 2);
+  EXPECT_EQ(tally.false_negatives[kAdultFemales], 1);
+  std::array<std::array<int64_t, kNumSeaLionClasses + 1>, kNumSeaLionClasses + 1> expected{};
+  expected[kAdultMales][kAdultFemales] = 1;
+  expected[kPups][kPups] = 1;
+  expected[kAdultFemales][kNone] = 1;
+  expected[kNone][kAdultFemales] = 1;
+  EXPECT_EQ(tally.confusion, expected);
+  const nlohmann::json json = MatchToJson(tally);
+  EXPECT_EQ(json["confusion"]["counts"][kAdultMales][kAdultFemales].get<int64_t>(), 1);
+  EXPECT_EQ(json["confusion"]["found_as"].back().get<std::string>(), "not found");
+  const std::string table = FormatMatchTable(tally);
+  EXPECT_NE(table.find("not found"), std::string::npos) << table;
+  EXPECT_NE(table.find("no animal"), std::string::npos) << table;
+}
+
 }  // namespace
 }  // namespace sealion
