@@ -8,6 +8,9 @@
 # Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model-FILL),
 # outside the tracked tree; only with --install is the model copied into models/.
 #
+# Last, scripts/calibrate-views.sh stores thresholds for counting with 1, 2 and 4 views in the
+# model's header (counted on the 12 photos' copies that bench/real_cv.sh counts).
+#
 # Two stages: 400 epochs from random weights, then 400 more from that model under a new
 # learning-rate schedule (`train --init`, peak 1e-3): the cross-validation's fold models improved
 # with the second stage (README). Each stage resumes from its checkpoint.
@@ -59,6 +62,13 @@ if [ "$more_epochs" -gt 0 ]; then
   train_stage "$model" "$work/train-more.txt" --epochs "$more_epochs" --lr "$more_lr" \
     --init "$work/sealion-points-real.bin"
 fi
+# Thresholds for counting with fewer views than the model was tuned with (count --views 1 is 8
+# times faster): calibrated so that they count the 12 photos as the model's own views do.
+if [ ! -f "$work/copies/50.jpg" ]; then
+  "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/copies" \
+    --plain-where-matching --fill "$dot_fill" > /dev/null
+fi
+"$root/scripts/calibrate-views.sh" "$model" "$work/copies" "$work/views" --write
 if [ "${1:-}" = "--install" ]; then
   mkdir -p "$root/models"
   cp "$model" "$root/models/sealion-points-real.bin.tmp"

@@ -140,7 +140,7 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
         kSeedCnnFlopsPerPatch, settings.tile_batch_size, "seed CNN");
   }
   const auto& detection = model.metadata.at("detection");
-  const float threshold =
+  float threshold =
       settings.threshold >= 0 ? settings.threshold : detection.at("threshold").get<float>();
   const double suppression = settings.suppression >= 0
                                  ? settings.suppression
@@ -149,12 +149,19 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
   // before views), unless told otherwise.
   const int chosen_views = detection.at("views").get<int>();
   const int views = settings.views > 0 ? settings.views : chosen_views;
-  if (views != chosen_views && settings.threshold < 0) {
+  const nlohmann::json by_views = detection.value("threshold_by_views", nlohmann::json::object());
+  if (views != chosen_views && settings.threshold < 0 && by_views.contains(std::to_string(views))) {
+    // Calibrated to count as the model's own views do (scripts/calibrate-views.sh).
+    threshold = by_views.at(std::to_string(views)).get<float>();
+    spdlog::info("threshold {:.3f} for {} view(s), calibrated against the model's {} views",
+                 threshold, views, chosen_views);
+  } else if (views != chosen_views && settings.threshold < 0) {
     // Averaged heatmaps peak lower, so the best threshold depends on the views: the same fold
     // models chose 0.40-0.50 on their validation photos with 1 view and 0.25-0.50 with 8 (README).
     spdlog::warn(
         "the model's detection threshold {:.3f} was chosen with {} view(s); counting with {} at "
-        "that threshold may count differently: choose one for {} view(s) with --threshold",
+        "that threshold may count differently: choose one for {} view(s) with --threshold, or "
+        "calibrate the model (scripts/calibrate-views.sh)",
         threshold, chosen_views, views, views);
   }
   if (scripted) {

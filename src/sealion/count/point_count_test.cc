@@ -94,6 +94,19 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_EQ(four_views.output.find("was chosen with"), std::string::npos) << four_views.output;
   const auto own_views = run(at_model_threshold);
   EXPECT_EQ(own_views.output.find("was chosen with"), std::string::npos) << own_views.output;
+  // A model calibrated for 4 views (scripts/calibrate-views.sh) counts 4 at that threshold.
+  LoadedModel calibrated = LoadModel(d + "points.bin");
+  calibrated.metadata["detection"]["threshold_by_views"] = {{"4", 0.875}};
+  SavePointModel(d + "calibrated.bin", calibrated.point_network, calibrated.metadata);
+  const auto at_calibrated = run("count " + (survey / "Test").string() + " --model " + d +
+                                 "calibrated.bin -o " + d + "calibrated.csv --views 4");
+  EXPECT_NE(at_calibrated.output.find("threshold 0.875 for 4 view(s), calibrated"),
+            std::string::npos)
+      << at_calibrated.output;
+  EXPECT_NE(at_calibrated.output.find("threshold 0.88, "), std::string::npos)
+      << at_calibrated.output;
+  EXPECT_EQ(at_calibrated.output.find("was chosen with"), std::string::npos)
+      << at_calibrated.output;
   EXPECT_EQ(ReadCountsCsv(d + "submission.csv").size(), 2u);
   // Resumed after its last epoch, training only validates again: here with averaged views, which
   // the model keeps beside the threshold chosen with them and count then uses by default.

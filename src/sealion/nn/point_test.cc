@@ -267,7 +267,10 @@ TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {
   for (const auto& [name, bad] :
        std::vector<std::pair<std::string, nlohmann::json>>{{"views", nlohmann::json(3)},
                                                            {"views", nlohmann::json(2.5)},
-                                                           {"threshold", nlohmann::json(1.5)}}) {
+                                                           {"threshold", nlohmann::json(1.5)},
+                                                           {"threshold_by_views", {{"3", 0.5}}},
+                                                           {"threshold_by_views", {{"1", 1.5}}},
+                                                           {"threshold_by_views", {0.5}}}) {
     nlohmann::json wrong = detection;
     wrong[name] = bad;
     SavePointModel(dir.path() / "wrong.bin", network, {{"detection", wrong}});

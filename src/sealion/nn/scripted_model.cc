@@ -133,6 +133,18 @@ json CheckedDetectionSettings(const json& detection) {
     throw Error(fmt::format("detection.views must be 1, 2, 4 or 8, not {}", views));
   json checked = detection;
   checked["views"] = views;
+  // Thresholds for other view counts (scripts/calibrate-views.sh), keyed by the count.
+  if (detection.contains("threshold_by_views")) {
+    const json& table = detection.at("threshold_by_views");
+    if (!table.is_object()) throw Error("detection.threshold_by_views must be an object");
+    for (const auto& [key, value] : table.items()) {
+      if (key != "1" && key != "2" && key != "4" && key != "8")
+        throw Error(fmt::format("detection.threshold_by_views: '{}' is not 1, 2, 4 or 8", key));
+      const double view_threshold = value.get<double>();
+      if (!(view_threshold > 0 && view_threshold < 1))
+        throw Error(fmt::format("detection.threshold_by_views[{}] must be in (0, 1)", key));
+    }
+  }
   return checked;
 }
 

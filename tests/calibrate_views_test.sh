@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# scripts/calibrate-views.sh and scripts/model_header.py on a copy of the shipped model (8 views):
+# thresholds for 1, 2 and 4 views land in its header, count --views 1 then uses them, the
+# weights still load (their checksum is checked on load), and a file that is not a model is
+# refused by name. Small synthetic photos: the calibration's numbers mean nothing here.
+# usage: calibrate_views_test.sh SEALION MODEL
+set -euo pipefail
+sealion="$1" shipped="$2"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+work="$(mktemp -d)"; trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+"$sealion" synth -o "$work/survey" --train 0 --test 3 --width 640 --height 448 --seed 3 > /dev/null
+cp "$shipped" "$work/model.bin"
+python=/usr/bin/python3
+header="$root/scripts/model_header.py"
+"$python" "$header" "$work/model.bin" set detection.threshold_by_views '{}'
+[ "$("$python" "$header" "$work/model.bin" get detection.views)" = 8 ] || fail "the copy is not an 8-view model"
+out=$(SEALION_BINARY="$sealion" "$root/scripts/calibrate-views.sh" "$work/model.bin" "$work/survey/Test" "$work/cal" --write)
+echo "$out"
+for views in 1 2 4; do
+  echo "$out" | grep -q "^$views view(s): threshold 0\.[0-9]*" || fail "no threshold for $views view(s)"
+done
+table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_views)
+"$python" -c 'import json, sys; t = json.loads(sys.argv[1]); assert sorted(t) == ["1", "2", "4"], t; assert all(0 < v < 1 for v in t.values()), t' "$table" \
+  || fail "bad table $table"
+one=$("$python" -c 'import json, sys; print(json.loads(sys.argv[1])["1"])' "$table")
+counted=$("$sealion" count "$work/survey/Test" --model "$work/model.bin" --views 1 -o "$work/one.csv" 2>&1) \
+  || fail "count with the calibrated model failed: $counted"
+echo "$counted" | grep -q "threshold $(printf '%.3f' "$one") for 1 view(s), calibrated against the model's 8 views" \
+  || fail "count --views 1 did not use the calibrated threshold: $counted"
+echo "not a model" > "$work/text.bin"
+if error=$("$python" "$header" "$work/text.bin" get detection.views 2>&1); then fail "a text file was read as a model"; fi
+echo "$error" | grep -q "text.bin: not a sealion model file" || fail "unclear error: $error"
+echo "calibrate_views_test: ok (1 view at $one)"
