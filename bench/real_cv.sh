@@ -21,7 +21,8 @@
 # at once, default 1: with CV_THREADS=1, 2 uses both cores); CV_FOLDS (the folds to run, e.g.
 # "0 1"; default all four: a subset scores only its photos); CV_DECOYS (train's --decoy-repairs);
 # CV_BODY_DECOYS (train's --body-decoys); CV_PLAIN_WEIGHT (train's --plain-weight);
-# CV_CROPS_PER_ANIMAL (train's --crops-per-animal);
+# CV_CROPS_PER_ANIMAL (train's --crops-per-animal); CV_JPEG_AUGMENT (train's --jpeg-augment, the
+# share of point crops recompressed at JPEG quality 20-95; default train's 0.3);
 # CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut);
 # CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
 # the repaired copies counted; surface, fsr or mixed: `dedot --fill surface|fsr|mixed`); CV_VIEWS
@@ -41,7 +42,7 @@ validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
 jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
 body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
-crops_per_animal="${CV_CROPS_PER_ANIMAL:-}"
+crops_per_animal="${CV_CROPS_PER_ANIMAL:-}"; jpeg_augment="${CV_JPEG_AUGMENT:-}"
 tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"; views="${CV_VIEWS:-1}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
@@ -70,6 +71,7 @@ train_fold() {  # fold-dir method
     if [ -n "$body_decoys" ]; then resume+=(--body-decoys "$body_decoys"); fi
     if [ -n "$plain_weight" ]; then resume+=(--plain-weight "$plain_weight"); fi
     if [ -n "$crops_per_animal" ]; then resume+=(--crops-per-animal "$crops_per_animal"); fi
+    if [ -n "$jpeg_augment" ]; then resume+=(--jpeg-augment "$jpeg_augment"); fi
     resume+=(--dot-fill "$dot_fill" --views "$views")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
