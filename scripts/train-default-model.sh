@@ -62,7 +62,7 @@ if [ "$more_epochs" -gt 0 ]; then
   train_stage "$model" "$work/train-more.txt" --epochs "$more_epochs" --lr "$more_lr" \
     --init "$work/sealion-points-real.bin"
 fi
-# Thresholds for counting with fewer views than the model was tuned with (count --views 1 is 8
+# Thresholds for counting with fewer views than the model was tuned with (count --views 1 is about 4
 # times faster): calibrated so that they count the 12 photos as the model's own views do.
 if [ ! -f "$work/copies/50.jpg" ]; then
   "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/copies" \

@@ -459,7 +459,7 @@ def main():
         opt.step()
         step += 1
         if step % 200 == 0:
-            losses.append(round(float(loss), 4))
+            losses.append(round(loss.item(), 4))
     trained_s = time.time() - t0
     del maker
     net.eval()

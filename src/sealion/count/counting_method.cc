@@ -150,12 +150,15 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
   const int chosen_views = detection.at("views").get<int>();
   const int views = settings.views > 0 ? settings.views : chosen_views;
   const nlohmann::json by_views = detection.value("threshold_by_views", nlohmann::json::object());
-  if (views != chosen_views && settings.threshold < 0 && by_views.contains(std::to_string(views))) {
+  const std::string views_key = std::to_string(views);
+  if (views == chosen_views || settings.threshold >= 0) {
+    // The model's own views, or the user's threshold: nothing to adjust.
+  } else if (by_views.contains(views_key)) {
     // Calibrated to count as the model's own views do (scripts/calibrate-views.sh).
-    threshold = by_views.at(std::to_string(views)).get<float>();
+    threshold = by_views.at(views_key).get<float>();
     spdlog::info("threshold {:.3f} for {} view(s), calibrated against the model's {} views",
                  threshold, views, chosen_views);
-  } else if (views != chosen_views && settings.threshold < 0) {
+  } else {
     // Averaged heatmaps peak lower, so the best threshold depends on the views: the same fold
     // models chose 0.40-0.50 on their validation photos with 1 view and 0.25-0.50 with 8 (README).
     spdlog::warn(

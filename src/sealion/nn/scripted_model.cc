@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -138,7 +139,7 @@ json CheckedDetectionSettings(const json& detection) {
     const json& table = detection.at("threshold_by_views");
     if (!table.is_object()) throw Error("detection.threshold_by_views must be an object");
     for (const auto& [key, value] : table.items()) {
-      if (key != "1" && key != "2" && key != "4" && key != "8")
+      if (!IsViewCount(std::atoi(key.c_str())) || std::to_string(std::atoi(key.c_str())) != key)
         throw Error(fmt::format("detection.threshold_by_views: '{}' is not 1, 2, 4 or 8", key));
       const double view_threshold = value.get<double>();
       if (!(view_threshold > 0 && view_threshold < 1))
