@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <vector>
 
 namespace sealion {
@@ -43,6 +44,14 @@ cv::Mat ReadColourImage(const std::filesystem::path& path);  // with DefaultImag
 // up to its frame header are read. Throws sealion::Error naming the file when it is missing, not
 // a JPEG or PNG, or its header is corrupt.
 cv::Size ReadImageSize(const std::filesystem::path& path);
+
+// The quality (1-100) on the IJG scale that libjpeg, OpenCV, Pillow and most tools use of a JPEG
+// photo: the quality whose standard luminance table is nearest the file's (exact for files those
+// tools wrote; for a camera's own tables, the nearest equivalent). Read from the header alone.
+// nullopt for a PNG; throws sealion::Error naming the file when it is missing, not a JPEG or PNG,
+// or its header is corrupt. A photo recompressed hard and then saved again at a high quality
+// keeps the artefacts but reports the high quality.
+std::optional<int> EstimateJpegQuality(const std::filesystem::path& path);
 
 // Encodes `image` (BGR) as JPEG with the given quality and 4:2:0 chroma subsampling.
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality);

@@ -195,6 +195,29 @@ TEST(ImageIo, PixelLimitRefusesLargerPhotos) {
   EXPECT_THROW(SetDefaultImageReadLimits({.max_pixels = 0}), Error);
 }
 
+TEST(ImageIo, JpegQualityIsReadBackFromTheQuantisationTables) {
+  testing::ScopedTempDir dir;
+  const cv::Mat colour = TexturedImage(64, 96, CV_8UC3);
+  for (const int quality : {1, 5, 20, 21, 30, 49, 50, 51, 75, 90, 95, 100}) {
+    const auto path = dir.path() / (std::to_string(quality) + ".jpg");
+    WriteImageAtomically(path, colour, quality);
+    EXPECT_EQ(EstimateJpegQuality(path), quality);
+  }
+  // Greyscale has the luminance table alone; a PNG has none; a file that is neither is an error
+  // naming it.
+  WriteImageAtomically(dir.path() / "grey.jpg", TexturedImage(64, 96, CV_8UC1), 33);
+  EXPECT_EQ(EstimateJpegQuality(dir.path() / "grey.jpg"), 33);
+  WriteImageAtomically(dir.path() / "photo.png", colour);
+  EXPECT_EQ(EstimateJpegQuality(dir.path() / "photo.png"), std::nullopt);
+  WriteFileAtomically(dir.path() / "text.jpg", std::string("not a photo"));
+  try {
+    EstimateJpegQuality(dir.path() / "text.jpg");
+    ADD_FAILURE() << "a text file was given a JPEG quality";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("text.jpg"), std::string::npos) << error.what();
+  }
+}
+
 TEST(ImageIo, PhotoIdsComeFromNumericFileNames) {
   EXPECT_EQ(PhotoIdFromFileName("Test/123.jpg"), 123);
   EXPECT_EQ(PhotoIdFromFileName("0.png"), 0);

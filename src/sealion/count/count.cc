@@ -37,7 +37,8 @@ namespace {
 struct DecodedPhoto {
   int64_t item = 0;  // the photo's index in the input list
   PhotoInput input;
-  cv::Mat rgb;  // empty when reading failed
+  cv::Mat rgb;                      // empty when reading failed
+  std::optional<int> jpeg_quality;  // nullopt for a PNG
   std::string error;
 };
 
@@ -121,9 +122,10 @@ void ReadPhotos(const std::vector<PhotoInput>& photos, WorkSharing& sharing, Pho
       if (!queue.WaitForRoom()) break;  // take a photo only when it can be handed over at once
       const std::optional<int64_t> item = sharing.Next();
       if (!item) break;
-      DecodedPhoto photo{*item, photos.at(*item), {}, {}};
+      DecodedPhoto photo{*item, photos.at(*item), {}, {}, {}};
       try {
         photo.rgb = ReadColourImage(photo.input.path);
+        photo.jpeg_quality = EstimateJpegQuality(photo.input.path);
         cv::cvtColor(photo.rgb, photo.rgb, cv::COLOR_BGR2RGB);
       } catch (const std::exception& error) {
         photo.error = error.what();
@@ -336,7 +338,7 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
         sharing.Finish(photo.item, SerializeCount({}, photo.error));
         continue;
       }
-      const PhotoCount result = method->CountPhoto(photo.input.id, photo.rgb);
+      const PhotoCount result = method->CountPhoto(photo.input.id, photo.rgb, photo.jpeg_quality);
       photo.rgb.release();
       sharing.Finish(photo.item, SerializeCount(result, ""));
       // Give freed photo-sized buffers back to the system, so that resident memory stays flat

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "sealion/core/counts_csv.h"
+#include "sealion/count/counting_method.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/score/score.h"
 #include "sealion/util/atomic_file.h"
@@ -23,6 +24,21 @@ TEST(Tiling, NonOverlappingTilesFromTheTopLeftDropPartialEdges) {
   EXPECT_EQ(origins[0], cv::Point(0, 0));
   EXPECT_EQ(origins[2], cv::Point(128, 0));
   EXPECT_EQ(origins[5], cv::Point(128, 64));
+}
+
+TEST(PointThresholds, HarderCompressedPhotosGetTheCalibratedShift) {
+  // Calibrated at 0.40 for the calibration photos' quality (95), 0.46 at 20 and 0.42 at 50.
+  const nlohmann::json table = {{"20", 0.46}, {"50", 0.42}, {"95", 0.40}};
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(table, 0.40F, 95), 0.40F);
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(table, 0.40F, 100), 0.40F);
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(table, 0.40F, std::nullopt), 0.40F);
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(table, 0.40F, 20), 0.46F);
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(table, 0.40F, 5), 0.46F);   // the lowest key's below it
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(table, 0.40F, 35), 0.44F);  // halfway from 20 to 50
+  EXPECT_NEAR(ThresholdForJpegQuality(table, 0.40F, 80), 0.40F + 0.02F * 15 / 45, 1e-6);
+  // Another base (other views, a calibrated view count) keeps the shift, not the value.
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(table, 0.50F, 20), 0.56F);
+  EXPECT_FLOAT_EQ(ThresholdForJpegQuality(nlohmann::json::object(), 0.40F, 20), 0.40F);
 }
 
 TEST(CountInputs, IdsComeFromNamesOrOrderAndListsExpand) {

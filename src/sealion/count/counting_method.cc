@@ -6,6 +6,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 
@@ -28,7 +31,7 @@ class TileCounter : public CountingMethod {
         what_(std::move(what)),
         batch_pixels_(torch::empty({batch_size, kPatchSize, kPatchSize, 3}, torch::kUInt8)) {}
 
-  PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb) override {
+  PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb, std::optional<int>) override {
     torch::NoGradGuard no_grad;
     const std::vector<cv::Point> origins = TileOrigins(rgb.size());
     PhotoCount result;
@@ -78,20 +81,40 @@ class TileCounter : public CountingMethod {
 
 class PointCounter : public CountingMethod {
  public:
-  PointCounter(PointForward network, float threshold, double suppression, int views,
-               std::string what)
+  // `by_jpeg_quality`: the model's threshold_by_jpeg_quality, empty when there is none or the
+  // user chose the threshold.
+  PointCounter(PointForward network, float threshold, nlohmann::json by_jpeg_quality,
+               double suppression, int views, std::string what)
       : network_(AveragedOverViews(std::move(network), views)),
         threshold_(threshold),
+        by_jpeg_quality_(std::move(by_jpeg_quality)),
         suppression_(suppression),
         views_(views),
-        what_(std::move(what)) {
-    inference_.candidate_threshold = threshold_;
-  }
+        what_(std::move(what)) {}
 
-  PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb) override {
+  PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb,
+                        std::optional<int> jpeg_quality) override {
     PhotoCount result;
+    const float threshold = ThresholdForJpegQuality(by_jpeg_quality_, threshold_, jpeg_quality);
+    if (threshold != threshold_) {
+      // Once at info, then at debug: a survey recompressed hard would repeat it for every photo.
+      const bool first = !told_threshold_.exchange(true);
+      spdlog::log(first ? spdlog::level::info : spdlog::level::debug,
+                  "photo {}: JPEG quality {}, threshold {:.3f} (the model's calibration for "
+                  "harder compression){}",
+                  photo_id, *jpeg_quality, threshold,
+                  first ? "; other such photos are logged at debug level" : "");
+    } else if (jpeg_quality && *jpeg_quality < kHardJpegQuality && by_jpeg_quality_.empty() &&
+               !warned_uncalibrated_.exchange(true)) {
+      spdlog::warn(
+          "photo {}: JPEG quality {}: hard compression makes false detections, and this model "
+          "has no threshold calibrated for it (scripts/calibrate-jpeg.sh); its counts may be high",
+          photo_id, *jpeg_quality);
+    }
+    PointInferenceOptions inference = inference_;
+    inference.candidate_threshold = threshold;
     const std::vector<PointDetection> animals = SuppressByDistance(
-        FindPeakCandidates(network_, rgb, inference_, &result.flops), threshold_, suppression_);
+        FindPeakCandidates(network_, rgb, inference, &result.flops), threshold, suppression_);
     for (const auto& animal : animals) {
       ++result.counts[animal.class_index];
       result.detection_rows +=
@@ -105,13 +128,21 @@ class PointCounter : public CountingMethod {
   const char* WorkUnit() const override { return "animals"; }
   std::string Describe() const override {
     return fmt::format(
-        "point counter ({}, threshold {:.2f}, suppression {:.2f} x body length, {} view{})", what_,
-        threshold_, suppression_, views_, views_ == 1 ? "" : "s averaged");
+        "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{})",
+        what_, threshold_,
+        by_jpeg_quality_.empty() ? "" : " (higher for hard-compressed JPEGs, as calibrated)",
+        suppression_, views_, views_ == 1 ? "" : "s averaged");
   }
 
  private:
+  // Below this quality a model without a calibration for it is warned about (README: quality 20
+  // raised the cross-validation's error by half, almost all false juveniles and adult females).
+  static constexpr int kHardJpegQuality = 50;
   PointForward network_;
   float threshold_;
+  nlohmann::json by_jpeg_quality_;
+  std::atomic<bool> told_threshold_{false};
+  std::atomic<bool> warned_uncalibrated_{false};
   double suppression_;
   int views_;
   std::string what_;
@@ -119,6 +150,28 @@ class PointCounter : public CountingMethod {
 };
 
 }  // namespace
+
+float ThresholdForJpegQuality(const nlohmann::json& table, float base,
+                              std::optional<int> jpeg_quality) {
+  if (table.empty() || !jpeg_quality) return base;
+  std::vector<std::pair<int, float>> points;  // (quality, threshold), by quality
+  for (const auto& [key, value] : table.items())
+    points.emplace_back(std::atoi(key.c_str()), value.get<float>());
+  std::sort(points.begin(), points.end());
+  const auto [top_quality, top_threshold] = points.back();
+  if (*jpeg_quality >= top_quality) return base;
+  float at_quality = points.front().second;
+  for (size_t i = 1; i < points.size(); ++i) {
+    const auto [low_quality, low_threshold] = points[i - 1];
+    const auto [high_quality, high_threshold] = points[i];
+    if (*jpeg_quality >= low_quality && *jpeg_quality < high_quality) {
+      const float along = static_cast<float>(*jpeg_quality - low_quality) /
+                          static_cast<float>(high_quality - low_quality);
+      at_quality = low_threshold + along * (high_threshold - low_threshold);
+    }
+  }
+  return std::clamp(base + at_quality - top_threshold, 0.01F, 0.99F);
+}
 
 std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                                                    const CountingSettings& settings) {
@@ -167,18 +220,24 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
         "calibrate the model (scripts/calibrate-views.sh)",
         threshold, chosen_views, views, views);
   }
+  // Photos compressed harder than the calibration photos (scripts/calibrate-jpeg.sh), unless the
+  // user chose the threshold.
+  nlohmann::json by_jpeg_quality =
+      settings.threshold >= 0
+          ? nlohmann::json::object()
+          : detection.value("threshold_by_jpeg_quality", nlohmann::json::object());
   if (scripted) {
     PointForward forward{
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
         scripted->spec().stride, nullptr};
-    return std::make_unique<PointCounter>(std::move(forward), threshold, suppression, views,
-                                          "TorchScript module");
+    return std::make_unique<PointCounter>(std::move(forward), threshold, std::move(by_jpeg_quality),
+                                          suppression, views, "TorchScript module");
   }
   PointNet network = std::move(model.point_network);
   network->eval();
   network->FoldBatchNorm();
-  return std::make_unique<PointCounter>(ForwardOf(network), threshold, suppression, views,
-                                        "point_net_v1");
+  return std::make_unique<PointCounter>(ForwardOf(network), threshold, std::move(by_jpeg_quality),
+                                        suppression, views, "point_net_v1");
 }
 
 }  // namespace sealion

@@ -5,7 +5,9 @@
 // `count` streams photos through a method; the method owns its network and settings.
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
+#include <optional>
 #include <string>
 
 #include "sealion/core/classes.h"
@@ -23,8 +25,10 @@ struct PhotoCount {
 class CountingMethod {
  public:
   virtual ~CountingMethod() = default;
-  // `rgb`: the photo, RGB 8 bit.
-  virtual PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb) = 0;
+  // `rgb`: the photo, RGB 8 bit; `jpeg_quality`: its file's (EstimateJpegQuality), nullopt when
+  // unknown (a PNG, pixels passed in memory).
+  virtual PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb,
+                                std::optional<int> jpeg_quality) = 0;
   // What work_items counts ("tiles", "animals").
   virtual const char* WorkUnit() const = 0;
   // A line saying which method and settings run, for the log.
@@ -39,6 +43,16 @@ struct CountingSettings {
   int views = -1;  // points: flipped and turned views averaged (1, 2, 4 or 8; AveragedOverViews);
                    // < 0: the model's (1 where it names none)
 };
+
+// The point counter's detection threshold for a photo of `jpeg_quality`. `table` is a model's
+// detection.threshold_by_jpeg_quality ({"20": t, "50": t, "95": t}, scripts/calibrate-jpeg.sh:
+// the thresholds at which photos recompressed at each quality count as the calibration photos,
+// the highest key, do); `base` is the threshold for the calibration photos' quality with the views
+// counted. Harder-compressed photos get base shifted by table(quality) - table(highest key),
+// linear between keys and the lowest key's value below it; photos at or above the highest key,
+// of unknown quality, or an empty table get base.
+float ThresholdForJpegQuality(const nlohmann::json& table, float base,
+                              std::optional<int> jpeg_quality);
 
 // The method of `model` (LoadModel), ready to count.
 std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "sealion/core/counts_csv.h"
+#include "sealion/core/image_io.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/csv.h"
@@ -107,6 +108,24 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
       << at_calibrated.output;
   EXPECT_EQ(at_calibrated.output.find("was chosen with"), std::string::npos)
       << at_calibrated.output;
+  // A model calibrated for hard compression (scripts/calibrate-jpeg.sh) counts a photo saved at
+  // quality 20 at its shifted threshold and says so; the photos as synth wrote them, above the
+  // table's highest key, at its own.
+  calibrated.metadata["detection"]["threshold_by_jpeg_quality"] = {{"20", 0.95}, {"90", threshold}};
+  SavePointModel(d + "jpeg.bin", calibrated.point_network, calibrated.metadata);
+  std::filesystem::create_directories(d + "hard");
+  const auto first_photo = *std::filesystem::directory_iterator(survey / "Test");
+  WriteImageAtomically(d + "hard/1.jpg", ReadColourImage(first_photo.path()), 20);
+  const auto hard = run("count " + d + "hard --model " + d + "jpeg.bin -o " + d + "hard.csv");
+  EXPECT_NE(hard.output.find("photo 1: JPEG quality 20, threshold"), std::string::npos)
+      << hard.output;
+  const auto as_written = run("count " + (survey / "Test").string() + " --model " + d +
+                              "jpeg.bin -o " + d + "as-written.csv");
+  EXPECT_EQ(as_written.output.find("JPEG quality"), std::string::npos) << as_written.output;
+  const auto uncalibrated =
+      run("count " + d + "hard --model " + d + "points.bin -o " + d + "uncalibrated.csv");
+  EXPECT_NE(uncalibrated.output.find("has no threshold calibrated for it"), std::string::npos)
+      << uncalibrated.output;
   EXPECT_EQ(ReadCountsCsv(d + "submission.csv").size(), 2u);
   // Resumed after its last epoch, training only validates again: here with averaged views, which
   // the model keeps beside the threshold chosen with them and count then uses by default.

@@ -264,13 +264,17 @@ TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {
   // Detection settings out of range are refused naming the file and the field; a model from
   // before views reads as 1 view.
   EXPECT_EQ(loaded.metadata.at("detection").at("views").get<int>(), 1);
-  for (const auto& [name, bad] :
-       std::vector<std::pair<std::string, nlohmann::json>>{{"views", nlohmann::json(3)},
-                                                           {"views", nlohmann::json(2.5)},
-                                                           {"threshold", nlohmann::json(1.5)},
-                                                           {"threshold_by_views", {{"3", 0.5}}},
-                                                           {"threshold_by_views", {{"1", 1.5}}},
-                                                           {"threshold_by_views", {0.5}}}) {
+  for (const auto& [name, bad] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"views", nlohmann::json(3)},
+           {"views", nlohmann::json(2.5)},
+           {"threshold", nlohmann::json(1.5)},
+           {"threshold_by_views", {{"3", 0.5}}},
+           {"threshold_by_views", {{"1", 1.5}}},
+           {"threshold_by_views", {0.5}},
+           {"threshold_by_jpeg_quality", {{"0", 0.5}}},
+           {"threshold_by_jpeg_quality", {{"101", 0.5}}},
+           {"threshold_by_jpeg_quality", {{"20", 1.0}}},
+           {"threshold_by_jpeg_quality", nlohmann::json::object()}}) {
     nlohmann::json wrong = detection;
     wrong[name] = bad;
     SavePointModel(dir.path() / "wrong.bin", network, {{"detection", wrong}});

@@ -146,6 +146,22 @@ json CheckedDetectionSettings(const json& detection) {
         throw Error(fmt::format("detection.threshold_by_views[{}] must be in (0, 1)", key));
     }
   }
+  // Thresholds for photos compressed harder than the calibration photos (the highest key;
+  // scripts/calibrate-jpeg.sh), keyed by JPEG quality.
+  if (detection.contains("threshold_by_jpeg_quality")) {
+    const json& table = detection.at("threshold_by_jpeg_quality");
+    if (!table.is_object() || table.empty())
+      throw Error("detection.threshold_by_jpeg_quality must be an object with at least one entry");
+    for (const auto& [key, value] : table.items()) {
+      const int quality = std::atoi(key.c_str());
+      if (quality < 1 || quality > 100 || std::to_string(quality) != key)
+        throw Error(fmt::format(
+            "detection.threshold_by_jpeg_quality: '{}' is not a JPEG quality (1 to 100)", key));
+      const double quality_threshold = value.get<double>();
+      if (!(quality_threshold > 0 && quality_threshold < 1))
+        throw Error(fmt::format("detection.threshold_by_jpeg_quality[{}] must be in (0, 1)", key));
+    }
+  }
   return checked;
 }
 

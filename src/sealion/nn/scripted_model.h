@@ -47,8 +47,10 @@ struct ScriptedModelSpec {
 
 // A point model's detection settings (a model file's or a sidecar's "detection"), checked:
 // threshold in (0, 1), suppression_fraction in [0, 2], views 1, 2, 4 or 8 (1 where absent, as
-// models from before views have none), and the optional threshold_by_views ({"1": t, ...}: the
-// thresholds calibrated for other view counts). Throws Error naming the field that is wrong.
+// models from before views have none), the optional threshold_by_views ({"1": t, ...}: the
+// thresholds calibrated for other view counts) and threshold_by_jpeg_quality ({"20": t, ...,
+// "95": t}: for harder-compressed photos, keys 1 to 100). Throws Error naming the field that is
+// wrong.
 nlohmann::json CheckedDetectionSettings(const nlohmann::json& detection);
 
 // Reads and checks a sidecar; throws naming `path` and the field that is wrong.

@@ -106,10 +106,14 @@ class Model {
     }
     PhotoCount result;
     {
-      py::gil_scoped_release release;  // other Python threads run while the photo is counted
-      if (rgb.empty()) rgb = ReadRgbPhoto(path);
+      py::gil_scoped_release release;   // other Python threads run while the photo is counted
+      std::optional<int> jpeg_quality;  // unknown for pixels passed in memory
+      if (rgb.empty()) {
+        rgb = ReadRgbPhoto(path);
+        jpeg_quality = EstimateJpegQuality(path);
+      }
       const std::lock_guard lock(mutex_);  // a method counts one photo at a time
-      result = method_->CountPhoto(photo_id, rgb);
+      result = method_->CountPhoto(photo_id, rgb, jpeg_quality);
     }
     const std::vector<DetectionRow> rows = ParseDetectionRows(result.detection_rows);
     const auto detections = static_cast<py::ssize_t>(rows.size());
