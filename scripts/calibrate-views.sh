@@ -34,34 +34,21 @@ for views in 1 2 4 8; do
   mv "$out-detections.csv.tmp" "$out-detections.csv"
 done
 "$python" - "$work" "$own_views" "$model" "$write" "$root" <<'PY'
-import csv, json, sys
-from collections import Counter
+import json, sys
 sys.path.insert(0, sys.argv[5] + "/scripts")
 import model_header
+from threshold_match import counts_of, matching_threshold, read_detections
 work, own, model, write = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "--write"
-
-def rows(views):
-    with open(f"{work}/views-{views}-detections.csv") as f:
-        return [(r["test_id"], r["class"], float(r["score"])) for r in csv.DictReader(f)]
-
-reference = Counter((i, c) for i, c, _ in rows(own))
+reference = counts_of(read_detections(f"{work}/views-{own}-detections.csv"))
 table = {}
 for views in (1, 2, 4, 8):
     if views == own:
         continue
-    found = rows(views)
-    best = None
-    for k in range(10, 191):
-        t = k / 200
-        counts = Counter((i, c) for i, c, s in found if s >= t)
-        cells = set(counts) | set(reference)
-        error = sum((counts[k2] - reference[k2]) ** 2 for k2 in cells)
-        total = sum(counts.values())
-        if best is None or error < best[0]:
-            best = (error, t, total)
-    table[str(views)] = best[1]
-    print(f"{views} view(s): threshold {best[1]:.3f} (squared count difference {best[0]}, "
-          f"{best[2]} animals against {sum(reference.values())} with {own} views)")
+    threshold, error, total = matching_threshold(
+        reference, read_detections(f"{work}/views-{views}-detections.csv"))
+    table[str(views)] = threshold
+    print(f"{views} view(s): threshold {threshold:.3f} (squared count difference {error}, "
+          f"{total} animals against {sum(reference.values())} with {own} views)")
 if write:
     model_header.update(model, {"detection.threshold_by_views": table})
     print(f"calibrate-views: {model}: detection.threshold_by_views = {json.dumps(table)}")

@@ -16,6 +16,7 @@ BUILD_PACKAGES=(
 # an emulated CPU without AVX-512 (tests/portable_test.sh).
 EXTRA_PACKAGES=(
   python3-torch python3-skimage python3-opencv python3-numpy
+  python3-pil  # JPEG quantisation tables for scripts/calibrate-jpeg.sh
   chromium bc util-linux time clang-format
   qemu-user
   iproute2  # ip netns for the two-host MPI test (tests/mpi_two_hosts_test.sh)

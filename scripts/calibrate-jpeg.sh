@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Calibrates a point model's detection threshold for photos compressed harder than usual.
+#
+# Survey photos are sometimes recompressed hard (JPEG quality 20-50); the blocks and ringing then
+# draw false detections, most of them juveniles and adult females on rock, and the model's
+# threshold counts too many. For each quality Q of QUALITIES (default "20 30 50") this re-encodes
+# the photos at Q (OpenCV, 4:2:0, as most tools do) and finds the threshold at which the copies
+# count as the photos themselves do at the model's own threshold (least squares over every photo
+# and class; no truth needed, so any photos of the kind the model is for will do; they should
+# be of good quality, above every Q). It prints them, and with --write stores them in the model's
+# header as detection.threshold_by_jpeg_quality, with the photos' own quality as the top key:
+# `count` then counts a photo whose JPEG quality is below that key at the shifted threshold.
+#
+# usage: scripts/calibrate-jpeg.sh MODEL PHOTO_DIR WORK_DIR [--write]
+# Copies and counts go to WORK_DIR (reused when there); the model file is rewritten atomically,
+# its weights untouched (their checksum is over the weights alone).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
+python=/usr/bin/python3
+qualities="${QUALITIES:-20 30 50}"
+[ $# -ge 3 ] || { sed -n 2,16p "$0" >&2; exit 2; }
+model="$1" photos="$2" work="$3" write="${4:-}"
+[ -f "$model" ] || { echo "calibrate-jpeg: no model file $model" >&2; exit 1; }
+[ -d "$photos" ] || { echo "calibrate-jpeg: no photo folder $photos" >&2; exit 1; }
+mkdir -p "$work"
+own_threshold="$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)"
+# The photos' own quality: the median of the qualities of their luminance tables.
+reference_quality=$("$python" - "$photos" <<'PY'
+import glob, os, statistics, sys
+from PIL import Image
+# The JPEG standard's luminance table (Annex K.1); IJG quality q scales it by 5000/q below 50 and
+# 200 - 2q from 50 on, so the sum of a file's table gives its quality (order does not matter).
+BASE = sum([16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40,
+            57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35,
+            55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112,
+            100, 103, 99])
+qualities = []
+for path in sorted(glob.glob(os.path.join(sys.argv[1], "*"))):
+    if not path.lower().endswith((".jpg", ".jpeg", ".png")):
+        continue
+    with Image.open(path) as image:
+        tables = getattr(image, "quantization", None)
+        if not tables:
+            qualities.append(100)  # lossless
+            continue
+        scale = 100.0 * sum(tables[0]) / BASE
+        qualities.append(round((200 - scale) / 2 if scale <= 100 else 5000 / scale))
+if not qualities:
+    sys.exit(f"calibrate-jpeg: no JPEG or PNG photos in {sys.argv[1]}")
+print(max(1, min(100, round(statistics.median(qualities)))))
+PY
+)
+for quality in $qualities; do
+  [ "$quality" -lt "$reference_quality" ] || {
+    echo "calibrate-jpeg: the photos' quality ($reference_quality) must be above every quality calibrated ($qualities)" >&2; exit 1; }
+done
+count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv, reused when there
+  local in="$1" out="$2"; shift 2
+  [ -f "$out-detections.csv" ] && return 0
+  "$sealion" count "$in" --model "$model" "$@" -o "$out-counts.csv" \
+    --detections "$out-detections.csv.tmp" > "$out.log" 2>&1 || {
+    echo "calibrate-jpeg: counting $in failed, see $out.log" >&2; exit 1; }
+  mv "$out-detections.csv.tmp" "$out-detections.csv"
+}
+echo "calibrate-jpeg: counting $photos (JPEG quality $reference_quality) at the model's threshold $own_threshold"
+count "$photos" "$work/reference" --threshold "$own_threshold"
+for quality in $qualities; do
+  copies="$work/q$quality"
+  if [ ! -f "$copies/.done" ]; then
+    mkdir -p "$copies"
+    "$python" - "$photos" "$copies" "$quality" <<'PY'
+import glob, os, sys
+import cv2
+source, target, quality = sys.argv[1], sys.argv[2], int(sys.argv[3])
+for path in sorted(glob.glob(os.path.join(source, "*"))):
+    stem, extension = os.path.splitext(os.path.basename(path))
+    if extension.lower() not in (".jpg", ".jpeg", ".png"):
+        continue
+    image = cv2.imread(path, cv2.IMREAD_COLOR)
+    if image is None:
+        sys.exit(f"calibrate-jpeg: cannot read {path}")
+    if not cv2.imwrite(os.path.join(target, stem + ".jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, quality]):
+        sys.exit(f"calibrate-jpeg: cannot write {target}/{stem}.jpg")
+PY
+    touch "$copies/.done"
+  fi
+  echo "calibrate-jpeg: counting the copies at JPEG quality $quality"
+  # A threshold of the user's own turns any existing table off: low, so that higher is a filter.
+  count "$copies" "$work/q$quality" --threshold 0.05
+done
+"$python" - "$work" "$own_threshold" "$reference_quality" "$model" "$write" "$root" $qualities <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[6] + "/scripts")
+import model_header
+from threshold_match import counts_of, matching_threshold, read_detections
+work, reference_quality, model = sys.argv[1], sys.argv[3], sys.argv[4]
+own = round(float(sys.argv[2]), 4)  # the header's float32, as written
+write, qualities = sys.argv[5] == "--write", sys.argv[7:]
+reference = counts_of(read_detections(f"{work}/reference-detections.csv"))
+table = {}
+for quality in qualities:
+    threshold, error, total = matching_threshold(
+        reference, read_detections(f"{work}/q{quality}-detections.csv"))
+    table[quality] = threshold
+    print(f"JPEG quality {quality}: threshold {threshold:.3f} (squared count difference {error}, "
+          f"{total} animals against {sum(reference.values())} at quality {reference_quality})")
+table[reference_quality] = own
+if write:
+    model_header.update(model, {"detection.threshold_by_jpeg_quality": table})
+    print(f"calibrate-jpeg: {model}: detection.threshold_by_jpeg_quality = {json.dumps(table)}")
+PY
