@@ -27,7 +27,10 @@
 # CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
 # the repaired copies counted; surface, fsr or mixed: `dedot --fill surface|fsr|mixed`); CV_VIEWS
 # (the point models' heatmaps averaged over 1, 2, 4 or 8 flipped and turned views, in validation
-# and counting: `train --views`, `count --views`; default 1).
+# and counting: `train --views`, `count --views`; default 1); CV_VAL_FRACTION (the share of each
+# fold's training photos held back to choose its detection settings, default 0.2; 0 trains on all
+# of them, as the shipped model is, at CV_THRESHOLD and CV_SUPPRESSION, train's defaults where
+# unset: then choose thresholds with bench/threshold_sweep.sh's other-folds rule).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -40,6 +43,8 @@ methods="${CV_METHODS:-points tiles}"
 epochs="${CV_EPOCHS:-60}"; crops="${CV_CROPS:-48}"; scale="${CV_SCALE:-0.3}"
 validate_every="${CV_VALIDATE_EVERY:-10}"; tile_epochs="${CV_TILE_EPOCHS:-20}"
 init_dir="${CV_INIT_DIR:-}"; lr="${CV_LR:-}"; threads="${CV_THREADS:-0}"
+val_fraction="${CV_VAL_FRACTION:-0.2}"
+cv_threshold="${CV_THRESHOLD:-}"; cv_suppression="${CV_SUPPRESSION:-}"
 jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
 body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
 crops_per_animal="${CV_CROPS_PER_ANIMAL:-}"; jpeg_augment="${CV_JPEG_AUGMENT:-}"
@@ -72,9 +77,11 @@ train_fold() {  # fold-dir method
     if [ -n "$plain_weight" ]; then resume+=(--plain-weight "$plain_weight"); fi
     if [ -n "$crops_per_animal" ]; then resume+=(--crops-per-animal "$crops_per_animal"); fi
     if [ -n "$jpeg_augment" ]; then resume+=(--jpeg-augment "$jpeg_augment"); fi
+    if [ -n "$cv_threshold" ]; then resume+=(--threshold "$cv_threshold"); fi
+    if [ -n "$cv_suppression" ]; then resume+=(--suppression "$cv_suppression"); fi
     resume+=(--dot-fill "$dot_fill" --views "$views")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
-      --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction 0.2 --seed 1 \
+      --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction "$val_fraction" --seed 1 \
       --validate-every "$validate_every" "${resume[@]}" > "$fold/points-train.txt" 2>&1
   else
     if [ ! -f "$fold/patches/manifest.csv" ]; then

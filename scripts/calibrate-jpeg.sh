@@ -24,7 +24,8 @@ model="$1" photos="$2" work="$3" write="${4:-}"
 [ -f "$model" ] || { echo "calibrate-jpeg: no model file $model" >&2; exit 1; }
 [ -d "$photos" ] || { echo "calibrate-jpeg: no photo folder $photos" >&2; exit 1; }
 mkdir -p "$work"
-own_threshold="$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)"
+# The header's float32 (0.32499998807907104) as it was chosen (0.325).
+own_threshold=$(printf '%.4g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
 # The photos' own quality: the median of the qualities of their luminance tables.
 reference_quality=$("$python" - "$photos" <<'PY'
 import glob, os, statistics, sys
@@ -95,7 +96,7 @@ sys.path.insert(0, sys.argv[6] + "/scripts")
 import model_header
 from threshold_match import counts_of, matching_threshold, read_detections
 work, reference_quality, model = sys.argv[1], sys.argv[3], sys.argv[4]
-own = round(float(sys.argv[2]), 4)  # the header's float32, as written
+own = float(sys.argv[2])
 write, qualities = sys.argv[5] == "--write", sys.argv[7:]
 reference = counts_of(read_detections(f"{work}/reference-detections.csv"))
 table = {}

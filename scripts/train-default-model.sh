@@ -9,7 +9,8 @@
 # outside the tracked tree; only with --install is the model copied into models/.
 #
 # Last, scripts/calibrate-views.sh stores thresholds for counting with 1, 2 and 4 views in the
-# model's header (counted on the 12 photos' copies that bench/real_cv.sh counts).
+# model's header, and scripts/calibrate-jpeg.sh thresholds for photos recompressed at JPEG
+# quality 20-50 (both counted on the 12 photos' copies that bench/real_cv.sh counts).
 #
 # Two stages: 400 epochs from random weights, then 400 more from that model under a new
 # learning-rate schedule (`train --init`, peak 1e-3): the cross-validation's fold models improved
@@ -69,6 +70,9 @@ if [ ! -f "$work/copies/50.jpg" ]; then
     --plain-where-matching --fill "$dot_fill" > /dev/null
 fi
 "$root/scripts/calibrate-views.sh" "$model" "$work/copies" "$work/views" --write
+# Thresholds for hard-compressed photos (false juveniles and adult females appear on rock at
+# quality 20): calibrated so that recompressed copies count as the 12 photos themselves do.
+"$root/scripts/calibrate-jpeg.sh" "$model" "$work/copies" "$work/jpeg" --write
 if [ "${1:-}" = "--install" ]; then
   mkdir -p "$root/models"
   cp "$model" "$root/models/sealion-points-real.bin.tmp"

@@ -131,7 +131,7 @@ class PointCounter : public CountingMethod {
     return fmt::format(
         "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{})",
         what_, threshold_,
-        by_jpeg_quality_.empty() ? "" : " (higher for hard-compressed JPEGs, as calibrated)",
+        by_jpeg_quality_.empty() ? "" : " (shifted for hard-compressed JPEGs, as calibrated)",
         suppression_, views_, views_ == 1 ? "" : "s averaged");
   }
 
