@@ -16,18 +16,13 @@ sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 cv="$1"; work="${2:-$cv/jpeg-calibration}"
 qualities="${QUALITIES:-20 30 50}"; threads="${THREADS:-0}"
 robustness="$cv/jpeg-robustness"
-folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")  # as bench/real_cv.sh
-all_ids="2 3 8 9 10 21 41 42 44 45 49 50"
+source "$root/bench/cv_folds.sh"
 mkdir -p "$work"
 header=$(head -n 1 "$cv/cv-points-submission.csv")
 for k in 0 1 2 3; do
-  fold="$cv/fold$k"; held=" ${folds[$k]} "
+  fold="$cv/fold$k"
   [ -f "$fold/points.bin" ] || { echo "no fold model $fold/points.bin" >&2; exit 1; }
-  mkdir -p "$work/fold$k-train"
-  for id in $all_ids; do
-    [[ "$held" == *" $id "* ]] && continue
-    ln -sfn "$(realpath "$cv/test-copies/$id.jpg")" "$work/fold$k-train/$id.jpg"
-  done
+  link_training_copies "$cv" "$k" "$work/fold$k-train"
   [ -f "$work/fold$k.bin" ] || cp "$fold/points.bin" "$work/fold$k.bin"
   QUALITIES="$qualities" SEALION_BINARY="$sealion" "$root/scripts/calibrate-jpeg.sh" \
     "$work/fold$k.bin" "$work/fold$k-train" "$work/fold$k-cal" --write | sed "s/^/fold $k: /" | grep -v counting

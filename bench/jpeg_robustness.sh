@@ -12,7 +12,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 cv="$1"; work="${2:-$cv/jpeg-robustness}"
 qualities="${QUALITIES:-50 30 20}"; threads="${THREADS:-0}"
-folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")  # as bench/real_cv.sh
+source "$root/bench/cv_folds.sh"
 mkdir -p "$work"
 header=$(head -n 1 "$cv/cv-points-submission.csv")
 for quality in as-counted $qualities; do
@@ -21,7 +21,7 @@ for quality in as-counted $qualities; do
   echo "$header" > "$all.tmp"
   for k in 0 1 2 3; do
     photos="$work/$quality/fold$k"; mkdir -p "$photos"
-    for id in ${folds[$k]}; do
+    for id in ${cv_folds[$k]}; do
       source="$cv/test-copies/$id.jpg"
       if [ "$quality" = as-counted ]; then
         ln -sfn "$(realpath "$source")" "$photos/$id.jpg"

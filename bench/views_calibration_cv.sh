@@ -11,19 +11,14 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 cv="$1"; work="${2:-$cv/views-calibration}"
-folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")  # as bench/real_cv.sh
-all_ids="2 3 8 9 10 21 41 42 44 45 49 50"
+source "$root/bench/cv_folds.sh"
 mkdir -p "$work"
 header=$(head -n 1 "$cv/cv-points-submission.csv")
 for name in uncalibrated calibrated; do echo "$header" > "$work/one-view-$name.csv"; done
 for k in 0 1 2 3; do
-  fold="$cv/fold$k"; held=" ${folds[$k]} "
+  fold="$cv/fold$k"
   [ -f "$fold/points.bin" ] || { echo "no fold model $fold/points.bin" >&2; exit 1; }
-  mkdir -p "$work/fold$k-train"
-  for id in $all_ids; do
-    [[ "$held" == *" $id "* ]] && continue
-    ln -sfn "$(realpath "$cv/test-copies/$id.jpg")" "$work/fold$k-train/$id.jpg"
-  done
+  link_training_copies "$cv" "$k" "$work/fold$k-train"
   calibration=$("$root/scripts/calibrate-views.sh" "$fold/points.bin" "$work/fold$k-train" "$work/fold$k-cal")
   one=$(echo "$calibration" | awk '/^1 view/ {print $4}')
   own=$(/usr/bin/python3 "$root/scripts/model_header.py" "$fold/points.bin" get detection.threshold)

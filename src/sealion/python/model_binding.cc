@@ -194,7 +194,10 @@ void BindModel(py::module_& module) {
       .def("count", &Model::CountPhoto, py::arg("photo"), py::arg("photo_id") = 0,
            "Counts one photo: a path (str or os.PathLike; JPEG, PNG, ...) or a NumPy uint8 array "
            "(height, width, 3) in RGB order, any strides. Returns a Count; `photo_id` is its "
-           "photo_id. Other Python threads run meanwhile (one count at a time per Model). "
+           "photo_id. A path's JPEG quality is read from the file, so a point model calibrated "
+           "for hard compression (scripts/calibrate-jpeg.sh) shifts its threshold for it; an "
+           "array's quality is unknown and gets the model's own threshold. "
+           "Other Python threads run meanwhile (one count at a time per Model). "
            "Raises sealion.Error naming the file when it cannot be read, TypeError or ValueError "
            "for an array of another dtype or shape.")
       .def("__repr__",
