@@ -11,6 +11,11 @@
 # header as detection.threshold_by_jpeg_quality, with the photos' own quality as the top key:
 # `count` then counts a photo whose JPEG quality is below that key at the shifted threshold.
 #
+# Self-agreement on photos the model trained on finds too small a shift: their recompressed
+# copies draw fewer false animals than unseen photos' do (README, "Thresholds for hard
+# compression"). With JPEG_SHIFT=S nothing is counted: every quality of QUALITIES gets the
+# model's threshold + S, the shift the cross-validation measured (make model: 0.05).
+#
 # usage: scripts/calibrate-jpeg.sh MODEL PHOTO_DIR WORK_DIR [--write]
 # Copies and counts go to WORK_DIR (reused when there); the model file is rewritten atomically,
 # its weights untouched (their checksum is over the weights alone).
@@ -19,7 +24,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 python=/usr/bin/python3
 qualities="${QUALITIES:-20 30 50}"
-[ $# -ge 3 ] || { sed -n 2,16p "$0" >&2; exit 2; }
+[ $# -ge 3 ] || { sed -n 2,21p "$0" >&2; exit 2; }
 model="$1" photos="$2" work="$3" write="${4:-}"
 [ -f "$model" ] || { echo "calibrate-jpeg: no model file $model" >&2; exit 1; }
 [ -d "$photos" ] || { echo "calibrate-jpeg: no photo folder $photos" >&2; exit 1; }
@@ -56,6 +61,23 @@ for quality in $qualities; do
   [ "$quality" -lt "$reference_quality" ] || {
     echo "calibrate-jpeg: the photos' quality ($reference_quality) must be above every quality calibrated ($qualities)" >&2; exit 1; }
 done
+if [ -n "${JPEG_SHIFT:-}" ]; then
+  "$python" - "$model" "$own_threshold" "$reference_quality" "$JPEG_SHIFT" "$write" "$root" $qualities <<'PY'
+import json, sys
+sys.path.insert(0, sys.argv[6] + "/scripts")
+import model_header
+model, own, reference_quality, shift = sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+table = {quality: round(own + shift, 4) for quality in sys.argv[7:]}
+if not all(0 < t < 1 for t in table.values()):
+    sys.exit(f"calibrate-jpeg: JPEG_SHIFT {shift} takes the threshold {own} out of (0, 1)")
+table[reference_quality] = own
+print(f"JPEG qualities {' '.join(sys.argv[7:])}: threshold {own + shift:.3f} (the model's {own} + JPEG_SHIFT {shift})")
+if sys.argv[5] == "--write":
+    model_header.update(model, {"detection.threshold_by_jpeg_quality": table})
+    print(f"calibrate-jpeg: {model}: detection.threshold_by_jpeg_quality = {json.dumps(table)}")
+PY
+  exit 0
+fi
 count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv, reused when there
   local in="$1" out="$2"; shift 2
   [ -f "$out-detections.csv" ] && return 0

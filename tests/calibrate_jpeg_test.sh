@@ -36,6 +36,12 @@ echo "$counted" | grep -q "photo 7: JPEG quality 20, threshold $at20 (the model'
   || fail "the photo at quality 20 was not counted at $at20: $counted"
 counted=$("$sealion" count "$work/survey/Test" --model "$work/model.bin" -o "$work/as-written.csv" 2>&1)
 echo "$counted" | grep -q "JPEG quality" && fail "synth's photos (quality 90) were shifted: $counted"
+# JPEG_SHIFT writes the model's threshold plus the shift for every quality, counting nothing.
+shifted=$(JPEG_SHIFT=0.05 QUALITIES="20 50" SEALION_BINARY="$sealion" "${calibrate[@]}" --write)
+echo "$shifted" | grep -q "threshold $(printf '%.3f' "$("$python" -c "print($own + 0.05)")")" || fail "JPEG_SHIFT: $shifted"
+table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_jpeg_quality)
+"$python" -c 'import json, sys; t = json.loads(sys.argv[1]); o = float(sys.argv[2]); assert abs(t["20"] - o - 0.05) < 1e-4 and abs(t["50"] - o - 0.05) < 1e-4 and abs(t["90"] - o) < 1e-4, t' "$table" "$own" \
+  || fail "JPEG_SHIFT table $table (own threshold $own)"
 # Photos no better than a quality to calibrate, and a missing model, are refused by name.
 if error=$(QUALITIES="20 90" SEALION_BINARY="$sealion" "${calibrate[@]}" 2>&1); then fail "quality 90 photos calibrated for 90"; fi
 echo "$error" | grep -q "must be above every quality calibrated" || fail "unclear error: $error"
