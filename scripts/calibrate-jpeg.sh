@@ -31,53 +31,44 @@ model="$1" photos="$2" work="$3" write="${4:-}"
 mkdir -p "$work"
 # The header's float32 (0.32499998807907104) as it was chosen (0.325).
 own_threshold=$(printf '%.4g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
-# The photos' own quality: the median of the qualities of their luminance tables.
+# The photos' own quality: the median of their qualities, by the rule `count` reads a photo's
+# with (src/sealion/core/image_io.cc, IjgQuality): the IJG quality whose standard luminance table
+# is nearest the file's (Pillow gives the table in natural order, as libjpeg keeps it).
 reference_quality=$("$python" - "$photos" <<'PY'
 import glob, os, statistics, sys
 from PIL import Image
-# The JPEG standard's luminance table (Annex K.1); IJG quality q scales it by 5000/q below 50 and
-# 200 - 2q from 50 on, so the sum of a file's table gives its quality (order does not matter).
-BASE = sum([16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40,
+STANDARD = [16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55, 14, 13, 16, 24, 40,
             57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62, 18, 22, 37, 56, 68, 109, 103, 77, 24, 35,
             55, 64, 81, 104, 113, 92, 49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112,
-            100, 103, 99])
+            100, 103, 99]
+
+
+def ijg_table(quality):
+    scale = 5000 // quality if quality < 50 else 200 - 2 * quality
+    return [min(255, max(1, (v * scale + 50) // 100)) for v in STANDARD]
+
+
 qualities = []
 for path in sorted(glob.glob(os.path.join(sys.argv[1], "*"))):
     if not path.lower().endswith((".jpg", ".jpeg", ".png")):
         continue
     with Image.open(path) as image:
         tables = getattr(image, "quantization", None)
-        if not tables:
-            qualities.append(100)  # lossless
-            continue
-        scale = 100.0 * sum(tables[0]) / BASE
-        qualities.append(round((200 - scale) / 2 if scale <= 100 else 5000 / scale))
+    if not tables:
+        qualities.append(100)  # lossless
+        continue
+    table = list(tables[0])
+    qualities.append(min(range(1, 101), key=lambda q: sum(
+        abs(a - b) for a, b in zip(table, ijg_table(q)))))
 if not qualities:
     sys.exit(f"calibrate-jpeg: no JPEG or PNG photos in {sys.argv[1]}")
-print(max(1, min(100, round(statistics.median(qualities)))))
+print(round(statistics.median(qualities)))
 PY
 )
 for quality in $qualities; do
   [ "$quality" -lt "$reference_quality" ] || {
     echo "calibrate-jpeg: the photos' quality ($reference_quality) must be above every quality calibrated ($qualities)" >&2; exit 1; }
 done
-if [ -n "${JPEG_SHIFT:-}" ]; then
-  "$python" - "$model" "$own_threshold" "$reference_quality" "$JPEG_SHIFT" "$write" "$root" $qualities <<'PY'
-import json, sys
-sys.path.insert(0, sys.argv[6] + "/scripts")
-import model_header
-model, own, reference_quality, shift = sys.argv[1], float(sys.argv[2]), sys.argv[3], float(sys.argv[4])
-table = {quality: round(own + shift, 4) for quality in sys.argv[7:]}
-if not all(0 < t < 1 for t in table.values()):
-    sys.exit(f"calibrate-jpeg: JPEG_SHIFT {shift} takes the threshold {own} out of (0, 1)")
-table[reference_quality] = own
-print(f"JPEG qualities {' '.join(sys.argv[7:])}: threshold {own + shift:.3f} (the model's {own} + JPEG_SHIFT {shift})")
-if sys.argv[5] == "--write":
-    model_header.update(model, {"detection.threshold_by_jpeg_quality": table})
-    print(f"calibrate-jpeg: {model}: detection.threshold_by_jpeg_quality = {json.dumps(table)}")
-PY
-  exit 0
-fi
 count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv, reused when there
   local in="$1" out="$2"; shift 2
   [ -f "$out-detections.csv" ] && return 0
@@ -86,13 +77,14 @@ count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv,
     echo "calibrate-jpeg: counting $in failed, see $out.log" >&2; exit 1; }
   mv "$out-detections.csv.tmp" "$out-detections.csv"
 }
-echo "calibrate-jpeg: counting $photos (JPEG quality $reference_quality) at the model's threshold $own_threshold"
-count "$photos" "$work/reference" --threshold "$own_threshold"
-for quality in $qualities; do
-  copies="$work/q$quality"
-  if [ ! -f "$copies/.done" ]; then
-    mkdir -p "$copies"
-    "$python" - "$photos" "$copies" "$quality" <<'PY'
+if [ -z "${JPEG_SHIFT:-}" ]; then  # with a fixed shift there is nothing to count
+  echo "calibrate-jpeg: counting $photos (JPEG quality $reference_quality) at the model's threshold $own_threshold"
+  count "$photos" "$work/reference" --threshold "$own_threshold"
+  for quality in $qualities; do
+    copies="$work/q$quality"
+    if [ ! -f "$copies/.done" ]; then
+      mkdir -p "$copies"
+      "$python" - "$photos" "$copies" "$quality" <<'PY'
 import glob, os, sys
 import cv2
 source, target, quality = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -106,28 +98,37 @@ for path in sorted(glob.glob(os.path.join(source, "*"))):
     if not cv2.imwrite(os.path.join(target, stem + ".jpg"), image, [cv2.IMWRITE_JPEG_QUALITY, quality]):
         sys.exit(f"calibrate-jpeg: cannot write {target}/{stem}.jpg")
 PY
-    touch "$copies/.done"
-  fi
-  echo "calibrate-jpeg: counting the copies at JPEG quality $quality"
-  # A threshold of the user's own turns any existing table off: low, so that higher is a filter.
-  count "$copies" "$work/q$quality" --threshold 0.05
-done
-"$python" - "$work" "$own_threshold" "$reference_quality" "$model" "$write" "$root" $qualities <<'PY'
+      touch "$copies/.done"
+    fi
+    echo "calibrate-jpeg: counting the copies at JPEG quality $quality"
+    # A threshold of the user's own turns any existing table off: low, so that higher is a filter.
+    count "$copies" "$work/q$quality" --threshold 0.05
+  done
+fi
+"$python" - "$work" "$own_threshold" "$reference_quality" "$model" "$write" "$root" "${JPEG_SHIFT:-}" $qualities <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[6] + "/scripts")
 import model_header
 from threshold_match import counts_of, matching_threshold, read_detections
 work, reference_quality, model = sys.argv[1], sys.argv[3], sys.argv[4]
 own = float(sys.argv[2])
-write, qualities = sys.argv[5] == "--write", sys.argv[7:]
-reference = counts_of(read_detections(f"{work}/reference-detections.csv"))
+write, shift, qualities = sys.argv[5] == "--write", sys.argv[7], sys.argv[8:]
 table = {}
-for quality in qualities:
-    threshold, error, total = matching_threshold(
-        reference, read_detections(f"{work}/q{quality}-detections.csv"))
-    table[quality] = threshold
-    print(f"JPEG quality {quality}: threshold {threshold:.3f} (squared count difference {error}, "
-          f"{total} animals against {sum(reference.values())} at quality {reference_quality})")
+if shift:
+    table = {quality: round(own + float(shift), 4) for quality in qualities}
+    if not all(0 < t < 1 for t in table.values()):
+        sys.exit(f"calibrate-jpeg: JPEG_SHIFT {shift} takes the threshold {own} out of (0, 1)")
+    print(f"JPEG qualities {' '.join(qualities)}: threshold {own + float(shift):.3f} "
+          f"(the model's {own} + JPEG_SHIFT {shift})")
+else:
+    reference = counts_of(read_detections(f"{work}/reference-detections.csv"))
+    for quality in qualities:
+        threshold, error, total = matching_threshold(
+            reference, read_detections(f"{work}/q{quality}-detections.csv"))
+        table[quality] = threshold
+        print(f"JPEG quality {quality}: threshold {threshold:.3f} (squared count difference "
+              f"{error}, {total} animals against {sum(reference.values())} at quality "
+              f"{reference_quality})")
 table[reference_quality] = own
 if write:
     model_header.update(model, {"detection.threshold_by_jpeg_quality": table})

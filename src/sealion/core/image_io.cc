@@ -187,8 +187,37 @@ void ApplyExifOrientation(int orientation, cv::Mat& image) {
   }
 }
 
-cv::Mat ReadJpeg(const std::filesystem::path& path, const std::string& bytes,
-                 const ImageReadLimits& limits) {
+// The IJG quality (1-100) whose standard luminance table is nearest the one of a read header's
+// first component (Y), whichever slot it is in (ColourImage::jpeg_quality).
+int IjgQuality(const std::filesystem::path& path, const jpeg_decompress_struct& info) {
+  const int slot = info.num_components > 0 ? info.comp_info[0].quant_tbl_no : 0;
+  const JQUANT_TBL* table = info.quant_tbl_ptrs[slot];
+  if (table == nullptr)
+    throw Error(fmt::format("{}: corrupt JPEG: no quantisation table", path.string()));
+  // The JPEG standard's luminance table (ITU T.81, Annex K.1), in natural order as libjpeg keeps
+  // its tables once read; IJG quality q scales it by 5000/q below 50 and 200 - 2q from 50 on.
+  static constexpr int kStandardLuminance[64] = {
+      16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,
+      14, 13, 16, 24, 40,  57,  69,  56,  14, 17, 22, 29, 51,  87,  80,  62,
+      18, 22, 37, 56, 68,  109, 103, 77,  24, 35, 55, 64, 81,  104, 113, 92,
+      49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99};
+  int best_quality = 0;
+  int64_t best_distance = std::numeric_limits<int64_t>::max();
+  for (int quality = 1; quality <= 100; ++quality) {
+    const int64_t scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;
+    int64_t distance = 0;
+    for (int i = 0; i < 64; ++i) {
+      const int64_t standard =
+          std::clamp<int64_t>((kStandardLuminance[i] * scale + 50) / 100, 1, 255);
+      distance += std::abs(static_cast<int64_t>(table->quantval[i]) - standard);
+    }
+    if (distance < best_distance) best_distance = distance, best_quality = quality;
+  }
+  return best_quality;
+}
+
+ColourImage ReadJpeg(const std::filesystem::path& path, const std::string& bytes,
+                     const ImageReadLimits& limits) {
   JpegDecoder decoder;
   const auto corrupt = [&] {
     return Error(fmt::format("{}: corrupt JPEG: {}", path.string(), decoder.message));
@@ -211,9 +240,10 @@ cv::Mat ReadJpeg(const std::filesystem::path& path, const std::string& bytes,
   cv::Mat image(static_cast<int>(height), static_cast<int>(width), CV_8UC3);
   info.out_color_space = JCS_EXT_BGR;  // also from greyscale: libjpeg-turbo repeats the grey
   const int orientation = ExifOrientation(info);  // jpeg_finish_decompress frees the markers
+  const int quality = IjgQuality(path, info);
   if (!DecodeJpegPixels(decoder, image.data, image.step)) throw corrupt();
   ApplyExifOrientation(orientation, image);
-  return image;
+  return {image, quality};
 }
 
 bool IsPng(const std::string& bytes) {
@@ -253,37 +283,6 @@ void CheckPngHeader(const std::filesystem::path& path, const std::string& bytes,
   }
 }
 
-// A photo's file opened to read its header: its first 33 bytes (a PNG's IHDR fits) and whether
-// it is a PNG; else it is a JPEG, and the file is rewound.
-struct ImageHeader {
-  std::unique_ptr<FILE, int (*)(FILE*)> file{nullptr, &std::fclose};
-  std::string start;
-  bool is_png = false;
-};
-
-ImageHeader OpenImageHeader(const std::filesystem::path& path) {
-  CheckIsRegularFile(path);
-  ImageHeader header;
-  header.file.reset(std::fopen(path.c_str(), "rb"));
-  if (header.file == nullptr)
-    throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
-  header.start.assign(33, '\0');
-  header.start.resize(std::fread(header.start.data(), 1, header.start.size(), header.file.get()));
-  header.is_png = IsPng(header.start);
-  if (!header.is_png && !IsJpeg(header.start)) {
-    throw Error(
-        fmt::format("{}: not a readable image (sealion reads JPEG and PNG)", path.string()));
-  }
-  std::rewind(header.file.get());
-  return header;
-}
-
-void ReadJpegHeaderOrThrow(const std::filesystem::path& path, ImageHeader& header,
-                           JpegDecoder& decoder) {
-  if (!ReadJpegHeaderFromFile(decoder, header.file.get()))
-    throw Error(fmt::format("{}: corrupt JPEG: {}", path.string(), decoder.message));
-}
-
 }  // namespace
 
 void ImageReadLimits::Check() const {
@@ -306,6 +305,15 @@ cv::Mat ReadColourImage(const std::filesystem::path& path) {
 }
 
 cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits& limits) {
+  return ReadColourImageAndQuality(path, limits).bgr;
+}
+
+ColourImage ReadColourImageAndQuality(const std::filesystem::path& path) {
+  return ReadColourImageAndQuality(path, DefaultImageReadLimits());
+}
+
+ColourImage ReadColourImageAndQuality(const std::filesystem::path& path,
+                                      const ImageReadLimits& limits) {
   CheckIsRegularFile(path);
   const std::string bytes = ReadFileToString(path);
   if (bytes.empty()) throw Error(fmt::format("{}: empty file", path.string()));
@@ -332,56 +340,35 @@ cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits
   }
   if (image.empty()) throw Error(fmt::format("{}: not a readable image", path.string()));
   CheckPixelCount(path, image.cols, image.rows, limits);
-  return image;
+  return {image, std::nullopt};
 }
 
 cv::Size ReadImageSize(const std::filesystem::path& path) {
-  ImageHeader header = OpenImageHeader(path);
-  if (header.is_png) {
-    const auto [width, height] = PngHeaderSize(path, header.start);
+  CheckIsRegularFile(path);
+  const std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
+  if (file == nullptr)
+    throw Error(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+  std::string start(33, '\0');
+  start.resize(std::fread(start.data(), 1, start.size(), file.get()));
+  if (IsPng(start)) {
+    const auto [width, height] = PngHeaderSize(path, start);
     if (width > std::numeric_limits<int>::max() || height > std::numeric_limits<int>::max())
       throw Error(fmt::format("{}: {}x{} pixels is too large", path.string(), width, height));
     return {static_cast<int>(width), static_cast<int>(height)};
   }
+  if (!IsJpeg(start)) {
+    throw Error(
+        fmt::format("{}: not a readable image (sealion reads JPEG and PNG)", path.string()));
+  }
+  std::rewind(file.get());
   JpegDecoder decoder;
-  ReadJpegHeaderOrThrow(path, header, decoder);
+  if (!ReadJpegHeaderFromFile(decoder, file.get()))
+    throw Error(fmt::format("{}: corrupt JPEG: {}", path.string(), decoder.message));
   const int width = static_cast<int>(decoder.info.image_width);
   const int height = static_cast<int>(decoder.info.image_height);
   // Orientations 5 to 8 turn the photo by a quarter: ReadColourImage swaps the sides.
   const int orientation = ExifOrientation(decoder.info);
   return orientation >= 5 && orientation <= 8 ? cv::Size(height, width) : cv::Size(width, height);
-}
-
-std::optional<int> EstimateJpegQuality(const std::filesystem::path& path) {
-  ImageHeader header = OpenImageHeader(path);
-  if (header.is_png) return std::nullopt;
-  JpegDecoder decoder;
-  ReadJpegHeaderOrThrow(path, header, decoder);
-  // The luminance table is the first component's (Y), whichever slot it is in.
-  const int slot = decoder.info.num_components > 0 ? decoder.info.comp_info[0].quant_tbl_no : 0;
-  const JQUANT_TBL* table = decoder.info.quant_tbl_ptrs[slot];
-  if (table == nullptr)
-    throw Error(fmt::format("{}: corrupt JPEG: no quantisation table", path.string()));
-  // The JPEG standard's luminance table (ITU T.81, Annex K.1), in natural order as libjpeg keeps
-  // its tables once read; IJG quality q scales it by 5000/q below 50 and 200 - 2q from 50 on.
-  static constexpr int kStandardLuminance[64] = {
-      16, 11, 10, 16, 24,  40,  51,  61,  12, 12, 14, 19, 26,  58,  60,  55,
-      14, 13, 16, 24, 40,  57,  69,  56,  14, 17, 22, 29, 51,  87,  80,  62,
-      18, 22, 37, 56, 68,  109, 103, 77,  24, 35, 55, 64, 81,  104, 113, 92,
-      49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99};
-  int best_quality = 0;
-  int64_t best_distance = std::numeric_limits<int64_t>::max();
-  for (int quality = 1; quality <= 100; ++quality) {
-    const int64_t scale = quality < 50 ? 5000 / quality : 200 - 2 * quality;
-    int64_t distance = 0;
-    for (int i = 0; i < 64; ++i) {
-      const int64_t standard =
-          std::clamp<int64_t>((kStandardLuminance[i] * scale + 50) / 100, 1, 255);
-      distance += std::abs(static_cast<int64_t>(table->quantval[i]) - standard);
-    }
-    if (distance < best_distance) best_distance = distance, best_quality = quality;
-  }
-  return best_quality;
 }
 
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality) {

@@ -39,19 +39,24 @@ ImageReadLimits DefaultImageReadLimits();
 cv::Mat ReadColourImage(const std::filesystem::path& path, const ImageReadLimits& limits);
 cv::Mat ReadColourImage(const std::filesystem::path& path);  // with DefaultImageReadLimits()
 
+// A photo as ReadColourImage gives it, with its JPEG quality from the header read for the pixels:
+// the quality (1-100) on the IJG scale that libjpeg, OpenCV, Pillow and most tools use, whose
+// standard luminance table is nearest the file's (exact for files those tools wrote; for a
+// camera's own tables, the nearest equivalent); nullopt for a PNG. A photo recompressed hard and
+// then saved again at a high quality keeps the artefacts but reports the high quality.
+struct ColourImage {
+  cv::Mat bgr;
+  std::optional<int> jpeg_quality;
+};
+ColourImage ReadColourImageAndQuality(const std::filesystem::path& path,
+                                      const ImageReadLimits& limits);
+ColourImage ReadColourImageAndQuality(const std::filesystem::path& path);
+
 // The size (width, height) of a JPEG or PNG photo as ReadColourImage gives it (a JPEG's EXIF
 // orientation applied), from its header alone: nothing is decoded and, for a JPEG, only the bytes
 // up to its frame header are read. Throws sealion::Error naming the file when it is missing, not
 // a JPEG or PNG, or its header is corrupt.
 cv::Size ReadImageSize(const std::filesystem::path& path);
-
-// The quality (1-100) on the IJG scale that libjpeg, OpenCV, Pillow and most tools use of a JPEG
-// photo: the quality whose standard luminance table is nearest the file's (exact for files those
-// tools wrote; for a camera's own tables, the nearest equivalent). Read from the header alone.
-// nullopt for a PNG; throws sealion::Error naming the file when it is missing, not a JPEG or PNG,
-// or its header is corrupt. A photo recompressed hard and then saved again at a high quality
-// keeps the artefacts but reports the high quality.
-std::optional<int> EstimateJpegQuality(const std::filesystem::path& path);
 
 // Encodes `image` (BGR) as JPEG with the given quality and 4:2:0 chroma subsampling.
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality);

@@ -201,17 +201,19 @@ TEST(ImageIo, JpegQualityIsReadBackFromTheQuantisationTables) {
   for (const int quality : {1, 5, 20, 21, 30, 49, 50, 51, 75, 90, 95, 100}) {
     const auto path = dir.path() / (std::to_string(quality) + ".jpg");
     WriteImageAtomically(path, colour, quality);
-    EXPECT_EQ(EstimateJpegQuality(path), quality);
+    const ColourImage image = ReadColourImageAndQuality(path);
+    EXPECT_EQ(image.jpeg_quality, quality);
+    EXPECT_EQ(cv::norm(image.bgr, ReadColourImage(path), cv::NORM_INF), 0.0);
   }
   // Greyscale has the luminance table alone; a PNG has none; a file that is neither is an error
   // naming it.
   WriteImageAtomically(dir.path() / "grey.jpg", TexturedImage(64, 96, CV_8UC1), 33);
-  EXPECT_EQ(EstimateJpegQuality(dir.path() / "grey.jpg"), 33);
+  EXPECT_EQ(ReadColourImageAndQuality(dir.path() / "grey.jpg").jpeg_quality, 33);
   WriteImageAtomically(dir.path() / "photo.png", colour);
-  EXPECT_EQ(EstimateJpegQuality(dir.path() / "photo.png"), std::nullopt);
+  EXPECT_EQ(ReadColourImageAndQuality(dir.path() / "photo.png").jpeg_quality, std::nullopt);
   WriteFileAtomically(dir.path() / "text.jpg", std::string("not a photo"));
   try {
-    EstimateJpegQuality(dir.path() / "text.jpg");
+    ReadColourImageAndQuality(dir.path() / "text.jpg");
     ADD_FAILURE() << "a text file was given a JPEG quality";
   } catch (const Error& error) {
     EXPECT_NE(std::string(error.what()).find("text.jpg"), std::string::npos) << error.what();

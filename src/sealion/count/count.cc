@@ -124,9 +124,10 @@ void ReadPhotos(const std::vector<PhotoInput>& photos, WorkSharing& sharing, Pho
       if (!item) break;
       DecodedPhoto photo{*item, photos.at(*item), {}, {}, {}};
       try {
-        photo.rgb = ReadColourImage(photo.input.path);
-        photo.jpeg_quality = EstimateJpegQuality(photo.input.path);
-        cv::cvtColor(photo.rgb, photo.rgb, cv::COLOR_BGR2RGB);
+        ColourImage image = ReadColourImageAndQuality(photo.input.path);
+        cv::cvtColor(image.bgr, image.bgr, cv::COLOR_BGR2RGB);  // in place: RGB from here on
+        photo.rgb = image.bgr;
+        photo.jpeg_quality = image.jpeg_quality;
       } catch (const std::exception& error) {
         photo.error = error.what();
         if (sharing.Ranks() > 1) photo.error += fmt::format(" ({})", sharing.Where());

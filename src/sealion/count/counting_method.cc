@@ -82,13 +82,13 @@ class TileCounter : public CountingMethod {
 class PointCounter : public CountingMethod {
  public:
   // `by_jpeg_quality`: the model's threshold_by_jpeg_quality, empty when there is none or the
-  // user chose the threshold (`user_threshold`).
-  PointCounter(PointForward network, float threshold, bool user_threshold,
-               nlohmann::json by_jpeg_quality, double suppression, int views, std::string what)
+  // user chose the threshold; `warn_hard_jpeg`: warn of a hard-compressed photo (neither).
+  PointCounter(PointForward network, float threshold, nlohmann::json by_jpeg_quality,
+               bool warn_hard_jpeg, double suppression, int views, std::string what)
       : network_(AveragedOverViews(std::move(network), views)),
         threshold_(threshold),
-        user_threshold_(user_threshold),
         by_jpeg_quality_(std::move(by_jpeg_quality)),
+        warn_hard_jpeg_(warn_hard_jpeg),
         suppression_(suppression),
         views_(views),
         what_(std::move(what)) {}
@@ -105,8 +105,8 @@ class PointCounter : public CountingMethod {
                   "harder compression){}",
                   photo_id, *jpeg_quality, threshold,
                   first ? "; other such photos are logged at debug level" : "");
-    } else if (jpeg_quality && *jpeg_quality < kHardJpegQuality && by_jpeg_quality_.empty() &&
-               !user_threshold_ && !warned_uncalibrated_.exchange(true)) {
+    } else if (warn_hard_jpeg_ && jpeg_quality && *jpeg_quality < kHardJpegQuality &&
+               !warned_uncalibrated_.exchange(true)) {
       spdlog::warn(
           "photo {}: JPEG quality {}: hard compression makes false detections, and this model "
           "has no threshold calibrated for it (scripts/calibrate-jpeg.sh); its counts may be high",
@@ -141,8 +141,8 @@ class PointCounter : public CountingMethod {
   static constexpr int kHardJpegQuality = 50;
   PointForward network_;
   float threshold_;
-  bool user_threshold_;
   nlohmann::json by_jpeg_quality_;
+  bool warn_hard_jpeg_;
   std::atomic<bool> told_threshold_{false};
   std::atomic<bool> warned_uncalibrated_{false};
   double suppression_;
@@ -228,20 +228,19 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
       settings.threshold >= 0
           ? nlohmann::json::object()
           : detection.value("threshold_by_jpeg_quality", nlohmann::json::object());
+  const bool warn_hard_jpeg = settings.threshold < 0 && by_jpeg_quality.empty();
   if (scripted) {
     PointForward forward{
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
         scripted->spec().stride, nullptr};
-    return std::make_unique<PointCounter>(std::move(forward), threshold, settings.threshold >= 0,
-                                          std::move(by_jpeg_quality), suppression, views,
-                                          "TorchScript module");
+    return std::make_unique<PointCounter>(std::move(forward), threshold, std::move(by_jpeg_quality),
+                                          warn_hard_jpeg, suppression, views, "TorchScript module");
   }
   PointNet network = std::move(model.point_network);
   network->eval();
   network->FoldBatchNorm();
-  return std::make_unique<PointCounter>(ForwardOf(network), threshold, settings.threshold >= 0,
-                                        std::move(by_jpeg_quality), suppression, views,
-                                        "point_net_v1");
+  return std::make_unique<PointCounter>(ForwardOf(network), threshold, std::move(by_jpeg_quality),
+                                        warn_hard_jpeg, suppression, views, "point_net_v1");
 }
 
 }  // namespace sealion

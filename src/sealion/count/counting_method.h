@@ -25,8 +25,8 @@ struct PhotoCount {
 class CountingMethod {
  public:
   virtual ~CountingMethod() = default;
-  // `rgb`: the photo, RGB 8 bit; `jpeg_quality`: its file's (EstimateJpegQuality), nullopt when
-  // unknown (a PNG, pixels passed in memory).
+  // `rgb`: the photo, RGB 8 bit; `jpeg_quality`: its file's (ColourImage::jpeg_quality), nullopt
+  // when unknown (a PNG, pixels passed in memory).
   virtual PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb,
                                 std::optional<int> jpeg_quality) = 0;
   // What work_items counts ("tiles", "animals").

@@ -108,10 +108,7 @@ class Model {
     {
       py::gil_scoped_release release;   // other Python threads run while the photo is counted
       std::optional<int> jpeg_quality;  // unknown for pixels passed in memory
-      if (rgb.empty()) {
-        rgb = ReadRgbPhoto(path);
-        jpeg_quality = EstimateJpegQuality(path);
-      }
+      if (rgb.empty()) rgb = ReadRgbPhoto(path, &jpeg_quality);
       const std::lock_guard lock(mutex_);  // a method counts one photo at a time
       result = method_->CountPhoto(photo_id, rgb, jpeg_quality);
     }
@@ -142,10 +139,11 @@ class Model {
 
 }  // namespace
 
-cv::Mat ReadRgbPhoto(const std::filesystem::path& path) {
-  cv::Mat rgb = ReadColourImage(path);
-  cv::cvtColor(rgb, rgb, cv::COLOR_BGR2RGB);
-  return rgb;
+cv::Mat ReadRgbPhoto(const std::filesystem::path& path, std::optional<int>* jpeg_quality) {
+  ColourImage image = ReadColourImageAndQuality(path);
+  if (jpeg_quality != nullptr) *jpeg_quality = image.jpeg_quality;
+  cv::cvtColor(image.bgr, image.bgr, cv::COLOR_BGR2RGB);  // in place: RGB from here on
+  return image.bgr;
 }
 
 py::array_t<uint8_t> ArrayFromRgb(const cv::Mat& rgb) {
