@@ -30,6 +30,7 @@
 #include "sealion/util/output_guard.h"
 #include "sealion/util/parallel.h"
 #include "sealion/util/progress.h"
+#include "sealion/util/stable_hash.h"
 
 namespace sealion {
 namespace {
@@ -106,9 +107,12 @@ std::filesystem::path JournalPath(const std::filesystem::path& output, const cha
 
 // The journal's first line: a resumed run must count with the same model and settings (a photo
 // counted at another threshold, or with other views, would not add up with the rest).
+// The model by path, size and a hash of all its bytes: a header edit that keeps the file's
+// length (another threshold in a table, say) must not resume counts made before it.
 std::string JournalHeader(const std::filesystem::path& model, const std::string& method) {
-  return fmt::format("# sealion count journal; model {} ({} bytes); {}",
-                     std::filesystem::absolute(model).string(), std::filesystem::file_size(model),
+  const std::string bytes = ReadFileToString(model);
+  return fmt::format("# sealion count journal; model {} ({} bytes, FNV-1a {:016x}); {}",
+                     std::filesystem::absolute(model).string(), bytes.size(), StableHash(bytes, 0),
                      method);
 }
 

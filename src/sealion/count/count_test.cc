@@ -130,6 +130,28 @@ TEST_F(CountTest, ResumeAfterAnInterruptionLosesAndDoublesNothing) {
   (void)full;
 }
 
+TEST_F(CountTest, AModelEditedToTheSameLengthDoesNotResumeTheOldCounts) {
+  CountOptions options = Options("edited.csv");
+  RunCount(options);
+  // A header value changed in place (as a threshold table edit would be): same path, same size.
+  const auto model = dir_.path() / "model.bin";
+  std::string bytes = ReadFileToString(model);
+  const size_t at = bytes.find("for tests");
+  ASSERT_NE(at, std::string::npos);
+  bytes.replace(at, 9, "FOR TESTS");
+  WriteFileAtomically(model, bytes);
+  options.resume = true;
+  try {
+    RunCount(options);
+    ADD_FAILURE() << "resumed a journal written with another model";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("another model or settings"), std::string::npos)
+        << error.what();
+  }
+  options.resume = false;
+  EXPECT_EQ(RunCount(options).counted, 4);  // counted afresh without --resume
+}
+
 TEST_F(CountTest, ACorruptPhotoIsReportedAndTheOthersAreCounted) {
   const auto test_dir = dir_.path() / "survey" / "Test";
   const std::string bytes = ReadFileToString(test_dir / "1.jpg");
