@@ -36,19 +36,13 @@ mkdir -p "$work/pretrain"; work="$(cd "$work" && pwd)"; pretrain="$work/pretrain
 
 # pretrain_fold K: the fold's synthetic survey, its synthetic-only models, their counts.
 pretrain_fold() {
-  local k="$1" held=" ${cv_folds[$1]} " fold="$pretrain/fold$1" id chip class_dir class
+  local k="$1" held=" ${cv_folds[$1]} " fold="$pretrain/fold$1" id
   mkdir -p "$fold/test"
   awk -F, -v ids="$held" 'NR == 1 || index(ids, " " $1 " ") == 0' \
     "$pretrain/extract/coords.csv" > "$fold/scenery-coords.csv"
   awk -F, -v ids="$held" 'NR == 1 || index(ids, " " $1 " ") == 0' \
     "$sample/reference_coords.csv" > "$fold/layouts.csv"
-  for class_dir in "$sample"/chips/*/; do
-    class=$(basename "$class_dir"); mkdir -p "$fold/chips/$class"; rm -f "$fold/chips/$class/"*
-    for chip in "$class_dir"*.png; do
-      id=$(basename "$chip" | cut -d_ -f1)
-      [[ "$held" == *" $id "* ]] || ln -s "$chip" "$fold/chips/$class/"
-    done
-  done
+  link_chips "$sample" "$fold/chips" except "${cv_folds[$k]}"
   rm -f "$fold/test/"*
   for id in ${cv_folds[$k]}; do ln -s "$pretrain/test-copies/$id.jpg" "$fold/test/$id.jpg"; done
   local survey="$fold/survey"

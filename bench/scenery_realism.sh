@@ -15,6 +15,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
+source "$here/cv_folds.sh"
 sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 cv="${SEALION_CV_DIR:-$root/runs/real-cv}"
 work="${REALISM_DIR:-$root/runs/scenery-realism}"
@@ -30,13 +31,7 @@ for k in 0 1; do
   # The half that lends scenery and chips.
   awk -F, -v ids=" ${source_ids[*]} " 'NR == 1 || index(ids, " " $1 " ") > 0' \
     "$cv/extract/coords.csv" > "$fold/scenery-coords.csv"
-  for class_dir in "$sample"/chips/*/; do
-    class=$(basename "$class_dir"); mkdir -p "$fold/chips/$class"; rm -f "$fold/chips/$class/"*
-    for chip in "$class_dir"*.png; do
-      id=$(basename "$chip" | cut -d_ -f1)
-      [[ " ${source_ids[*]} " == *" $id "* ]] && ln -s "$chip" "$fold/chips/$class/"
-    done
-  done
+  link_chips "$sample" "$fold/chips" only "${source_ids[*]}"
   rm -f "$fold/test/"*; for id in "${test_ids[@]}"; do ln -s "$cv/test-copies/$id.jpg" "$fold/test/$id.jpg"; done
   for kind in drawn real; do
     survey="$fold/$kind-survey" model="$fold/$kind.bin"
