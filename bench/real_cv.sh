@@ -32,7 +32,7 @@
 # of them, as the shipped model is, at CV_THRESHOLD and CV_SUPPRESSION, train's defaults where
 # unset: then choose thresholds with bench/threshold_sweep.sh's other-folds rule).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
-# at 60 epochs for the points alone; see the README for longer runs. Needs `make run` first for
+# at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"

@@ -12,7 +12,7 @@
 # `count` then counts a photo whose JPEG quality is below that key at the shifted threshold.
 #
 # Self-agreement on photos the model trained on finds too small a shift: their recompressed
-# copies draw fewer false animals than unseen photos' do (README, "Thresholds for hard
+# copies draw fewer false animals than unseen photos' do (docs/real-photos.md, "Thresholds for hard
 # compression"). With JPEG_SHIFT=S nothing is counted: every quality of QUALITIES gets the
 # model's threshold + S, the shift the cross-validation measured (make model: 0.05).
 #

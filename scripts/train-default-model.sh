@@ -4,7 +4,7 @@
 # where it exists and matches, the dotted copy with its dots removed otherwise; black-masked
 # regions carry no loss). No photo is held out: the detection threshold and suppression radius
 # are the median of those the cross-validation's fold models chose on their own validation photos
-# (bench/real_cv.sh, README), and the cross-validation gives the honest accuracy figures.
+# (bench/real_cv.sh, docs/real-photos.md), and the cross-validation gives the honest accuracy figures.
 # Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model-FILL),
 # outside the tracked tree; only with --install is the model copied into models/.
 #
@@ -14,7 +14,7 @@
 #
 # Two stages: 400 epochs from random weights, then 400 more from that model under a new
 # learning-rate schedule (`train --init`, peak 1e-3): the cross-validation's fold models improved
-# with the second stage (README). Each stage resumes from its checkpoint.
+# with the second stage (docs/real-photos.md). Each stage resumes from its checkpoint.
 #
 # Settings (environment): SEALION_MODEL_DIR (runs/model-FILL), SEALION_KAGGLE_SAMPLE_DIR,
 # MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_DOT_FILL (how the
@@ -72,7 +72,7 @@ fi
 "$root/scripts/calibrate-views.sh" "$model" "$work/copies" "$work/views" --write
 # Thresholds for hard-compressed photos (false juveniles and adult females appear on rock at
 # quality 20-50): the model's + 0.05, the shift that both cross-validations of 2026-12-04 measured
-# on unseen photos (README, "Thresholds for hard compression"); self-agreement on the 12 training
+# on unseen photos (docs/real-photos.md, "Thresholds for hard compression"); self-agreement on the 12 training
 # photos finds too small a one.
 JPEG_SHIFT=0.05 "$root/scripts/calibrate-jpeg.sh" "$model" "$work/copies" "$work/jpeg" --write
 if [ "${1:-}" = "--install" ]; then

@@ -136,8 +136,9 @@ class PointCounter : public CountingMethod {
   }
 
  private:
-  // Below this quality a model without a calibration for it is warned about (README: quality 20
-  // raised the cross-validation's error by half, almost all false juveniles and adult females).
+  // Below this quality a model without a calibration for it is warned about (docs/real-photos.md:
+  // quality 20 raised the cross-validation's error by half, almost all false juveniles and adult
+  // females).
   static constexpr int kHardJpegQuality = 50;
   PointForward network_;
   float threshold_;
@@ -215,7 +216,8 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                  threshold, views, chosen_views);
   } else {
     // Averaged heatmaps peak lower, so the best threshold depends on the views: the same fold
-    // models chose 0.40-0.50 on their validation photos with 1 view and 0.25-0.50 with 8 (README).
+    // models chose 0.40-0.50 on their validation photos with 1 view and 0.25-0.50 with 8
+    // (docs/real-photos.md).
     spdlog::warn(
         "the model's detection threshold {:.3f} was chosen with {} view(s); counting with {} at "
         "that threshold may count differently: choose one for {} view(s) with --threshold, or "

@@ -53,9 +53,9 @@ std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double p
 // the labelled point, at least two repair radii from every dot and from each other), so that a
 // mark on an animal stops telling the network where its centre is: on the nine dotted-only
 // photos every labelled animal carries one exactly there, and in dense clusters the networks put
-// detections on the marks (README, bench/repair_marks.sh). `per_animal` per labelled animal
-// (fractional: the rest by chance); fewer where the body has no free spot. Fixed by (seed, photo
-// id).
+// detections on the marks (docs/real-photos.md, bench/repair_marks.sh). `per_animal` per labelled
+// animal (fractional: the rest by chance); fewer where the body has no free spot. Fixed by (seed,
+// photo id).
 std::vector<cv::Point2d> ChooseBodyDecoyRepairs(const LabelledPhoto& photo, double per_animal,
                                                 uint64_t seed);
 

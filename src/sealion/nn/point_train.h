@@ -40,7 +40,7 @@ struct PointTrainOptions {
   // Decoy repairs per labelled animal in every training photo (point_data.h): the repair marks
   // of dot removal applied to background too, so that they stop predicting animals. 0: none
   // (the default: in the cross-validation, 2 per animal closed one photo's plain-vs-repaired
-  // gap but not another's, and counted the 12 photos worse, 8.50 -> 8.96; README).
+  // gap but not another's, and counted the 12 photos worse, 8.50 -> 8.96; docs/real-photos.md).
   double decoy_repairs = 0;
   // Body decoys per labelled animal (point_data.h): repair marks on the animals' bodies, off
   // their centre. 0: none (the default: in the cross-validation, 1 per animal narrowed one
@@ -53,10 +53,12 @@ struct PointTrainOptions {
   // top of crops_per_photo: with crops per photo alone, an animal of a dense rookery is cut far
   // fewer times than one of a sparse photo (177 animals on photo 41 and 1 on photo 50 share 48
   // crops each), and the sample's pups all lie on dense photos. 0: crops per photo alone (the
-  // default: 16 per photo + 0.45 per animal cross-validated worse, 9.98 against 8.73; README).
+  // default: 16 per photo + 0.45 per animal cross-validated worse, 9.98 against 8.73;
+  // docs/real-photos.md).
   double crops_per_animal = 0;
   // How removed dots are refilled (dedot.h): Telea by default; in the cross-validation the
-  // fitted surface made the plain-vs-repaired gap larger, and FSR turned it round (README).
+  // fitted surface made the plain-vs-repaired gap larger, and FSR turned it round
+  // (docs/real-photos.md).
   DotFill dot_fill = DotFill::kTelea;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
