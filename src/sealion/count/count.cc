@@ -107,13 +107,14 @@ std::filesystem::path JournalPath(const std::filesystem::path& output, const cha
 
 // The journal's first line: a resumed run must count with the same model and settings (a photo
 // counted at another threshold, or with other views, would not add up with the rest).
-// The model by path, size and a hash of all its bytes: a header edit that keeps the file's
-// length (another threshold in a table, say) must not resume counts made before it.
-std::string JournalHeader(const std::filesystem::path& model, const std::string& method) {
-  const std::string bytes = ReadFileToString(model);
-  return fmt::format("# sealion count journal; model {} ({} bytes, FNV-1a {:016x}); {}",
-                     std::filesystem::absolute(model).string(), bytes.size(), StableHash(bytes, 0),
-                     method);
+// The model by path, size and a hash of its header as loaded (`model_header_hash`): a header edit
+// that keeps the file's length (another threshold in a table, say) must not resume counts made
+// before it, and the header holds the weights' checksum, which loading verified.
+std::string JournalHeader(const std::filesystem::path& model, uint64_t model_header_hash,
+                          const std::string& method) {
+  return fmt::format("# sealion count journal; model {} ({} bytes, header FNV-1a {:016x}); {}",
+                     std::filesystem::absolute(model).string(), std::filesystem::file_size(model),
+                     model_header_hash, method);
 }
 
 // Takes this process's next photos from `sharing` and decodes them, one ahead of the network.
@@ -237,8 +238,9 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   settings.threshold = options.threshold;
   settings.suppression = options.suppression;
   settings.views = options.views;
-  const std::unique_ptr<CountingMethod> method =
-      MakeCountingMethod(LoadModel(options.model_path), settings);
+  LoadedModel model = LoadModel(options.model_path);
+  const uint64_t model_header_hash = StableHash(model.metadata.dump(), 0);
+  const std::unique_ptr<CountingMethod> method = MakeCountingMethod(std::move(model), settings);
   spdlog::info("counting with the {}", method->Describe());
 
   // The writer alone reads and writes the journals and the outputs.
@@ -255,7 +257,8 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
     if (options.output.has_parent_path())
       std::filesystem::create_directories(options.output.parent_path());
     // A journal line: id, the five counts, and how many detection rows the photo wrote.
-    journal.emplace(journal_path, JournalHeader(options.model_path, method->Describe()),
+    journal.emplace(journal_path,
+                    JournalHeader(options.model_path, model_header_hash, method->Describe()),
                     options.resume);
     std::map<int64_t, int64_t> expected_rows;
     for (const auto& [id, cells] : journal->Finished(kNumSeaLionClasses + 1)) {
