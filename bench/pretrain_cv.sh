@@ -70,6 +70,8 @@ pretrain_fold() {
         --scale-augment "${CV_SCALE:-0.3}" --val-fraction 0.2 --seed 1 --threads "$threads" \
         "${resume[@]}" > "$fold/tiles-train.txt" 2>&1
     fi
+    # Counted once: a resumed run reuses the counts (count writes its CSV atomically, when done).
+    [ -f "$fold/$method-submission.csv" ] && [ "$fold/$method-submission.csv" -nt "$model" ] && continue
     local view_args=(); [ "$method" = points ] && view_args=(--views "${CV_VIEWS:-1}")
     "$sealion" count "$fold/test" --model "$model" -o "$fold/$method-submission.csv" \
       --threads "$threads" "${view_args[@]}" > "$fold/$method-count.txt" 2>&1
