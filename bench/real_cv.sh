@@ -30,7 +30,8 @@
 # and counting: `train --views`, `count --views`; default 1); CV_VAL_FRACTION (the share of each
 # fold's training photos held back to choose its detection settings, default 0.2; 0 trains on all
 # of them, as the shipped model is, at CV_THRESHOLD and CV_SUPPRESSION, train's defaults where
-# unset: then choose thresholds with bench/threshold_sweep.sh's other-folds rule).
+# unset: then choose thresholds with bench/threshold_sweep.sh's other-folds rule); CV_SEED (train's
+# --seed, default 1: initial weights, crops and split; another seed is a replicate of the run).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -49,6 +50,7 @@ jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
 body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
 crops_per_animal="${CV_CROPS_PER_ANIMAL:-}"; jpeg_augment="${CV_JPEG_AUGMENT:-}"
 tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"; views="${CV_VIEWS:-1}"
+seed="${CV_SEED:-1}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -81,7 +83,7 @@ train_fold() {  # fold-dir method
     if [ -n "$cv_suppression" ]; then resume+=(--suppression "$cv_suppression"); fi
     resume+=(--dot-fill "$dot_fill" --views "$views")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
-      --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction "$val_fraction" --seed 1 \
+      --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction "$val_fraction" --seed "$seed" \
       --validate-every "$validate_every" "${resume[@]}" > "$fold/points-train.txt" 2>&1
   else
     if [ ! -f "$fold/patches/manifest.csv" ]; then
@@ -90,7 +92,7 @@ train_fold() {  # fold-dir method
     fi
     [ "$tile_augment" = 0 ] && resume+=(--no-augment)
     "$sealion" train --method tiles "$fold/patches" -o "$model" --epochs "$tile_epochs" \
-      --scale-augment "$scale" --val-fraction 0.2 --seed 1 "${resume[@]}" > "$fold/tiles-train.txt" 2>&1
+      --scale-augment "$scale" --val-fraction 0.2 --seed "$seed" "${resume[@]}" > "$fold/tiles-train.txt" 2>&1
   fi
 }
 
