@@ -6,7 +6,9 @@
 # quality's counts over the 12 photos are scored against the truth.
 #
 # usage: bench/jpeg_robustness.sh CV_DIR [WORK_DIR]   (WORK_DIR: CV_DIR/jpeg-robustness)
-# Settings: QUALITIES (default "50 30 20"), THREADS (count --threads, default 0: every core).
+# Settings: QUALITIES (default "50 30 20"), THREADS (count --threads, default 0: every core),
+# SWEEP (1: also count each quality's copies at threshold 0.1 and score every threshold on them,
+# bench/python/threshold_sweep.py, to see which threshold each quality wants).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
@@ -40,4 +42,16 @@ done
 for quality in as-counted $qualities; do
   echo "== JPEG quality $quality ($(du -sh "$work/$quality" --apparent-size -L | cut -f1) of photos)"
   "$sealion" score "$work/$quality-submission.csv" "$cv/truth-counts.csv" | grep -vE "^$|^class"
+done
+[ "${SWEEP:-0}" = 1 ] || exit 0
+for quality in $qualities; do
+  sweeps=()
+  for k in 0 1 2 3; do
+    detections="$work/$quality-sweep-fold$k-detections.csv"
+    [ -f "$detections" ] || "$sealion" count "$work/$quality/fold$k" --model "$cv/fold$k/points.bin"       --threads "$threads" --threshold 0.1 -o "$work/$quality-sweep-fold$k.csv"       --detections "$detections" > /dev/null 2>&1
+    own=$(grep -o 'at threshold [0-9.]*' "$cv/fold$k/points-train.txt" | tail -1 | awk '{print $3}')
+    sweeps+=("$detections=${own:-0.5}")
+  done
+  echo "== JPEG quality $quality, every threshold"
+  /usr/bin/python3 "$root/bench/python/threshold_sweep.py" "$cv/truth-counts.csv" "${sweeps[@]}"
 done
