@@ -22,7 +22,8 @@
 # "0 1"; default all four: a subset scores only its photos); CV_DECOYS (train's --decoy-repairs);
 # CV_BODY_DECOYS (train's --body-decoys); CV_PLAIN_WEIGHT (train's --plain-weight);
 # CV_CROPS_PER_ANIMAL (train's --crops-per-animal); CV_JPEG_AUGMENT (train's --jpeg-augment, the
-# share of point crops recompressed at JPEG quality 20-95; default train's 0.3);
+# share of point crops recompressed at JPEG quality 20-95; default train's 0.3); CV_ANIMAL_CENTRED
+# (train's --animal-centred, the share of point crops cut around an animal; default train's 0.6);
 # CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut);
 # CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
 # the repaired copies counted; surface, fsr or mixed: `dedot --fill surface|fsr|mixed`); CV_VIEWS
@@ -50,7 +51,7 @@ jobs="${CV_JOBS:-1}"; fold_list="${CV_FOLDS:-0 1 2 3}"; decoys="${CV_DECOYS:-}"
 body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
 crops_per_animal="${CV_CROPS_PER_ANIMAL:-}"; jpeg_augment="${CV_JPEG_AUGMENT:-}"
 tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"; views="${CV_VIEWS:-1}"
-seed="${CV_SEED:-1}"
+seed="${CV_SEED:-1}"; animal_centred="${CV_ANIMAL_CENTRED:-}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -79,6 +80,7 @@ train_fold() {  # fold-dir method
     if [ -n "$plain_weight" ]; then resume+=(--plain-weight "$plain_weight"); fi
     if [ -n "$crops_per_animal" ]; then resume+=(--crops-per-animal "$crops_per_animal"); fi
     if [ -n "$jpeg_augment" ]; then resume+=(--jpeg-augment "$jpeg_augment"); fi
+    if [ -n "$animal_centred" ]; then resume+=(--animal-centred "$animal_centred"); fi
     if [ -n "$cv_threshold" ]; then resume+=(--threshold "$cv_threshold"); fi
     if [ -n "$cv_suppression" ]; then resume+=(--suppression "$cv_suppression"); fi
     resume+=(--dot-fill "$dot_fill" --views "$views")

@@ -139,6 +139,10 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--jpeg-augment", points.augment.jpeg,
                  "share of crops or thumbnails recompressed as JPEG at quality 20-95")
       ->capture_default_str();
+  app.add_option("--animal-centred", points.augment.animal_centred,
+                 "points: share of crops centred near a labelled animal; the rest are cut "
+                 "anywhere in the photo (background: rock, water, surf)")
+      ->capture_default_str();
   app.add_option("--validate-every", points.validate_every,
                  "points: count the validation photos after every n-th epoch and the last")
       ->capture_default_str();
@@ -168,7 +172,7 @@ int RunTrainCommand(int argc, char** argv) {
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
           "--decoy-repairs", "--body-decoys", "--plain-weight", "--dot-fill", "--validate-every",
-          "--threshold", "--suppression", "--views"}) {
+          "--animal-centred", "--threshold", "--suppression", "--views"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -15,6 +15,8 @@ namespace sealion {
 void AugmentOptions::Check() const {
   if (scale_range < 0 || scale_range > 1) throw Error("train: --scale-augment must be in [0, 1]");
   if (jpeg < 0 || jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
+  if (!(animal_centred >= 0 && animal_centred <= 1))
+    throw Error("train: --animal-centred must be in [0, 1]");
 }
 
 nlohmann::json AugmentOptions::ToJson() const {

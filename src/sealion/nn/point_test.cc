@@ -510,6 +510,36 @@ TEST(Crops, PixelsAnimalsAndMaskedCellsTurnTogether) {
   }
 }
 
+// --animal-centred: the share of crops cut around an animal; the others anywhere, which on a
+// large photo with one animal almost never holds it.
+TEST(Crops, TheAnimalCentredShareDecidesHowOftenACropHoldsAnAnimal) {
+  LabelledPhoto photo;
+  photo.size = cv::Size(4000, 3000);
+  photo.animals = {{2000, 1500, kPups}};
+  photo.valid_cells = cv::Mat(750, 1000, CV_8U, cv::Scalar(255));
+  const cv::Mat rgb(photo.size, CV_8UC3, cv::Scalar::all(128));
+  AugmentOptions augment;
+  augment.exposure = augment.colour = augment.haze = augment.blur = augment.jpeg = 0;
+  const auto crops_with_the_animal = [&](double animal_centred) {
+    augment.animal_centred = animal_centred;
+    int with = 0;
+    for (uint64_t seed = 1; seed <= 200; ++seed) {
+      const TrainingCrop crop = SampleCrop(rgb, photo, 64, augment, seed);
+      double peak = 0;
+      cv::minMaxLoc(crop.targets.heatmap, nullptr, &peak);
+      with += peak == 1.0 ? 1 : 0;
+    }
+    return with;
+  };
+  EXPECT_EQ(crops_with_the_animal(1), 200);
+  EXPECT_LE(crops_with_the_animal(0), 2);  // a 64-84 px window anywhere in 4000 x 3000
+  const int share = crops_with_the_animal(0.4);
+  EXPECT_GT(share, 50);  // about 80 of 200
+  EXPECT_LT(share, 110);
+  augment.animal_centred = 1.5;
+  EXPECT_THROW(augment.Check(), Error);
+}
+
 TEST(Crops, PerEpochGrowWithAPhotosAnimalsWhenAskedAndPlainPhotosMayWeighMore) {
   LabelledPhoto sparse, dense;
   sparse.dedot = dense.dedot = true;

@@ -333,6 +333,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.crops_per_animal > 0 ? fmt::format("|crops-per-animal:{}", options.crops_per_animal)
                                     : "") +
       (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
+      (options.augment.animal_centred == AugmentOptions{}.animal_centred
+           ? ""
+           : fmt::format("|animal-centred:{}", options.augment.animal_centred)) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
