@@ -48,9 +48,11 @@ for quality in $qualities; do
   sweeps=()
   for k in 0 1 2 3; do
     detections="$work/$quality-sweep-fold$k-detections.csv"
-    [ -f "$detections" ] || "$sealion" count "$work/$quality/fold$k" --model "$cv/fold$k/points.bin"       --threads "$threads" --threshold 0.1 -o "$work/$quality-sweep-fold$k.csv"       --detections "$detections" > /dev/null 2>&1
-    own=$(grep -o 'at threshold [0-9.]*' "$cv/fold$k/points-train.txt" | tail -1 | awk '{print $3}')
-    sweeps+=("$detections=${own:-0.5}")
+    [ -f "$detections" ] || "$sealion" count "$work/$quality/fold$k" --model "$cv/fold$k/points.bin" \
+      --threads "$threads" --threshold 0.1 -o "$work/$quality-sweep-fold$k.csv" \
+      --detections "$detections" > /dev/null 2>&1
+    own=$(/usr/bin/python3 "$root/scripts/model_header.py" "$cv/fold$k/points.bin" get detection.threshold)
+    sweeps+=("$detections=$own")
   done
   echo "== JPEG quality $quality, every threshold"
   /usr/bin/python3 "$root/bench/python/threshold_sweep.py" "$cv/truth-counts.csv" "${sweeps[@]}"

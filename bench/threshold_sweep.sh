@@ -22,8 +22,9 @@ for work in "$@"; do
     "$sealion" count "$fold/test" --model "$fold/points.bin" --threshold 0.1 --views "${CV_VIEWS:--1}" \
       -o "$fold/sweep-submission.csv" --detections "$fold/sweep-detections.csv" \
       > "$fold/sweep-count.txt" 2>&1 || { echo "threshold_sweep: counting failed, see $fold/sweep-count.txt"; exit 1; }
-    own=$(grep -o 'at threshold [0-9.]*' "$fold/points-train.txt" | tail -1 | awk '{print $3}')
-    folds+=("$fold/sweep-detections.csv=${own:-0.5}")
+    # The model's own threshold exactly (the training log rounds it: 0.325 prints as 0.32).
+    own=$(/usr/bin/python3 "$here/../scripts/model_header.py" "$fold/points.bin" get detection.threshold)
+    folds+=("$fold/sweep-detections.csv=$own")
   done
 done
 [ ${#folds[@]} -ge 2 ] || { echo "threshold_sweep: need at least two trained folds"; exit 1; }
