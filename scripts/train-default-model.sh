@@ -22,6 +22,7 @@
 # MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_DOT_FILL (how the
 # dotted-only photos' dots are removed: train --dot-fill), MODEL_VIEWS (the flipped and turned
 # views count averages by default: train --views), MODEL_THRESHOLD, MODEL_SUPPRESSION,
+# MODEL_ANIMAL_CENTRED (the share of training crops centred on an animal: train --animal-centred),
 # MODEL_THREADS (0: every core). The defaults are the shipped model's: mixed fill, 8 views,
 # threshold 0.325 (between the two best single thresholds, 0.30 and 0.35, of this recipe's
 # cross-validation without a split) and suppression 0.20 (the median of the fold models' choices
@@ -36,8 +37,10 @@ threshold="${MODEL_THRESHOLD:-0.325}"
 suppression="${MODEL_SUPPRESSION:-0.2}"
 dot_fill="${MODEL_DOT_FILL:-mixed}"
 views="${MODEL_VIEWS:-8}"
-# A folder per fill: a finished stage is reused, and one trained with another fill must not be.
-work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill}"
+animal_centred="${MODEL_ANIMAL_CENTRED:-0.6}"
+# A folder per fill and crop mix: a finished stage is reused, and one trained otherwise must not be.
+work_name="model-$dot_fill"; [ "$animal_centred" = "0.6" ] || work_name+="-centred$animal_centred"
+work="${SEALION_MODEL_DIR:-$root/runs/$work_name}"
 threads="${MODEL_THREADS:-0}"
 # The model's header records the paths it was trained from: relative to the repository, not the
 # training machine's absolute ones.
@@ -57,7 +60,7 @@ train_stage() {
   "$sealion" train --method points "$sample" --coords "$work/extract/coords.csv" -o "$model" \
     --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed 1 --threads "$threads" \
     --threshold "$threshold" --suppression "$suppression" --dot-fill "$dot_fill" --views "$views" \
-    "$@" "${resume[@]}" | tee "$log"
+    --animal-centred "$animal_centred" "$@" "${resume[@]}" | tee "$log"
 }
 model="$work/sealion-points-real.bin"
 train_stage "$model" "$work/train.txt" --epochs "$epochs"
