@@ -5,8 +5,8 @@
 # regions carry no loss). No photo is held out: the detection threshold and suppression radius
 # are the median of those the cross-validation's fold models chose on their own validation photos
 # (bench/real_cv.sh, docs/real-photos.md), and the cross-validation gives the honest accuracy figures.
-# Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model-FILL),
-# outside the tracked tree; only with --install is the model copied into models/.
+# Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR
+# (runs/model-FILL-centredSHARE), outside the tracked tree; only with --install is the model copied into models/.
 #
 # Last, scripts/calibrate-views.sh stores thresholds for counting with 1, 2 and 4 views in the
 # model's header (counted on the 12 photos' copies that bench/real_cv.sh counts), and
@@ -24,6 +24,8 @@
 # views count averages by default: train --views), MODEL_THRESHOLD, MODEL_SUPPRESSION,
 # MODEL_ANIMAL_CENTRED (the share of training crops centred on an animal: train --animal-centred),
 # MODEL_THREADS (0: every core). The defaults are the shipped model's: mixed fill, 8 views,
+# 40% of the crops around an animal (60% until 2026-12-05: the cross-validation scored 6.91 and
+# 6.95 with two seeds against 8.15 and 8.89; docs/real-photos.md, "More background crops"),
 # threshold 0.325 (between the two best single thresholds, 0.30 and 0.35, of this recipe's
 # cross-validation without a split) and suppression 0.20 (the median of the fold models' choices
 # with a split).
@@ -37,10 +39,9 @@ threshold="${MODEL_THRESHOLD:-0.325}"
 suppression="${MODEL_SUPPRESSION:-0.2}"
 dot_fill="${MODEL_DOT_FILL:-mixed}"
 views="${MODEL_VIEWS:-8}"
-animal_centred="${MODEL_ANIMAL_CENTRED:-0.6}"
+animal_centred="${MODEL_ANIMAL_CENTRED:-0.4}"
 # A folder per fill and crop mix: a finished stage is reused, and one trained otherwise must not be.
-work_name="model-$dot_fill"; [ "$animal_centred" = "0.6" ] || work_name+="-centred$animal_centred"
-work="${SEALION_MODEL_DIR:-$root/runs/$work_name}"
+work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill-centred$animal_centred}"
 threads="${MODEL_THREADS:-0}"
 # The model's header records the paths it was trained from: relative to the repository, not the
 # training machine's absolute ones.
