@@ -27,7 +27,7 @@ test-all: build
 run: build
 	@bash scripts/main-job.sh $(RUN_ARGS)
 
-# Retrains the shipped default model on the real sample (one stage of 400 epochs: 21 minutes with its
+# Retrains the shipped default model on the real sample (one stage of 400 epochs: 19 minutes with its
 # calibrations on an idle 2-core machine, 2026-12-05; see
 # models/README.md) and installs it into models/.
 model: build
