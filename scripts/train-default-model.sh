@@ -3,10 +3,10 @@
 # counter on every labelled photo of the real Kaggle sample (12 dotted photos: the plain copy
 # where it exists and matches, the dotted copy with its dots removed otherwise; black-masked
 # regions carry no loss). No photo is held out: the detection threshold and suppression radius
-# are the median of those the cross-validation's fold models chose on their own validation photos
-# (bench/real_cv.sh, docs/real-photos.md), and the cross-validation gives the honest accuracy figures.
-# Resumes from its checkpoint after a kill. Derived files stay in SEALION_MODEL_DIR
-# (runs/model-FILL-centredSHARE), outside the tracked tree; only with --install is the model copied into models/.
+# are fixed from the cross-validation of this recipe (bench/real_cv.sh, bench/threshold_sweep.sh,
+# docs/real-photos.md), which also gives the honest accuracy figures. Resumes from its checkpoint
+# after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model-FILL-centredSHARE), outside
+# the tracked tree; only with --install is the model copied into models/.
 #
 # Last, scripts/calibrate-views.sh stores thresholds for counting with 1, 2 and 4 views in the
 # model's header (counted on the 12 photos' copies that bench/real_cv.sh counts), and
@@ -26,9 +26,9 @@
 # MODEL_THREADS (0: every core). The defaults are the shipped model's: mixed fill, 8 views,
 # 40% of the crops around an animal (60% until 2026-12-05: the cross-validation scored 6.91 and
 # 6.95 with two seeds against 8.15 and 8.89; docs/real-photos.md, "More background crops"),
-# threshold 0.325 (between the two best single thresholds, 0.30 and 0.35, of this recipe's
-# cross-validation without a split) and suppression 0.20 (the median of the fold models' choices
-# with a split).
+# threshold 0.325 (it scored 6.91 and 6.95 in this recipe's two cross-validation runs, the best
+# of the swept thresholds, 0.35, 7.03 in both) and suppression 0.20 (the median of the fold
+# models' choices in the runs with a validation split).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
