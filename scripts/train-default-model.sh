@@ -48,7 +48,8 @@ threads="${MODEL_THREADS:-0}"
 cd "$root"
 sample="$(realpath -m --relative-to=. "$sample")"; work="$(realpath -m --relative-to=. "$work")"
 if [ ! -d "$sample/TrainDotted" ]; then
-  echo "train-default-model: the real sample is not at $sample (third-party data, never in the repository)" >&2
+  echo "train-default-model: the real sample is not at $sample" \
+    "(third-party data, never in the repository)" >&2
   exit 1
 fi
 mkdir -p "$work"
@@ -79,8 +80,8 @@ fi
 "$root/scripts/calibrate-views.sh" "$model" "$work/copies" "$work/views" --write
 # Thresholds for hard-compressed photos (false juveniles and adult females appear on rock at
 # quality 20-50): the model's + 0.05, the shift that both cross-validations of 2026-12-04 measured
-# on unseen photos (docs/real-photos.md, "Thresholds for hard compression"); self-agreement on the 12 training
-# photos finds too small a one.
+# on unseen photos (docs/real-photos.md, "Thresholds for hard compression"); self-agreement on the
+# 12 training photos finds too small a one.
 JPEG_SHIFT=0.05 "$root/scripts/calibrate-jpeg.sh" "$model" "$work/copies" "$work/jpeg" --write
 if [ "${1:-}" = "--install" ]; then
   mkdir -p "$root/models"
