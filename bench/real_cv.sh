@@ -32,7 +32,11 @@
 # fold's training photos held back to choose its detection settings, default 0.2; 0 trains on all
 # of them, as the shipped model is, at CV_THRESHOLD and CV_SUPPRESSION, train's defaults where
 # unset: then choose thresholds with bench/threshold_sweep.sh's other-folds rule); CV_SEED (train's
-# --seed, default 1: initial weights, crops and split; another seed is a replicate of the run).
+# --seed, default 1: initial weights, crops and split; another seed is a replicate of the run);
+# CV_HARD_NEGATIVES_FROM (the folder of an earlier cross-validation: each fold's model of it,
+# trained on the same photos, counts the fold's training photos, and its detections that match no
+# animal become hard negatives, `train --hard-negatives`) with CV_HARD_NEGATIVE_CENTRED (the share
+# of crops centred on them, default 0.2).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -52,6 +56,7 @@ body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
 crops_per_animal="${CV_CROPS_PER_ANIMAL:-}"; jpeg_augment="${CV_JPEG_AUGMENT:-}"
 tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"; views="${CV_VIEWS:-1}"
 seed="${CV_SEED:-1}"; animal_centred="${CV_ANIMAL_CENTRED:-}"
+hard_from="${CV_HARD_NEGATIVES_FROM:-}"; hard_share="${CV_HARD_NEGATIVE_CENTRED:-0.2}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
@@ -66,6 +71,22 @@ folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")
   --fill "$dot_fill" > /dev/null
 
 test_image() { echo "$work/test-copies/$1.jpg"; }  # the image a fold counts for photo $1
+# The earlier cross-validation's model of this fold (trained on the same photos) counts the
+# fold's training photos (the copies the folds count: plain where they exist, else repaired);
+# train keeps the detections that match no labelled animal as hard negatives.
+find_hard_negatives() {  # fold-dir
+  local fold="$1" copies="$1/train-copies"
+  [ -f "$fold/hard-negatives.csv" ] && return 0
+  mkdir -p "$copies"; rm -f "$copies/"*
+  for photo in "$fold/data/TrainDotted/"*.jpg; do
+    ln -s "$(test_image "$(basename "$photo" .jpg)")" "$copies/$(basename "$photo")"
+  done
+  rm -f "$fold/hard-negatives-counts.csv"* "$fold/hard-negatives.tmp.csv"*
+  "$sealion" count "$copies" --model "$hard_from/$(basename "$fold")/points.bin" \
+    --threads "$threads" -o "$fold/hard-negatives-counts.csv" \
+    --detections "$fold/hard-negatives.tmp.csv" > "$fold/hard-negatives.txt" 2>&1
+  mv "$fold/hard-negatives.tmp.csv" "$fold/hard-negatives.csv"
+}
 # Trains the fold's model of one counter (resuming from its checkpoint) unless it exists.
 train_fold() {  # fold-dir method
   local fold="$1" method="$2" model="$1/$2.bin" resume=()
@@ -83,6 +104,10 @@ train_fold() {  # fold-dir method
     if [ -n "$animal_centred" ]; then resume+=(--animal-centred "$animal_centred"); fi
     if [ -n "$cv_threshold" ]; then resume+=(--threshold "$cv_threshold"); fi
     if [ -n "$cv_suppression" ]; then resume+=(--suppression "$cv_suppression"); fi
+    if [ -n "$hard_from" ]; then
+      find_hard_negatives "$fold"
+      resume+=(--hard-negatives "$fold/hard-negatives.csv" --hard-negative-centred "$hard_share")
+    fi
     resume+=(--dot-fill "$dot_fill" --views "$views")
     "$sealion" train --method points "$fold/data" --coords "$fold/extract/coords.csv" -o "$model" \
       --epochs "$epochs" --crops-per-photo "$crops" --scale-augment "$scale" --val-fraction "$val_fraction" --seed "$seed" \

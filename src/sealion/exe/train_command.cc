@@ -144,6 +144,14 @@ int RunTrainCommand(int argc, char** argv) {
                  "anywhere in the photo (background: rock, water, surf). The default model for "
                  "real photos uses 0.4 (cross-validated better than 0.6: models/README.md)")
       ->capture_default_str();
+  app.add_option("--hard-negatives", points.hard_negatives,
+                 "points: a detections CSV (count --detections) of an earlier model on the "
+                 "training photos; detections that match no labelled animal (rocks taken for "
+                 "animals) become places where crops are centred, with --hard-negative-centred");
+  app.add_option("--hard-negative-centred", points.augment.hard_negative_centred,
+                 "points: share of crops centred near a hard negative, taken from those cut "
+                 "anywhere (with --hard-negatives; e.g. 0.2)")
+      ->capture_default_str();
   app.add_option("--validate-every", points.validate_every,
                  "points: count the validation photos after every n-th epoch and the last")
       ->capture_default_str();
@@ -161,6 +169,7 @@ int RunTrainCommand(int argc, char** argv) {
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   std::vector<NamedPath> inputs = {{"input", input},
                                    {"--coords", points.coords},
+                                   {"--hard-negatives", points.hard_negatives},
                                    {"--resume", tiles.resume},
                                    {"--init", tiles.init}};
   WorkSharing& sharing = ProcessWorkSharing();
@@ -173,7 +182,8 @@ int RunTrainCommand(int argc, char** argv) {
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
           "--decoy-repairs", "--body-decoys", "--plain-weight", "--dot-fill", "--validate-every",
-          "--animal-centred", "--threshold", "--suppression", "--views"}) {
+          "--animal-centred", "--hard-negatives", "--hard-negative-centred", "--threshold",
+          "--suppression", "--views"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -17,11 +17,14 @@ void AugmentOptions::Check() const {
   if (jpeg < 0 || jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
   if (!(animal_centred >= 0 && animal_centred <= 1))
     throw Error("train: --animal-centred must be in [0, 1]");
+  if (!(hard_negative_centred >= 0 && animal_centred + hard_negative_centred <= 1))
+    throw Error("train: --hard-negative-centred must be in [0, 1 - --animal-centred]");
 }
 
 nlohmann::json AugmentOptions::ToJson() const {
   return {{"scale_range", scale_range},
           {"animal_centred", animal_centred},
+          {"hard_negative_centred", hard_negative_centred},
           {"exposure", exposure},
           {"colour", colour},
           {"haze", haze},

@@ -21,8 +21,12 @@ struct AugmentOptions {
   double haze = 0.15;           // probability of haze: a blend towards a pale grey of 5-35%
   double blur = 0.15;           // probability of a Gaussian blur, sigma 0.5-2 pixels
   double jpeg = 0.3;            // probability of JPEG recompression at quality 20-95
+  // Share of crops centred near a hard negative (a place an earlier model took for an animal;
+  // point_data.h), taken from those cut anywhere; 0: none.
+  double hard_negative_centred = 0;
 
-  // The ranges the flags --scale-augment and --jpeg-augment may take: [0, 1] each.
+  // The ranges of the flags: --scale-augment, --jpeg-augment, --animal-centred in [0, 1];
+  // --hard-negative-centred in [0, 1 - animal_centred].
   void Check() const;
   // Every setting, for a model's header.
   nlohmann::json ToJson() const;

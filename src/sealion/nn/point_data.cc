@@ -166,6 +166,28 @@ bool InsideAndUnmasked(const LabelledPhoto& photo, double x, double y) {
 
 }  // namespace
 
+int64_t AttachHardNegatives(std::vector<LabelledPhoto>& photos,
+                            const std::filesystem::path& detections_csv) {
+  const auto detections = ReadPointsCsv(detections_csv);
+  int64_t attached = 0;
+  for (LabelledPhoto& photo : photos) {
+    const auto found = detections.find(photo.id);
+    if (found == detections.end()) continue;
+    for (const DetectedAnimal& detection : found->second) {
+      if (!InsideAndUnmasked(photo, detection.x, detection.y)) continue;
+      const bool near_an_animal =
+          std::any_of(photo.animals.begin(), photo.animals.end(), [&](const Animal& animal) {
+            return std::hypot(animal.x - detection.x, animal.y - detection.y) <=
+                   0.5 * kBodyLengthPixels[static_cast<size_t>(animal.class_index)];
+          });
+      if (near_an_animal) continue;
+      photo.hard_negatives.emplace_back(detection.x, detection.y);
+      ++attached;
+    }
+  }
+  return attached;
+}
+
 std::vector<cv::Point2d> ChooseDecoyRepairs(const LabelledPhoto& photo, double per_animal,
                                             uint64_t seed) {
   std::vector<cv::Point2d> decoys;
@@ -262,10 +284,19 @@ TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop
       std::exp(uniform(-std::log1p(augment.scale_range), std::log1p(augment.scale_range)));
   const int window = std::max(8, static_cast<int>(std::lround(crop_size * scale)));
   double centre_x, centre_y;
-  if (!photo.animals.empty() && unit(rng) < augment.animal_centred) {
+  // Which kind of window: one draw, taken only where there is a choice (so that crops without
+  // hard negatives are the ones earlier versions cut for the same seed).
+  const bool hard = !photo.hard_negatives.empty() && augment.hard_negative_centred > 0;
+  const double kind = !photo.animals.empty() || hard ? unit(rng) : 1.0;
+  if (!photo.animals.empty() && kind < augment.animal_centred) {
     const Animal& animal = photo.animals[rng() % photo.animals.size()];
     centre_x = animal.x + uniform(-0.4, 0.4) * window;
     centre_y = animal.y + uniform(-0.4, 0.4) * window;
+  } else if (hard && kind >= augment.animal_centred &&
+             kind < augment.animal_centred + augment.hard_negative_centred) {
+    const cv::Point2d& spot = photo.hard_negatives[rng() % photo.hard_negatives.size()];
+    centre_x = spot.x + uniform(-0.4, 0.4) * window;
+    centre_y = spot.y + uniform(-0.4, 0.4) * window;
   } else {
     centre_x = uniform(0, photo.size.width);
     centre_y = uniform(0, photo.size.height);

@@ -22,6 +22,9 @@ struct LabelledPhoto {
   cv::Size size;
   std::vector<Animal> animals;  // in the plain photo's pixels
   cv::Mat valid_cells;          // CV_8U, one per stride-4 cell, non-zero where labels hold
+  // Places where an earlier model counted an animal that the labels do not have (hard
+  // negatives: AttachHardNegatives), in the same pixels; crops may be centred near them.
+  std::vector<cv::Point2d> hard_negatives;
 };
 
 // The labelled photos of a training folder: every photo that `coords_csv` covers (extract's
@@ -38,6 +41,14 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
                                               const std::filesystem::path& coords_csv,
                                               bool use_dotted_only, int threads,
                                               std::vector<std::string>* skipped);
+
+// Hard negatives from `detections_csv` (count --detections of an earlier model on these photos:
+// test_id,class,x,y[,score]): each detection that lies on an unmasked cell of its photo and
+// farther than half a body length (of the animal's class) from every labelled animal is added to
+// that photo's hard_negatives; the rest are animals found, or places without labels. Returns how
+// many were added; detections of photos not in `photos` are ignored.
+int64_t AttachHardNegatives(std::vector<LabelledPhoto>& photos,
+                            const std::filesystem::path& detections_csv);
 
 // Decoy repairs: spots of background where the dot removal's inpainting is applied as well, so
 // that a repair mark alone never means an animal. Nine of the sample's twelve photos have no plain
@@ -70,8 +81,9 @@ struct TrainingCrop {
 };
 
 // One augmented crop of `photo` (whose decoded RGB pixels are `rgb`), fully determined by `seed`:
-// a window (near an animal or anywhere, scaled), quarter turns and flips, exposure and colour,
-// blur, JPEG recompression. Pixels outside the photo are grey and carry no labels.
+// a window (near an animal, near a hard negative, or anywhere; scaled), quarter turns and flips,
+// exposure and colour, blur, JPEG recompression. Pixels outside the photo are grey and carry no
+// labels.
 TrainingCrop SampleCrop(const cv::Mat& rgb, const LabelledPhoto& photo, int crop_size,
                         const AugmentOptions& augment, uint64_t seed);
 

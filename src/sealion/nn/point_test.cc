@@ -540,6 +540,79 @@ TEST(Crops, TheAnimalCentredShareDecidesHowOftenACropHoldsAnAnimal) {
   EXPECT_THROW(augment.Check(), Error);
 }
 
+// --hard-negatives: detections of an earlier model that match no labelled animal, on unmasked
+// cells of a training photo, become places where crops are centred.
+TEST(HardNegatives, OnlyDetectionsAwayFromEveryAnimalAndOffTheMasksAreKept) {
+  testing::ScopedTempDir dir;
+  LabelledPhoto photo;
+  photo.id = 7;
+  photo.size = cv::Size(1000, 800);
+  photo.animals = {{500, 400, kAdultMales}, {200, 200, kPups}};
+  photo.valid_cells = cv::Mat(200, 250, CV_8U, cv::Scalar(255));
+  photo.valid_cells.rowRange(150, 200).setTo(0);  // photo y >= 600 masked
+  std::vector<LabelledPhoto> photos = {photo};
+  WriteFileAtomically(dir.path() / "detections.csv",
+                      "test_id,class,x,y,score\n"
+                      "7,adult_males,540,410,0.9\n"    // 41 px from the adult male (body 120)
+                      "7,adult_females,570,400,0.8\n"  // 70 px from it: more than half a body
+                      "7,pups,200,215,0.5\n"           // 15 px from the pup (body 40)
+                      "7,pups,200,221,0.5\n"           // 21 px: just over half a pup
+                      "7,juveniles,800,700,0.6\n"      // on the mask
+                      "8,juveniles,100,100,0.6\n");    // another photo
+  EXPECT_EQ(AttachHardNegatives(photos, dir.path() / "detections.csv"), 2);
+  ASSERT_EQ(photos[0].hard_negatives.size(), 2u);
+  EXPECT_EQ(photos[0].hard_negatives[0], cv::Point2d(570, 400));
+  EXPECT_EQ(photos[0].hard_negatives[1], cv::Point2d(200, 221));
+  WriteFileAtomically(dir.path() / "bad.csv", "test_id,class,x,y\n7,walrus,1,2\n");
+  try {
+    AttachHardNegatives(photos, dir.path() / "bad.csv");
+    FAIL() << "a class that is not a sea lion class was accepted";
+  } catch (const std::exception& error) {
+    EXPECT_NE(std::string(error.what()).find("bad.csv"), std::string::npos) << error.what();
+  }
+}
+
+TEST(HardNegatives, TheirShareOfCropsHoldsThemAndWithoutThemCropsAreUnchanged) {
+  LabelledPhoto photo;
+  photo.size = cv::Size(4000, 3000);
+  photo.animals = {{2000, 1500, kPups}};
+  photo.valid_cells = cv::Mat(750, 1000, CV_8U, cv::Scalar(255));
+  cv::Mat rgb(photo.size, CV_8UC3, cv::Scalar::all(128));
+  rgb(cv::Rect(998, 698, 5, 5)).setTo(cv::Scalar::all(255));  // a bright rock at (1000, 700)
+  AugmentOptions augment;
+  augment.exposure = augment.colour = augment.haze = augment.blur = augment.jpeg = 0;
+  augment.animal_centred = 0.4;
+  const auto crops_with_the_rock = [&](const LabelledPhoto& which) {
+    int with = 0;
+    for (uint64_t seed = 1; seed <= 200; ++seed) {
+      double brightest = 0;
+      cv::minMaxLoc(SampleCrop(rgb, which, 64, augment, seed).rgb.reshape(1), nullptr, &brightest);
+      with += brightest > 200 ? 1 : 0;
+    }
+    return with;
+  };
+  LabelledPhoto with_rock = photo;
+  with_rock.hard_negatives = {{1000, 700}};
+  augment.hard_negative_centred = 0.3;
+  const int share = crops_with_the_rock(with_rock);
+  EXPECT_GT(share, 35);  // about 60 of 200
+  EXPECT_LT(share, 90);
+  EXPECT_LE(crops_with_the_rock(photo), 2);  // no hard negatives: windows anywhere miss it
+  // Without hard negatives, or with a share of 0, every crop is the one cut before they existed.
+  AugmentOptions without = augment;
+  without.hard_negative_centred = 0;
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    const cv::Mat reference = SampleCrop(rgb, photo, 64, without, seed).rgb;
+    for (const auto& [which, options] :
+         {std::pair{&photo, &augment}, std::pair{&with_rock, &without}}) {
+      const cv::Mat crop = SampleCrop(rgb, *which, 64, *options, seed).rgb;
+      EXPECT_EQ(cv::norm(crop, reference, cv::NORM_INF), 0) << "seed " << seed;
+    }
+  }
+  augment.hard_negative_centred = 0.7;  // 0.4 + 0.7 > 1
+  EXPECT_THROW(augment.Check(), Error);
+}
+
 TEST(Crops, PerEpochGrowWithAPhotosAnimalsWhenAskedAndPlainPhotosMayWeighMore) {
   LabelledPhoto sparse, dense;
   sparse.dedot = dense.dedot = true;

@@ -212,6 +212,10 @@ void PointTrainOptions::Check() const {
     throw Error("train: --crops-per-animal must be in [0, 100]");
   if (!(body_decoy_repairs >= 0 && body_decoy_repairs <= 4))
     throw Error("train: --body-decoys must be in [0, 4] per animal");
+  if (hard_negatives.empty() != (augment.hard_negative_centred == 0))
+    throw Error(
+        "train: --hard-negatives (the detections CSV) and --hard-negative-centred (the share of "
+        "crops centred on them) go together");
 }
 
 // Crops cut from a photo per epoch: plain photos (the only animals without a repair mark at
@@ -283,6 +287,22 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   }
   if (train.empty())
     throw Error(options.coords.string() + ": no training photos (all held out, or none usable)");
+  int64_t hard_negatives = 0;
+  uint64_t hard_negatives_hash = 0;
+  if (!options.hard_negatives.empty()) {
+    hard_negatives = AttachHardNegatives(train, options.hard_negatives);
+    if (hard_negatives == 0)
+      throw Error(options.hard_negatives.string() +
+                  ": no hard negatives (no detection of a training photo away from its animals)");
+    std::string points;
+    for (const auto& photo : train) {
+      for (const auto& p : photo.hard_negatives)
+        points += fmt::format("{}:{:.1f},{:.1f};", photo.id, p.x, p.y);
+    }
+    hard_negatives_hash = StableHash(points, 0);
+    spdlog::info("{} hard negatives from {}, {:.0f}% of the crops centred near one", hard_negatives,
+                 options.hard_negatives.string(), 100 * options.augment.hard_negative_centred);
+  }
   result.train_photos = static_cast<int>(train.size());
   result.validation_photos = static_cast<int>(validation.size());
   std::array<int64_t, kNumSeaLionClasses> per_class{};
@@ -336,6 +356,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.augment.animal_centred == AugmentOptions{}.animal_centred
            ? ""
            : fmt::format("|animal-centred:{}", options.augment.animal_centred)) +
+      (hard_negatives == 0 ? ""
+                           : fmt::format("|hard-negatives:{}:{}", hard_negatives_hash,
+                                         options.augment.hard_negative_centred)) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
@@ -551,6 +574,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"plain_weight", options.plain_weight},
                    {"crops_per_animal", options.crops_per_animal},
                    {"dot_fill", DotFillName(options.dot_fill)},
+                   {"hard_negatives", options.hard_negatives.string()},
+                   {"hard_negatives_attached", hard_negatives},
                    {"train_photos", result.train_photos},
                    {"validation_photos", result.validation_photos},
                    {"train_animals", result.train_animals},

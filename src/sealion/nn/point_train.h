@@ -60,6 +60,11 @@ struct PointTrainOptions {
   // fitted surface made the plain-vs-repaired gap larger, and FSR turned it round
   // (docs/real-photos.md).
   DotFill dot_fill = DotFill::kTelea;
+  // Hard negatives (point_data.h: AttachHardNegatives): `count --detections` of an earlier model
+  // on the training photos; the detections that match no labelled animal become places where
+  // crops are centred, augment.hard_negative_centred of them, so that the network sees more of
+  // what it took for animals (rocks in the surf on sparse photos). Empty: none.
+  std::filesystem::path hard_negatives;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from
