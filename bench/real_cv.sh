@@ -86,6 +86,7 @@ find_hard_negatives() {  # fold-dir
     --threads "$threads" -o "$fold/hard-negatives-counts.csv" \
     --detections "$fold/hard-negatives.tmp.csv" > "$fold/hard-negatives.txt" 2>&1
   mv "$fold/hard-negatives.tmp.csv" "$fold/hard-negatives.csv"
+  rm -f "$fold/hard-negatives.tmp.csv"*.journal
 }
 # Trains the fold's model of one counter (resuming from its checkpoint) unless it exists.
 train_fold() {  # fold-dir method
