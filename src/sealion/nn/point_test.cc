@@ -598,7 +598,8 @@ TEST(HardNegatives, TheirShareOfCropsHoldsThemAndWithoutThemCropsAreUnchanged) {
   EXPECT_GT(share, 35);  // about 60 of 200
   EXPECT_LT(share, 90);
   EXPECT_LE(crops_with_the_rock(photo), 2);  // no hard negatives: windows anywhere miss it
-  // Without hard negatives, or with a share of 0, every crop is the one cut before they existed.
+  // Without hard negatives, or with a share of 0, every crop is the one cut without the option
+  // (the window's kind is drawn only where there is a choice, as before the option existed).
   AugmentOptions without = augment;
   without.hard_negative_centred = 0;
   for (uint64_t seed = 1; seed <= 20; ++seed) {

@@ -287,11 +287,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   }
   if (train.empty())
     throw Error(options.coords.string() + ": no training photos (all held out, or none usable)");
-  int64_t hard_negatives = 0;
+  int64_t hard_negative_count = 0;
   uint64_t hard_negatives_hash = 0;
   if (!options.hard_negatives.empty()) {
-    hard_negatives = AttachHardNegatives(train, options.hard_negatives);
-    if (hard_negatives == 0)
+    hard_negative_count = AttachHardNegatives(train, options.hard_negatives);
+    if (hard_negative_count == 0)
       throw Error(options.hard_negatives.string() +
                   ": no hard negatives (no detection of a training photo away from its animals)");
     std::string points;
@@ -300,8 +300,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         points += fmt::format("{}:{:.1f},{:.1f};", photo.id, p.x, p.y);
     }
     hard_negatives_hash = StableHash(points, 0);
-    spdlog::info("{} hard negatives from {}, {:.0f}% of the crops centred near one", hard_negatives,
-                 options.hard_negatives.string(), 100 * options.augment.hard_negative_centred);
+    spdlog::info("{} hard negatives from {}, {:.0f}% of the crops centred near one",
+                 hard_negative_count, options.hard_negatives.string(),
+                 100 * options.augment.hard_negative_centred);
   }
   result.train_photos = static_cast<int>(train.size());
   result.validation_photos = static_cast<int>(validation.size());
@@ -356,9 +357,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.augment.animal_centred == AugmentOptions{}.animal_centred
            ? ""
            : fmt::format("|animal-centred:{}", options.augment.animal_centred)) +
-      (hard_negatives == 0 ? ""
-                           : fmt::format("|hard-negatives:{}:{}", hard_negatives_hash,
-                                         options.augment.hard_negative_centred)) +
+      (hard_negative_count == 0 ? ""
+                                : fmt::format("|hard-negatives:{}:{}", hard_negatives_hash,
+                                              options.augment.hard_negative_centred)) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
@@ -575,7 +576,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"crops_per_animal", options.crops_per_animal},
                    {"dot_fill", DotFillName(options.dot_fill)},
                    {"hard_negatives", options.hard_negatives.string()},
-                   {"hard_negatives_attached", hard_negatives},
+                   {"hard_negatives_attached", hard_negative_count},
                    {"train_photos", result.train_photos},
                    {"validation_photos", result.validation_photos},
                    {"train_animals", result.train_animals},
