@@ -152,6 +152,10 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: share of crops centred near a hard negative, taken from those cut "
                  "anywhere (with --hard-negatives; e.g. 0.2)")
       ->capture_default_str();
+  app.add_option("--architecture", points.architecture,
+                 "points: the network, point_net_v1 (a 4x4 patch stem) or point_net_v2 (two "
+                 "overlapping 3x3 stride-2 convolutions as the stem; about 15% more work a photo)")
+      ->capture_default_str();
   app.add_option("--validate-every", points.validate_every,
                  "points: count the validation photos after every n-th epoch and the last")
       ->capture_default_str();
@@ -182,8 +186,8 @@ int RunTrainCommand(int argc, char** argv) {
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
           "--decoy-repairs", "--body-decoys", "--plain-weight", "--dot-fill", "--validate-every",
-          "--animal-centred", "--hard-negatives", "--hard-negative-centred", "--threshold",
-          "--suppression", "--views"}) {
+          "--animal-centred", "--hard-negatives", "--hard-negative-centred", "--architecture",
+          "--threshold", "--suppression", "--views"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

@@ -86,7 +86,7 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
 void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohmann::json metadata) {
   if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
   metadata["method"] = kPointMethod;
-  metadata["architecture"] = kPointNetArchitecture;
+  metadata["architecture"] = network->architecture();
   metadata["stride"] = kPointNetStride;
   metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
   WriteModelFile(path, *network, std::move(metadata));
@@ -140,8 +140,9 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
     loaded.method = loaded.metadata.value("method", kTileMethod);  // version 1: tiles only
     if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
       loaded.tile_network = SeedCnn();
-    } else if (architecture == kPointNetArchitecture && loaded.method == kPointMethod) {
-      loaded.point_network = PointNet();
+    } else if ((architecture == kPointNetArchitecture || architecture == kPointNetV2Architecture) &&
+               loaded.method == kPointMethod) {
+      loaded.point_network = PointNet(architecture);
       if (!loaded.metadata.contains("stride") ||
           JsonInteger(loaded.metadata.at("stride"), "the header's stride") != kPointNetStride)
         throw fail("the point model's stride differs from this version's network");
@@ -218,6 +219,13 @@ nlohmann::json InitialiseFromModel(const std::filesystem::path& path, const std:
   if (loaded.method != method) {
     throw Error(fmt::format("{}: a {} model cannot start the training of a {} model", path.string(),
                             loaded.method, method));
+  }
+  const auto* target_points = network.as<PointNetImpl>();
+  if (loaded.point_network && target_points != nullptr &&
+      loaded.point_network->architecture() != target_points->architecture()) {
+    throw Error(fmt::format("{}: a {} network cannot start the training of a {} network",
+                            path.string(), loaded.point_network->architecture(),
+                            target_points->architecture()));
   }
   torch::nn::Module& source = loaded.tile_network
                                   ? static_cast<torch::nn::Module&>(*loaded.tile_network)

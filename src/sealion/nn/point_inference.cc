@@ -34,7 +34,10 @@ PointForward ForwardOf(PointNet& network) {
   return {[network](const torch::Tensor& pixels) mutable {
             return network->forward(ToNetworkInput(pixels));
           },
-          kPointNetStride, [](int width, int height) { return PointNetFlops(width, height); }};
+          kPointNetStride,
+          [architecture = network->architecture()](int width, int height) {
+            return PointNetFlops(width, height, architecture);
+          }};
 }
 
 PointForward AveragedOverViews(PointForward network, int views) {

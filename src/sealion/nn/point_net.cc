@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "sealion/nn/data_parallel.h"
+#include "sealion/util/error.h"
 
 namespace sealion {
 namespace {
@@ -62,8 +63,21 @@ void ConvBnReluImpl::FoldBatchNorm() {
   folded_bias_ = (norm_->bias - norm_->running_mean * scale).contiguous();
 }
 
-PointNetImpl::PointNetImpl() {
-  stem_ = register_module("stem", ConvBnRelu(3, 16, 4, 4));
+void CheckPointNetArchitecture(const std::string& architecture) {
+  if (architecture != kPointNetArchitecture && architecture != kPointNetV2Architecture) {
+    throw Error("unknown point network architecture '" + architecture +
+                "' (known: " + kPointNetArchitecture + ", " + kPointNetV2Architecture + ")");
+  }
+}
+
+PointNetImpl::PointNetImpl(const std::string& architecture) : architecture_(architecture) {
+  CheckPointNetArchitecture(architecture);
+  if (architecture == kPointNetV2Architecture) {
+    stem_half_ = register_module("stem_half", ConvBnRelu(3, 16, 3, 2));
+    stem_ = register_module("stem", ConvBnRelu(16, 16, 3, 2));
+  } else {
+    stem_ = register_module("stem", ConvBnRelu(3, 16, 4, 4));
+  }
   enc8a_ = register_module("enc8a", ConvBnRelu(16, 32, 3, 2));
   enc8b_ = register_module("enc8b", ConvBnRelu(32, 32, 3, 1));
   enc16a_ = register_module("enc16a", ConvBnRelu(32, 96, 3, 2));
@@ -85,7 +99,7 @@ PointNetImpl::PointNetImpl() {
 }
 
 torch::Tensor PointNetImpl::forward(torch::Tensor images) {
-  const torch::Tensor x4 = stem_->forward(images);
+  const torch::Tensor x4 = stem_->forward(stem_half_ ? stem_half_->forward(images) : images);
   const torch::Tensor x8 = enc8b_->forward(enc8a_->forward(x4));
   const torch::Tensor x16 = enc16b_->forward(enc16a_->forward(x8));
   const torch::Tensor x32 = enc32b_->forward(enc32a_->forward(x16));
@@ -112,14 +126,16 @@ void PointNetImpl::SynchroniseBatchNorm(WorkSharing& sharing) {
   }
 }
 
-double PointNetFlops(int width, int height) {
+double PointNetFlops(int width, int height, const std::string& architecture) {
   // Output pixels per stride, times multiply-adds per output pixel (weights), times 2.
   const auto pixels = [&](int stride) {
     return static_cast<double>(width / stride) * static_cast<double>(height / stride);
   };
-  const double s4 = pixels(4), s8 = pixels(8), s16 = pixels(16), s32 = pixels(32);
+  const double s2 = pixels(2), s4 = pixels(4), s8 = pixels(8), s16 = pixels(16), s32 = pixels(32);
+  const double stem = architecture == kPointNetV2Architecture ? s2 * 3 * 9 * 16 + s4 * 16 * 9 * 16
+                                                              : s4 * 3 * 16 * 16;
   const double multiply_adds =
-      s4 * 3 * 16 * 16 + s8 * (16 * 9 * 32 + 32 * 9 * 32) + s16 * (32 * 9 * 96 + 96 * 9 * 96) +
+      stem + s8 * (16 * 9 * 32 + 32 * 9 * 32) + s16 * (32 * 9 * 96 + 96 * 9 * 96) +
       s32 * (96 * 9 * 128 + 128 * 9 * 128) +  // encoder
       s32 * 128 * 96 + s16 * 96 * 9 * 64 + s16 * 64 * 32 + s8 * 32 * 9 * 32 + s8 * 32 * 16 +
       s4 * 16 * 9 * 16 + s4 * 16 * kPointNetOutputs + s16 * 64 * (kPointNetOutputs - 1);  // decoder

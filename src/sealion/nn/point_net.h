@@ -21,6 +21,12 @@
 // inference FoldBatchNorm() folds each BatchNorm into its convolution. About 0.47 M parameters
 // and 62 GFLOP for a 5616x3744 photo (the tile CNN: 324). Input: x/255 - 0.5, RGB, channels-last,
 // height and width multiples of 32.
+//
+// point_net_v2 replaces the stem's 4x4 patches by two overlapping 3x3 convolutions, stride 2
+// each (3 -> 16 at stride 2, 16 -> 16 at stride 4; the rest unchanged): the v1 stem sees each
+// 4x4 patch alone through 16 linear filters, which may lose the fine texture that tells a small
+// dark pup from wet rock, and it changes abruptly when a photo moves by less than 4 px. About
+// 71 GFLOP a photo.
 
 #include <torch/torch.h>
 
@@ -29,6 +35,9 @@
 namespace sealion {
 
 inline constexpr const char* kPointNetArchitecture = "point_net_v1";
+inline constexpr const char* kPointNetV2Architecture = "point_net_v2";
+// Throws an Error naming the known architectures when `architecture` is none of them.
+void CheckPointNetArchitecture(const std::string& architecture);
 inline constexpr int kPointNetStride = 4;      // output cell size in input pixels
 inline constexpr int kPointNetAlignment = 32;  // input sides must be multiples of this
 inline constexpr int kPointNetOutputs = 6;     // heatmap logit + five class logits
@@ -53,7 +62,7 @@ TORCH_MODULE(ConvBnRelu);
 
 class PointNetImpl : public torch::nn::Module {
  public:
-  PointNetImpl();
+  explicit PointNetImpl(const std::string& architecture = kPointNetArchitecture);
   // `images`: float N x 3 x H x W (H, W multiples of 32), scaled. Returns N x 6 x H/4 x W/4.
   torch::Tensor forward(torch::Tensor images);
   // Folds every BatchNorm into its convolution; the network is then for inference only.
@@ -64,8 +73,11 @@ class PointNetImpl : public torch::nn::Module {
   // (2026-12-02, 256 px crops, batch 16, 2 threads).
   void SynchroniseBatchNorm(WorkSharing& sharing);
   bool folded() const { return folded_; }
+  const std::string& architecture() const { return architecture_; }
 
  private:
+  std::string architecture_;
+  ConvBnRelu stem_half_{nullptr};  // v2 only: the stride-2 stage of the stem
   ConvBnRelu stem_{nullptr}, enc8a_{nullptr}, enc8b_{nullptr}, enc16a_{nullptr}, enc16b_{nullptr},
       enc32a_{nullptr}, enc32b_{nullptr}, dec16_{nullptr}, dec8_{nullptr}, dec4_{nullptr};
   torch::nn::Conv2d lateral16_{nullptr}, lateral8_{nullptr}, lateral4_{nullptr}, head_{nullptr},
@@ -75,6 +87,7 @@ class PointNetImpl : public torch::nn::Module {
 TORCH_MODULE(PointNet);
 
 // Multiply-adds x 2 of one forward pass over a `width` x `height` input (both multiples of 32).
-double PointNetFlops(int width, int height);
+double PointNetFlops(int width, int height,
+                     const std::string& architecture = kPointNetArchitecture);
 
 }  // namespace sealion

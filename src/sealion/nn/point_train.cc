@@ -203,6 +203,11 @@ void PointTrainOptions::Check() const {
   if (suppression >= 0 && suppression > 2) throw Error("train: --suppression must be in [0, 2]");
   if (threads < 0) throw Error("train: --threads must be >= 0");
   if (!IsViewCount(views)) throw Error("train: --views must be 1, 2, 4 or 8");
+  try {
+    CheckPointNetArchitecture(architecture);
+  } catch (const Error& error) {
+    throw Error(std::string("train --architecture: ") + error.what());
+  }
   augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
@@ -322,7 +327,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
 
   if (ranks > 1) CheckBatchesCanBeShared(options, train, ranks);
   torch::manual_seed(options.seed);  // the same initial weights in every process
-  PointNet network;
+  PointNet network(options.architecture);
   json initialised_from;
   if (!options.init.empty()) {
     initialised_from = InitialiseFromModel(options.init, kPointMethod, *network);
@@ -360,6 +365,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (hard_negative_count == 0 ? ""
                                 : fmt::format("|hard-negatives:{}:{}", hard_negatives_hash,
                                               options.augment.hard_negative_centred)) +
+      (options.architecture == kPointNetArchitecture ? "" : "|" + options.architecture) +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(options.resume, *network, optimizer);
@@ -558,6 +564,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   json training = {{"dataset_dir", options.dataset_dir.string()},
                    {"coords", options.coords.string()},
                    {"epochs", options.epochs},
+                   {"architecture", options.architecture},
                    {"crops_per_photo", options.crops_per_photo},
                    {"crop_size", options.crop_size},
                    {"batch_size", options.batch_size},

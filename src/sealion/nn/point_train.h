@@ -14,6 +14,7 @@
 #include "sealion/core/classes.h"
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/nn/point_data.h"
+#include "sealion/nn/point_net.h"
 
 namespace sealion {
 
@@ -65,6 +66,9 @@ struct PointTrainOptions {
   // crops are centred, augment.hard_negative_centred of them, so that the network sees more of
   // what it took for animals (rocks in the surf on sparse photos). Empty: none.
   std::filesystem::path hard_negatives;
+  // The network (point_net.h): point_net_v1 (4x4 patch stem) or point_net_v2 (two overlapping
+  // 3x3 stride-2 convolutions as the stem).
+  std::string architecture = kPointNetArchitecture;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from

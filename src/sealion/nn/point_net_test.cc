@@ -1,0 +1,99 @@
+// The point network's architectures (point_net.h): v2's overlapping stem keeps v1's outputs and
+// interfaces, and model files say which network they hold.
+#include "sealion/nn/point_net.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "sealion/nn/model_file.h"
+#include "sealion/nn/point_train.h"
+#include "sealion/util/error.h"
+#include "tests/test_support.h"
+
+namespace sealion {
+namespace {
+
+int64_t ParameterCount(PointNet& network) {
+  int64_t count = 0;
+  for (const auto& p : network->parameters()) count += p.numel();
+  return count;
+}
+
+std::string ErrorOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "";
+}
+
+TEST(PointNetArchitectures, V2HasV1sOutputsAndCostsAFewPercentMore) {
+  PointNet v1, v2(kPointNetV2Architecture);
+  EXPECT_EQ(v1->architecture(), kPointNetArchitecture);
+  EXPECT_EQ(v2->architecture(), kPointNetV2Architecture);
+  // The stem's 3x16x4x4 patch weights become 3x16x3x3 and 16x16x3x3 (+ BatchNorm).
+  EXPECT_EQ(ParameterCount(v2) - ParameterCount(v1), (16 * 27 + 2 * 16) + (16 * 144) - 3 * 16 * 16);
+  const double v1_flops = PointNetFlops(5632, 3744),
+               v2_flops = PointNetFlops(5632, 3744, kPointNetV2Architecture);
+  EXPECT_GT(v2_flops / v1_flops, 1.1);
+  EXPECT_LT(v2_flops / v1_flops, 1.2);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor input = torch::rand({2, 3, 96, 128});
+  EXPECT_EQ(v2->forward(input).sizes(), (std::vector<int64_t>{2, 6, 24, 32}));
+  const std::string error = ErrorOf([] { PointNet unknown("point_net_v9"); });
+  EXPECT_NE(error.find("point_net_v9"), std::string::npos) << error;
+  EXPECT_NE(error.find(kPointNetV2Architecture), std::string::npos) << error;
+}
+
+TEST(PointNetArchitectures, AModelFileKeepsItsArchitecture) {
+  testing::ScopedTempDir dir;
+  torch::manual_seed(5);
+  PointNet network(kPointNetV2Architecture);
+  UseChannelsLast(*network);
+  network->eval();
+  SavePointModel(dir.path() / "v2.bin", network,
+                 {{"detection", {{"threshold", 0.4}, {"suppression_fraction", 0.25}}}});
+  LoadedModel loaded = LoadModel(dir.path() / "v2.bin");
+  ASSERT_TRUE(loaded.point_network);
+  EXPECT_EQ(loaded.point_network->architecture(), kPointNetV2Architecture);
+  EXPECT_EQ(loaded.metadata.at("architecture"), kPointNetV2Architecture);
+  loaded.point_network->eval();
+  const torch::Tensor input =
+      torch::rand({1, 3, 64, 96}).contiguous(torch::MemoryFormat::ChannelsLast);
+  torch::NoGradGuard no_grad;
+  const torch::Tensor expected = network->forward(input);
+  EXPECT_TRUE(torch::allclose(loaded.point_network->forward(input), expected, 1e-5, 1e-6));
+  loaded.point_network->FoldBatchNorm();  // the stem's first stage is folded too
+  EXPECT_TRUE(torch::allclose(loaded.point_network->forward(input), expected, 1e-4, 1e-5));
+
+  // Training starts from a model of its own architecture only, and says so otherwise.
+  PointNet v1;
+  const std::string error =
+      ErrorOf([&] { InitialiseFromModel(dir.path() / "v2.bin", kPointMethod, *v1); });
+  EXPECT_NE(error.find("v2.bin"), std::string::npos) << error;
+  EXPECT_NE(error.find(kPointNetV2Architecture), std::string::npos) << error;
+  EXPECT_NE(error.find(kPointNetArchitecture), std::string::npos) << error;
+  PointNet v2(kPointNetV2Architecture);
+  InitialiseFromModel(dir.path() / "v2.bin", kPointMethod, *v2);
+  v2->eval();
+  EXPECT_TRUE(torch::allclose(v2->forward(input), expected, 1e-5, 1e-6));
+}
+
+TEST(PointNetArchitectures, TrainingRefusesAnUnknownArchitecture) {
+  PointTrainOptions options;
+  options.dataset_dir = "data";
+  options.coords = "coords.csv";
+  options.model_path = "model.bin";
+  options.Check();
+  options.architecture = kPointNetV2Architecture;
+  options.Check();
+  options.architecture = "resnet";
+  const std::string error = ErrorOf([&] { options.Check(); });
+  EXPECT_NE(error.find("--architecture"), std::string::npos) << error;
+  EXPECT_NE(error.find("resnet"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace sealion
