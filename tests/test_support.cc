@@ -8,6 +8,7 @@
 #include <random>
 
 #include "sealion/synth/synth.h"
+#include "sealion/util/error.h"
 
 namespace sealion::testing {
 
@@ -41,6 +42,15 @@ void MakeSmallSurvey(const std::filesystem::path& dir, int train_photos, int tes
   synth.seed = seed;
   synth.mismatched_share = 0;
   RunSynth(synth);
+}
+
+std::string ErrorMessageOf(const std::function<void()>& action) {
+  try {
+    action();
+  } catch (const Error& error) {
+    return error.what();
+  }
+  return "";
 }
 
 CommandResult RunSealion(const std::string& arguments) {

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -42,6 +43,9 @@ struct CommandResult {
 // Writes a small synthetic survey (built-in layout model, no mismatched ids) into `dir`.
 void MakeSmallSurvey(const std::filesystem::path& dir, int train_photos, int test_photos, int width,
                      int height, uint64_t seed = 1);
+
+// The message of the sealion::Error that `action` throws, or "" when it throws none.
+std::string ErrorMessageOf(const std::function<void()>& action);
 
 // Runs the built `sealion` program (SEALION_BINARY) with `arguments` through the shell.
 CommandResult RunSealion(const std::string& arguments);

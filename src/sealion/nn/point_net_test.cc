@@ -20,14 +20,7 @@ int64_t ParameterCount(PointNet& network) {
   return count;
 }
 
-std::string ErrorOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "";
-}
+using testing::ErrorMessageOf;
 
 TEST(PointNetArchitectures, V2HasV1sOutputsAndCostsAFewPercentMore) {
   PointNet v1, v2(kPointNetV2Architecture);
@@ -42,7 +35,7 @@ TEST(PointNetArchitectures, V2HasV1sOutputsAndCostsAFewPercentMore) {
   torch::NoGradGuard no_grad;
   const torch::Tensor input = torch::rand({2, 3, 96, 128});
   EXPECT_EQ(v2->forward(input).sizes(), (std::vector<int64_t>{2, 6, 24, 32}));
-  const std::string error = ErrorOf([] { PointNet unknown("point_net_v9"); });
+  const std::string error = ErrorMessageOf([] { PointNet unknown("point_net_v9"); });
   EXPECT_NE(error.find("point_net_v9"), std::string::npos) << error;
   EXPECT_NE(error.find(kPointNetV2Architecture), std::string::npos) << error;
 }
@@ -59,19 +52,21 @@ TEST(PointNetArchitectures, AModelFileKeepsItsArchitecture) {
   ASSERT_TRUE(loaded.point_network);
   EXPECT_EQ(loaded.point_network->architecture(), kPointNetV2Architecture);
   EXPECT_EQ(loaded.metadata.at("architecture"), kPointNetV2Architecture);
-  loaded.point_network->eval();
-  const torch::Tensor input =
-      torch::rand({1, 3, 64, 96}).contiguous(torch::MemoryFormat::ChannelsLast);
+  const auto loaded_parameters = loaded.point_network->named_parameters();
+  for (const auto& item : network->named_parameters()) {
+    EXPECT_TRUE(torch::equal(item.value(), loaded_parameters[item.key()])) << item.key();
+  }
+  // Folding every BatchNorm, the stem's first stage's too, keeps the outputs.
   torch::NoGradGuard no_grad;
+  const torch::Tensor input = torch::rand({1, 3, 64, 96});
   const torch::Tensor expected = network->forward(input);
-  EXPECT_TRUE(torch::allclose(loaded.point_network->forward(input), expected, 1e-5, 1e-6));
-  loaded.point_network->FoldBatchNorm();  // the stem's first stage is folded too
-  EXPECT_TRUE(torch::allclose(loaded.point_network->forward(input), expected, 1e-4, 1e-5));
+  network->FoldBatchNorm();
+  EXPECT_TRUE(torch::allclose(network->forward(input), expected, 1e-4, 1e-5));
 
   // Training starts from a model of its own architecture only, and says so otherwise.
   PointNet v1;
   const std::string error =
-      ErrorOf([&] { InitialiseFromModel(dir.path() / "v2.bin", kPointMethod, *v1); });
+      ErrorMessageOf([&] { InitialiseFromModel(dir.path() / "v2.bin", kPointMethod, *v1); });
   EXPECT_NE(error.find("v2.bin"), std::string::npos) << error;
   EXPECT_NE(error.find(kPointNetV2Architecture), std::string::npos) << error;
   EXPECT_NE(error.find(kPointNetArchitecture), std::string::npos) << error;
@@ -90,7 +85,7 @@ TEST(PointNetArchitectures, TrainingRefusesAnUnknownArchitecture) {
   options.architecture = kPointNetV2Architecture;
   options.Check();
   options.architecture = "resnet";
-  const std::string error = ErrorOf([&] { options.Check(); });
+  const std::string error = ErrorMessageOf([&] { options.Check(); });
   EXPECT_NE(error.find("--architecture"), std::string::npos) << error;
   EXPECT_NE(error.find("resnet"), std::string::npos) << error;
 }

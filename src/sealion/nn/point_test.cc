@@ -224,12 +224,7 @@ TEST(TestTimeViews, EveryViewIsTurnedBackOntoThePhotosGridAndAveraged) {
 
 // LoadModel's error for `path`, or "" when it loads.
 std::string LoadModelError(const std::filesystem::path& path) {
-  try {
-    LoadModel(path);
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "";
+  return testing::ErrorMessageOf([&] { LoadModel(path); });
 }
 
 TEST(PointModelFile, RoundTripKeepsOutputsAndSettingsAndChecksTheHeader) {

@@ -9,14 +9,7 @@
 namespace sealion {
 namespace {
 
-std::string ErrorOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const Error& error) {
-    return error.what();
-  }
-  return "";
-}
+using testing::ErrorMessageOf;
 
 TEST(OutputGuard, OutputsThatAreInputsOrEachOtherAreRefused) {
   testing::ScopedTempDir dir;
@@ -27,19 +20,19 @@ TEST(OutputGuard, OutputsThatAreInputsOrEachOtherAreRefused) {
                                          {"--model", dir.path() / "m.bin"}};
 
   // The same file, also through "..", is refused by name; a fresh file is fine.
-  const std::string same = ErrorOf([&] {
+  const std::string same = ErrorMessageOf([&] {
     CheckOutputsAreNotInputs(inputs, {{"-o", photos / ".." / "m.bin"}});
   });
   EXPECT_NE(same.find("-o"), std::string::npos) << same;
   EXPECT_NE(same.find("--model"), std::string::npos) << same;
   EXPECT_NO_THROW(CheckOutputsAreNotInputs(inputs, {{"-o", dir.path() / "out.csv"}}));
   // A folder output that holds an input photo could replace it.
-  EXPECT_NE(ErrorOf([&] {
+  EXPECT_NE(ErrorMessageOf([&] {
               CheckOutputsAreNotInputs(inputs, {{"-o", photos}});
             }).find("a folder holding"),
             std::string::npos);
   // Two outputs on one file; empty (unset) outputs are ignored.
-  const std::string twice = ErrorOf([&] {
+  const std::string twice = ErrorMessageOf([&] {
     CheckOutputsAreNotInputs(
         inputs,
         {{"-o", dir.path() / "a.csv"}, {"--detections", {}}, {"--other", dir.path() / "./a.csv"}});
@@ -53,7 +46,7 @@ TEST(OutputGuard, ASecondLockOnTheSameOutputIsRefusedUntilTheFirstIsGone) {
   {
     const OutputLock first(output);
     EXPECT_TRUE(std::filesystem::exists(dir.path() / "submission.csv.lock"));
-    const std::string refused = ErrorOf([&] { OutputLock second(output); });
+    const std::string refused = ErrorMessageOf([&] { OutputLock second(output); });
     EXPECT_NE(refused.find("another sealion run is writing it (pid "), std::string::npos)
         << refused;
     EXPECT_NE(refused.find("submission.csv"), std::string::npos) << refused;
