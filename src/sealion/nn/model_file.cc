@@ -140,8 +140,7 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
     loaded.method = loaded.metadata.value("method", kTileMethod);  // version 1: tiles only
     if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
       loaded.tile_network = SeedCnn();
-    } else if ((architecture == kPointNetArchitecture || architecture == kPointNetV2Architecture) &&
-               loaded.method == kPointMethod) {
+    } else if (IsPointNetArchitecture(architecture) && loaded.method == kPointMethod) {
       loaded.point_network = PointNet(architecture);
       if (!loaded.metadata.contains("stride") ||
           JsonInteger(loaded.metadata.at("stride"), "the header's stride") != kPointNetStride)

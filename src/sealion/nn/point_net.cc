@@ -63,15 +63,15 @@ void ConvBnReluImpl::FoldBatchNorm() {
   folded_bias_ = (norm_->bias - norm_->running_mean * scale).contiguous();
 }
 
-void CheckPointNetArchitecture(const std::string& architecture) {
-  if (architecture != kPointNetArchitecture && architecture != kPointNetV2Architecture) {
-    throw Error("unknown point network architecture '" + architecture +
-                "' (known: " + kPointNetArchitecture + ", " + kPointNetV2Architecture + ")");
-  }
+bool IsPointNetArchitecture(const std::string& architecture) {
+  return architecture == kPointNetArchitecture || architecture == kPointNetV2Architecture;
 }
 
 PointNetImpl::PointNetImpl(const std::string& architecture) : architecture_(architecture) {
-  CheckPointNetArchitecture(architecture);
+  if (!IsPointNetArchitecture(architecture)) {
+    throw Error("unknown point network architecture '" + architecture +
+                "' (known: " + kPointNetArchitecture + ", " + kPointNetV2Architecture + ")");
+  }
   if (architecture == kPointNetV2Architecture) {
     stem_half_ = register_module("stem_half", ConvBnRelu(3, 16, 3, 2));
     stem_ = register_module("stem", ConvBnRelu(16, 16, 3, 2));

@@ -36,8 +36,8 @@ namespace sealion {
 
 inline constexpr const char* kPointNetArchitecture = "point_net_v1";
 inline constexpr const char* kPointNetV2Architecture = "point_net_v2";
-// Throws an Error naming the known architectures when `architecture` is none of them.
-void CheckPointNetArchitecture(const std::string& architecture);
+// Whether `architecture` names one of the networks above (v1 or v2).
+bool IsPointNetArchitecture(const std::string& architecture);
 inline constexpr int kPointNetStride = 4;      // output cell size in input pixels
 inline constexpr int kPointNetAlignment = 32;  // input sides must be multiples of this
 inline constexpr int kPointNetOutputs = 6;     // heatmap logit + five class logits
@@ -62,6 +62,7 @@ TORCH_MODULE(ConvBnRelu);
 
 class PointNetImpl : public torch::nn::Module {
  public:
+  // Throws an Error naming the known architectures for any other name.
   explicit PointNetImpl(const std::string& architecture = kPointNetArchitecture);
   // `images`: float N x 3 x H x W (H, W multiples of 32), scaled. Returns N x 6 x H/4 x W/4.
   torch::Tensor forward(torch::Tensor images);

@@ -203,10 +203,9 @@ void PointTrainOptions::Check() const {
   if (suppression >= 0 && suppression > 2) throw Error("train: --suppression must be in [0, 2]");
   if (threads < 0) throw Error("train: --threads must be >= 0");
   if (!IsViewCount(views)) throw Error("train: --views must be 1, 2, 4 or 8");
-  try {
-    CheckPointNetArchitecture(architecture);
-  } catch (const Error& error) {
-    throw Error(std::string("train --architecture: ") + error.what());
+  if (!IsPointNetArchitecture(architecture)) {
+    throw Error(fmt::format("train: --architecture must be {} or {}, not '{}'",
+                            kPointNetArchitecture, kPointNetV2Architecture, architecture));
   }
   augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
