@@ -2,11 +2,14 @@
 # ctest distrib/mpi-train: `mpirun -np N sealion train --method points|tiles` (data-parallel: each
 # rank takes its share of every global batch; BatchNorm statistics and gradients are summed
 # over the ranks) trains the model one process trains with the same global batch: the first
-# epoch's training loss within 1e-3 relative and every epoch's within 1e-2 for N = 2 and 3. The
-# ranks sum in another order than one process, and Adam carries those float differences further
-# each epoch, more on some CPUs than others (points, third epoch: under 1e-3 on the AVX2 machines
-# of earlier sessions, 1.4e-3 on an AVX-512 one on 2026-12-02). The tolerance must tell models apart: a run with another seed
-# must differ by more. A checkpoint written under 2 ranks
+# epoch's training loss within 5e-3 relative and every epoch's within 3e-2 for N = 2 and 3. The
+# ranks sum in another order, and their smaller per-rank batches may take other kernels, than one
+# process; Adam's first steps move every weight by about the learning rate whatever the size of
+# its gradient, so float differences of 1e-7 grow, more on some CPUs than others (points: under
+# 1e-3 on the AVX2 machines of earlier sessions; on an AVX-512 one on 2026-12-05, 4e-7 in the
+# first epoch with 2 ranks and 1.4e-3 with 3, 4 crops a rank, but 4.6e-5 with 3 crops a rank, and
+# 1.5e-2 by the third epoch). The tolerances must tell models apart: a run with another seed must
+# differ by more, in the first epoch (6e-2 there) and over all (7.5e-2). A checkpoint written under 2 ranks
 # resumes in one process. The same for the tile trainer (whose dropout masks are drawn for the
 # whole global batch in every rank).
 #
@@ -43,8 +46,8 @@ print(" ".join(f"{x['train_loss']:.6f}/{y['train_loss']:.6f}" for x, y in zip(a,
       f"{relative[0]:.2e} {max(relative):.2e}")
 EOF
 }
-first_tolerance=1e-3
-tolerance=1e-2
+first_tolerance=5e-3
+tolerance=3e-2
 within() { /usr/bin/python3 -c "import sys; sys.exit(0 if float('$1') <= float('$2') else 1)"; }
 for ranks in 2 3; do
   read -r -a result <<< "$(losses one.bin "ranks$ranks.bin")"
@@ -54,7 +57,8 @@ for ranks in 2 3; do
   within "$worst" "$tolerance" || fail "$ranks ranks trained another model than one process (relative loss difference $worst > $tolerance)"
 done
 read -r -a control <<< "$(losses one.bin other-seed.bin)"
-echo "control, seed 1 / seed 2: largest relative difference ${control[-1]}"
+echo "control, seed 1 / seed 2: relative difference first epoch ${control[-2]}, largest ${control[-1]}"
+within "${control[-2]}" "$first_tolerance" && fail "the tolerance $first_tolerance cannot tell two different models apart"
 within "${control[-1]}" "$tolerance" && fail "the tolerance $tolerance cannot tell two different models apart"
 
 # A checkpoint written under 2 ranks resumes in one process, to the same model.
