@@ -37,7 +37,8 @@
 # trained on the same photos, counts the fold's training photos, and its detections that match no
 # animal become hard negatives, `train --hard-negatives`) with CV_HARD_NEGATIVE_CENTRED (the share
 # of crops centred on them, default 0.2); CV_ARCHITECTURE (train's --architecture: point_net_v1,
-# the default, or point_net_v2).
+# the default, or point_net_v2); CV_PEAK_WEIGHTS (train's --peak-weights, five per-class weights
+# of the animals' peaks in the heatmap loss, e.g. 1,1,1,1,3).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -57,7 +58,7 @@ body_decoys="${CV_BODY_DECOYS:-}"; plain_weight="${CV_PLAIN_WEIGHT:-}"
 crops_per_animal="${CV_CROPS_PER_ANIMAL:-}"; jpeg_augment="${CV_JPEG_AUGMENT:-}"
 tile_augment="${CV_TILE_AUGMENT:-1}"; dot_fill="${CV_DOT_FILL:-telea}"; views="${CV_VIEWS:-1}"
 seed="${CV_SEED:-1}"; animal_centred="${CV_ANIMAL_CENTRED:-}"
-architecture="${CV_ARCHITECTURE:-}"
+architecture="${CV_ARCHITECTURE:-}"; peak_weights="${CV_PEAK_WEIGHTS:-}"
 hard_from="${CV_HARD_NEGATIVES_FROM:-}"; hard_share="${CV_HARD_NEGATIVE_CENTRED:-0.2}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
@@ -106,6 +107,7 @@ train_fold() {  # fold-dir method
     if [ -n "$jpeg_augment" ]; then resume+=(--jpeg-augment "$jpeg_augment"); fi
     if [ -n "$animal_centred" ]; then resume+=(--animal-centred "$animal_centred"); fi
     if [ -n "$architecture" ]; then resume+=(--architecture "$architecture"); fi
+    if [ -n "$peak_weights" ]; then resume+=(--peak-weights "$peak_weights"); fi
     if [ -n "$cv_threshold" ]; then resume+=(--threshold "$cv_threshold"); fi
     if [ -n "$cv_suppression" ]; then resume+=(--suppression "$cv_suppression"); fi
     if [ -n "$hard_from" ]; then

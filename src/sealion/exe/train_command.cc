@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <optional>
 
 #include "sealion/distrib/work_sharing.h"
@@ -156,6 +157,13 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: the network, point_net_v1 (a 4x4 patch stem) or point_net_v2 (two "
                  "overlapping 3x3 stride-2 convolutions as the stem; about 15% more work a photo)")
       ->capture_default_str();
+  std::vector<double> peak_weights;
+  app.add_option("--peak-weights", peak_weights,
+                 "points: per class (adult_males,subadult_males,adult_females,juveniles,pups), "
+                 "the weight of an animal's peak in the heatmap loss, e.g. 1,1,1,1,3 to pull "
+                 "the pups' peaks up harder (default: all 1)")
+      ->delimiter(',')
+      ->expected(kNumSeaLionClasses);
   app.add_option("--validate-every", points.validate_every,
                  "points: count the validation photos after every n-th epoch and the last")
       ->capture_default_str();
@@ -187,7 +195,7 @@ int RunTrainCommand(int argc, char** argv) {
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
           "--decoy-repairs", "--body-decoys", "--plain-weight", "--dot-fill", "--validate-every",
           "--animal-centred", "--hard-negatives", "--hard-negative-centred", "--architecture",
-          "--threshold", "--suppression", "--views"}) {
+          "--peak-weights", "--threshold", "--suppression", "--views"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;
@@ -210,6 +218,8 @@ int RunTrainCommand(int argc, char** argv) {
   points.resume = tiles.resume;
   points.init = tiles.init;
   points.dot_fill = ParseDotFill(dot_fill);
+  if (!peak_weights.empty())
+    std::copy(peak_weights.begin(), peak_weights.end(), points.peak_weights.begin());
   return PrintPointResult(points, sharing);
 }
 

@@ -25,25 +25,31 @@ void SaveCheckpoint(const std::filesystem::path& path, torch::nn::Module& networ
 }
 
 nlohmann::json LoadCheckpoint(const std::filesystem::path& path, torch::nn::Module& network,
-                              torch::optim::Optimizer& optimizer) {
+                              torch::optim::Optimizer& optimizer, const std::string& fingerprint,
+                              const std::string& mismatch) {
+  nlohmann::json state_json;
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path.string());
-    torch::serialize::InputArchive model_archive, optimizer_archive;
-    archive.read("model", model_archive);
-    archive.read("optimizer", optimizer_archive);
-    network.load(model_archive);
-    optimizer.load(optimizer_archive);
     torch::Tensor state;
     archive.read("state", state);
-    return nlohmann::json::parse(
-        std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()),
-                    static_cast<size_t>(state.numel())));
+    state_json =
+        nlohmann::json::parse(std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()),
+                                          static_cast<size_t>(state.numel())));
+    if (state_json.value("fingerprint", "") == fingerprint) {
+      torch::serialize::InputArchive model_archive, optimizer_archive;
+      archive.read("model", model_archive);
+      archive.read("optimizer", optimizer_archive);
+      network.load(model_archive);
+      optimizer.load(optimizer_archive);
+      return state_json;
+    }
   } catch (const c10::Error& error) {  // LibTorch's message without its C++ backtrace
     throw Error("resuming from " + path.string() + ": " + error.what_without_backtrace());
   } catch (const std::exception& error) {
     throw Error("resuming from " + path.string() + ": " + error.what());
   }
+  throw Error(path.string() + ": " + mismatch);
 }
 
 }  // namespace sealion

@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "sealion/nn/checkpoint.h"
 #include "sealion/nn/model_file.h"
 #include "sealion/nn/point_train.h"
 #include "sealion/util/error.h"
@@ -76,6 +77,30 @@ TEST(PointNetArchitectures, AModelFileKeepsItsArchitecture) {
   EXPECT_TRUE(torch::allclose(v2->forward(input), expected, 1e-5, 1e-6));
 }
 
+TEST(PointNetArchitectures, ACheckpointOfTheOtherNetworkIsRefusedByItsSettings) {
+  testing::ScopedTempDir dir;
+  PointNet v1;
+  torch::optim::Adam v1_optimizer(v1->parameters(), torch::optim::AdamOptions(1e-3));
+  SaveCheckpoint(dir.path() / "v1.checkpoint", *v1, v1_optimizer, {{"fingerprint", "points|v1"}});
+  PointNet v2(kPointNetV2Architecture);
+  torch::optim::Adam v2_optimizer(v2->parameters(), torch::optim::AdamOptions(1e-3));
+  // Compared before any weights are read: the settings are named, not a missing tensor.
+  const std::string error = ErrorMessageOf([&] {
+    LoadCheckpoint(dir.path() / "v1.checkpoint", *v2, v2_optimizer, "points|v2", "other settings");
+  });
+  EXPECT_NE(error.find("v1.checkpoint: other settings"), std::string::npos) << error;
+  EXPECT_EQ(error.find("serialized"), std::string::npos) << error;
+  // The same fingerprint loads the same network.
+  PointNet again;
+  torch::optim::Adam again_optimizer(again->parameters(), torch::optim::AdamOptions(1e-3));
+  const auto state =
+      LoadCheckpoint(dir.path() / "v1.checkpoint", *again, again_optimizer, "points|v1", "other");
+  EXPECT_EQ(state.at("fingerprint"), "points|v1");
+  const auto loaded = again->named_parameters();
+  for (const auto& item : v1->named_parameters())
+    EXPECT_TRUE(torch::equal(item.value(), loaded[item.key()])) << item.key();
+}
+
 TEST(PointNetArchitectures, TrainingRefusesAnUnknownArchitecture) {
   PointTrainOptions options;
   options.dataset_dir = "data";
@@ -88,6 +113,12 @@ TEST(PointNetArchitectures, TrainingRefusesAnUnknownArchitecture) {
   const std::string error = ErrorMessageOf([&] { options.Check(); });
   EXPECT_NE(error.find("--architecture"), std::string::npos) << error;
   EXPECT_NE(error.find("resnet"), std::string::npos) << error;
+  options.architecture = kPointNetArchitecture;
+  options.peak_weights = {1, 1, 1, 1, 3};
+  options.Check();
+  options.peak_weights = {1, 1, 1, 1, 0};
+  const std::string weights_error = ErrorMessageOf([&] { options.Check(); });
+  EXPECT_NE(weights_error.find("--peak-weights"), std::string::npos) << weights_error;
 }
 
 }  // namespace

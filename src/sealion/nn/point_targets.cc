@@ -67,14 +67,20 @@ std::array<double, kNumSeaLionClasses> ClassWeights(
 
 PointLossSums ComputePointLossSums(const torch::Tensor& outputs, const torch::Tensor& heatmap,
                                    const torch::Tensor& weight, const torch::Tensor& classes,
-                                   const torch::Tensor& class_weights) {
+                                   const torch::Tensor& class_weights,
+                                   const torch::Tensor& peak_weights) {
   const torch::Tensor logits = outputs.select(1, 0);
   const torch::Tensor log_p = torch::log_sigmoid(logits);
   const torch::Tensor log_not_p = torch::log_sigmoid(-logits);
   const torch::Tensor p = torch::sigmoid(logits);
   const torch::Tensor positive = heatmap.eq(1.0f).to(torch::kFloat32) * weight;
   const torch::Tensor negative = (1 - heatmap.eq(1.0f).to(torch::kFloat32)) * weight;
-  const torch::Tensor positive_loss = -(log_p * (1 - p).pow(2) * positive).sum();
+  const torch::Tensor weighted_positive =
+      peak_weights.defined()
+          ? positive *
+                peak_weights.index_select(0, classes.clamp_min(0).reshape({-1})).view_as(positive)
+          : positive;
+  const torch::Tensor positive_loss = -(log_p * (1 - p).pow(2) * weighted_positive).sum();
   const torch::Tensor negative_loss =
       -(log_not_p * p.pow(2) * (1 - heatmap).pow(4) * negative).sum();
   PointLossSums sums;
@@ -112,8 +118,9 @@ PointLoss NormalisePointLoss(const PointLossSums& sums, double batch_animals,
 
 PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& heatmap,
                            const torch::Tensor& weight, const torch::Tensor& classes,
-                           const torch::Tensor& class_weights) {
-  const PointLossSums sums = ComputePointLossSums(outputs, heatmap, weight, classes, class_weights);
+                           const torch::Tensor& class_weights, const torch::Tensor& peak_weights) {
+  const PointLossSums sums =
+      ComputePointLossSums(outputs, heatmap, weight, classes, class_weights, peak_weights);
   return NormalisePointLoss(sums, sums.animals, sums.class_weight);
 }
 

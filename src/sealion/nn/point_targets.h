@@ -5,8 +5,8 @@
 // cells outside the photo, carry no label and no loss.
 //
 // Loss: CenterNet's penalty-reduced focal loss on the heatmap (alpha 2, beta 4), normalised by
-// the number of animals, plus class cross-entropy at the animal cells, weighted against class
-// imbalance.
+// the number of animals (an animal's peak term optionally weighted by its class), plus class
+// cross-entropy at the animal cells, weighted against class imbalance.
 
 #include <torch/torch.h>
 
@@ -51,9 +51,13 @@ struct PointLossSums {
   double animals = 0;              // normalisers of this part of the batch (no gradient)
   double class_weight = 0;
 };
+// `peak_weights` (5 floats, or undefined for all 1): the positive heatmap term at an animal's
+// cell is multiplied by its class's weight, so that a class the heatmap misses (pups) pulls its
+// peaks up harder; the normaliser stays the plain number of animals.
 PointLossSums ComputePointLossSums(const torch::Tensor& outputs, const torch::Tensor& heatmap,
                                    const torch::Tensor& weight, const torch::Tensor& classes,
-                                   const torch::Tensor& class_weights);
+                                   const torch::Tensor& class_weights,
+                                   const torch::Tensor& peak_weights = {});
 // The loss with the whole batch's normalisers (at least 1 animal; no class term without weight).
 PointLoss NormalisePointLoss(const PointLossSums& sums, double batch_animals,
                              double batch_class_weight);
@@ -62,6 +66,7 @@ PointLoss NormalisePointLoss(const PointLossSums& sums, double batch_animals,
 // float, classes N x h x w int64 (-1: no class).
 PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& heatmap,
                            const torch::Tensor& weight, const torch::Tensor& classes,
-                           const torch::Tensor& class_weights);
+                           const torch::Tensor& class_weights,
+                           const torch::Tensor& peak_weights = {});
 
 }  // namespace sealion

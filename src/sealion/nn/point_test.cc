@@ -91,6 +91,41 @@ TEST(PointLoss, MaskedPixelsCarryNoLossAndNoGradient) {
   EXPECT_NEAR(same.total.item<float>(), loss.total.item<float>(), 1e-6);
 }
 
+TEST(PointLoss, PeakWeightsScaleOnlyTheirClassesPeakTerm) {
+  const int cells = 16;
+  const cv::Mat valid_mat(cells, cells, CV_8U, cv::Scalar(255));
+  const PointTargets targets = MakePointTargets({{40, 30, kAdultFemales}, {20, 52, kPups}},
+                                                cv::Size(cells, cells), valid_mat, 4);
+  const auto as_tensor = [](const cv::Mat& m, torch::ScalarType type) {
+    return torch::from_blob(m.data, {1, m.rows, m.cols}, type).clone();
+  };
+  const torch::Tensor heatmap = as_tensor(targets.heatmap, torch::kFloat32);
+  const torch::Tensor weight = as_tensor(targets.weight, torch::kFloat32);
+  const torch::Tensor classes = as_tensor(targets.classes, torch::kInt32).to(torch::kInt64);
+  const torch::Tensor class_weights = torch::ones({kNumSeaLionClasses});
+  // Logits 0 everywhere: p = 0.5, so each animal's peak term is -log(0.5) * 0.5^2.
+  const auto loss_with = [&](const torch::Tensor& peak_weights) {
+    torch::Tensor outputs = torch::zeros({1, kPointNetOutputs, cells, cells}).requires_grad_(true);
+    const PointLoss loss =
+        ComputePointLoss(outputs, heatmap, weight, classes, class_weights, peak_weights);
+    loss.total.backward();
+    return std::pair{loss.heatmap.item<double>(), outputs.grad().select(1, 0).clone()};
+  };
+  const auto [plain, plain_gradient] = loss_with({});
+  const auto [ones, ones_gradient] = loss_with(torch::ones({kNumSeaLionClasses}));
+  EXPECT_NEAR(ones, plain, 1e-7);
+  const auto [pups, pups_gradient] = loss_with(torch::tensor({1.f, 1.f, 1.f, 1.f, 3.f}));
+  const double peak_term = std::log(2.0) * 0.25;
+  // Two animals normalise the sum; the pup's peak term counts 3 times instead of once.
+  EXPECT_NEAR(pups - plain, 2 * peak_term / 2, 1e-6);
+  // The gradient changes at the pup's cell (5, 13) alone, three times as steep there.
+  const torch::Tensor changed = (pups_gradient - plain_gradient).abs().gt(1e-9);
+  EXPECT_EQ(changed.sum().item<int64_t>(), 1);
+  EXPECT_TRUE(changed[0][13][5].item<bool>());
+  EXPECT_NEAR(pups_gradient[0][13][5].item<float>(), 3 * plain_gradient[0][13][5].item<float>(),
+              1e-6);
+}
+
 TEST(ClassWeights, RareClassesWeighMoreAndTheAverageAnimalWeighsOne) {
   const auto weights = ClassWeights({10, 10, 400, 100, 200});
   EXPECT_GT(weights[kAdultMales], weights[kAdultFemales]);

@@ -207,6 +207,11 @@ void PointTrainOptions::Check() const {
     throw Error(fmt::format("train: --architecture must be {} or {}, not '{}'",
                             kPointNetArchitecture, kPointNetV2Architecture, architecture));
   }
+  for (const double w : peak_weights) {
+    if (!(w >= 0.25 && w <= 10))
+      throw Error(fmt::format("train: --peak-weights must be 5 numbers in [0.25, 10], not {}",
+                              fmt::join(peak_weights, ",")));
+  }
   augment.Check();
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
@@ -321,6 +326,12 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   const torch::Tensor class_weight_tensor =
       torch::tensor(std::vector<double>(class_weights.begin(), class_weights.end()))
           .to(torch::kFloat32);
+  const bool peaks_weighted = options.peak_weights != PointTrainOptions{}.peak_weights;
+  const torch::Tensor peak_weight_tensor =
+      peaks_weighted ? torch::tensor(std::vector<double>(options.peak_weights.begin(),
+                                                         options.peak_weights.end()))
+                           .to(torch::kFloat32)
+                     : torch::Tensor();
   spdlog::info("train: {} photos with {} animals ({}), validation: {} photos", train.size(),
                result.train_animals, fmt::join(per_class, "/"), validation.size());
 
@@ -365,14 +376,14 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                                 : fmt::format("|hard-negatives:{}:{}", hard_negatives_hash,
                                               options.augment.hard_negative_centred)) +
       (options.architecture == kPointNetArchitecture ? "" : "|" + options.architecture) +
+      (peaks_weighted ? fmt::format("|peak-weights:{}", fmt::join(options.peak_weights, ","))
+                      : "") +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
-    const json saved = LoadCheckpoint(options.resume, *network, optimizer);
-    if (saved.at("fingerprint") != fingerprint) {
-      throw Error(options.resume.string() +
-                  ": the checkpoint was made with other photos or settings (seed, epochs, crops, "
-                  "batch, learning rate, split)");
-    }
+    const json saved = LoadCheckpoint(
+        options.resume, *network, optimizer, fingerprint,
+        "the checkpoint was made with other photos or settings (seed, epochs, crops, "
+        "batch, learning rate, split, network)");
     for (const auto& e : saved.at("history")) result.epochs.push_back(EpochFromJson(e));
     spdlog::info("resuming after epoch {}", result.epochs.size());
   }
@@ -485,8 +496,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         });
         const Batch batch = StackCrops(crops, options.crop_size);
         const torch::Tensor outputs = network->forward(ToNetworkInput(batch.images));
-        const PointLossSums sums = ComputePointLossSums(outputs, batch.heatmap, batch.weight,
-                                                        batch.classes, class_weight_tensor);
+        const PointLossSums sums =
+            ComputePointLossSums(outputs, batch.heatmap, batch.weight, batch.classes,
+                                 class_weight_tensor, peak_weight_tensor);
         // Normalised by the whole global batch, so that the processes' gradients add up to the
         // single-process gradient.
         const std::vector<double> normalisers =
@@ -564,6 +576,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"coords", options.coords.string()},
                    {"epochs", options.epochs},
                    {"architecture", options.architecture},
+                   {"peak_weights", options.peak_weights},
                    {"crops_per_photo", options.crops_per_photo},
                    {"crop_size", options.crop_size},
                    {"batch_size", options.batch_size},

@@ -69,6 +69,10 @@ struct PointTrainOptions {
   // The network (point_net.h): point_net_v1 (4x4 patch stem) or point_net_v2 (two overlapping
   // 3x3 stride-2 convolutions as the stem).
   std::string architecture = kPointNetArchitecture;
+  // Per class (competition order), the weight of an animal's peak in the heatmap loss
+  // (point_targets.h): above 1 pulls that class's peaks up harder (pups, which the heatmap
+  // misses most). All 1 by default.
+  std::array<double, kNumSeaLionClasses> peak_weights = {1, 1, 1, 1, 1};
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from

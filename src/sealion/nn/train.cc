@@ -208,12 +208,10 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
                                      options.augmentation.jpeg)
                        : "");
   if (!options.resume.empty()) {
-    const json saved = LoadCheckpoint(options.resume, *network, optimizer);
-    if (saved.at("fingerprint") != fingerprint) {
-      throw Error(options.resume.string() +
-                  ": the checkpoint was made with other thumbnails or settings (seed, batch, "
-                  "learning rate, split)");
-    }
+    const json saved =
+        LoadCheckpoint(options.resume, *network, optimizer, fingerprint,
+                       "the checkpoint was made with other thumbnails or settings (seed, batch, "
+                       "learning rate, split)");
     for (const auto& e : saved.at("history")) result.epochs.push_back(EpochFromJson(e));
     spdlog::info("resuming after epoch {}", result.epochs.size());
   }
