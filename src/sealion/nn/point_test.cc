@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstring>
 #include <opencv2/imgproc.hpp>
+#include <tuple>
 
 #include "sealion/extract/dedot.h"
 #include "sealion/extract/extract.h"
@@ -60,6 +61,15 @@ TEST(PointTargets, MaskedCellsCarryNoWeightAndAnimalsOutsideAreIgnored) {
   EXPECT_EQ(targets.weight.at<float>(3, 12), 1.0f);
 }
 
+// One crop's targets as the loss takes them: a batch of one.
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> TargetTensors(const PointTargets& targets) {
+  const auto as_tensor = [](const cv::Mat& m, torch::ScalarType type) {
+    return torch::from_blob(m.data, {1, m.rows, m.cols}, type).clone();
+  };
+  return {as_tensor(targets.heatmap, torch::kFloat32), as_tensor(targets.weight, torch::kFloat32),
+          as_tensor(targets.classes, torch::kInt32).to(torch::kInt64)};
+}
+
 TEST(PointLoss, MaskedPixelsCarryNoLossAndNoGradient) {
   torch::manual_seed(3);
   const int cells = 16;
@@ -70,12 +80,7 @@ TEST(PointLoss, MaskedPixelsCarryNoLossAndNoGradient) {
   }();
   const PointTargets targets = MakePointTargets({{40, 30, kAdultFemales}, {10, 10, kPups}},
                                                 cv::Size(cells, cells), valid_mat, 4);
-  const auto as_tensor = [](const cv::Mat& m, torch::ScalarType type) {
-    return torch::from_blob(m.data, {1, m.rows, m.cols}, type).clone();
-  };
-  const torch::Tensor heatmap = as_tensor(targets.heatmap, torch::kFloat32);
-  const torch::Tensor weight = as_tensor(targets.weight, torch::kFloat32);
-  const torch::Tensor classes = as_tensor(targets.classes, torch::kInt32).to(torch::kInt64);
+  const auto [heatmap, weight, classes] = TargetTensors(targets);
   const torch::Tensor class_weights = torch::ones({kNumSeaLionClasses});
   torch::Tensor outputs = torch::randn({1, kPointNetOutputs, cells, cells}).requires_grad_(true);
   const PointLoss loss = ComputePointLoss(outputs, heatmap, weight, classes, class_weights);
@@ -96,12 +101,7 @@ TEST(PointLoss, PeakWeightsScaleOnlyTheirClassesPeakTerm) {
   const cv::Mat valid_mat(cells, cells, CV_8U, cv::Scalar(255));
   const PointTargets targets = MakePointTargets({{40, 30, kAdultFemales}, {20, 52, kPups}},
                                                 cv::Size(cells, cells), valid_mat, 4);
-  const auto as_tensor = [](const cv::Mat& m, torch::ScalarType type) {
-    return torch::from_blob(m.data, {1, m.rows, m.cols}, type).clone();
-  };
-  const torch::Tensor heatmap = as_tensor(targets.heatmap, torch::kFloat32);
-  const torch::Tensor weight = as_tensor(targets.weight, torch::kFloat32);
-  const torch::Tensor classes = as_tensor(targets.classes, torch::kInt32).to(torch::kInt64);
+  const auto [heatmap, weight, classes] = TargetTensors(targets);
   const torch::Tensor class_weights = torch::ones({kNumSeaLionClasses});
   // Logits 0 everywhere: p = 0.5, so each animal's peak term is -log(0.5) * 0.5^2.
   const auto loss_with = [&](const torch::Tensor& peak_weights) {
