@@ -142,8 +142,8 @@ int RunTrainCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--animal-centred", points.augment.animal_centred,
                  "points: share of crops centred near a labelled animal; the rest are cut "
-                 "anywhere in the photo (background: rock, water, surf). The default model for "
-                 "real photos uses 0.4 (cross-validated better than 0.6: models/README.md)")
+                 "anywhere in the photo (background: rock, water, surf); 0.4 cross-validated "
+                 "better than 0.6 on the real photos (docs/real-photos.md)")
       ->capture_default_str();
   app.add_option("--hard-negatives", points.hard_negatives,
                  "points: a detections CSV (count --detections) of an earlier model on the "

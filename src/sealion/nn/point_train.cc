@@ -25,6 +25,9 @@
 #include "sealion/util/stable_hash.h"
 
 namespace sealion {
+
+// The --animal-centred share that checkpoint fingerprints leave untagged (below).
+constexpr double kLegacyAnimalCentred = 0.6;
 namespace {
 
 using nlohmann::json;
@@ -369,7 +372,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.crops_per_animal > 0 ? fmt::format("|crops-per-animal:{}", options.crops_per_animal)
                                     : "") +
       (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
-      (options.augment.animal_centred == AugmentOptions{}.animal_centred
+      // 0.6, the default until 2026-12-05, has no tag, so that the checkpoints made then still
+      // resume, and those of the 0.6 default are refused under today's 0.4.
+      (options.augment.animal_centred == kLegacyAnimalCentred
            ? ""
            : fmt::format("|animal-centred:{}", options.augment.animal_centred)) +
       (hard_negative_count == 0 ? ""
