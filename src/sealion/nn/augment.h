@@ -16,8 +16,9 @@ struct AugmentOptions {
   // and how hard a copy of the photo was recompressed.
   double scale_range = 0.3;  // the source window is crop x s, s in [1/(1+r), 1+r]
   // Share of crops centred near an animal, the rest anywhere. 0.4: cross-validated on the real
-  // photos at 6.91 / 6.95 against 8.15 / 8.89 for 0.6 (two seeds each; docs/real-photos.md,
-  // "More background crops"), and about equal on make run's synthetic survey (2.35 against 2.24).
+  // photos at 6.91 / 6.95 / 7.55 (three seeds) against 8.15 / 8.89 for 0.6 (two seeds;
+  // docs/real-photos.md, "More background crops"), and about equal on make run's synthetic
+  // survey (2.35 against 2.24).
   double animal_centred = 0.4;
   double exposure = 0.3;  // global gain exp(U(-e, e))
   double colour = 0.06;   // per-channel gain exp(N(0, c)): white balance

@@ -27,13 +27,12 @@ void SaveCheckpoint(const std::filesystem::path& path, torch::nn::Module& networ
 nlohmann::json LoadCheckpoint(const std::filesystem::path& path, torch::nn::Module& network,
                               torch::optim::Optimizer& optimizer, const std::string& fingerprint,
                               const std::string& mismatch) {
-  nlohmann::json state_json;
   try {
     torch::serialize::InputArchive archive;
     archive.load_from(path.string());
     torch::Tensor state;
     archive.read("state", state);
-    state_json =
+    const nlohmann::json state_json =
         nlohmann::json::parse(std::string(reinterpret_cast<const char*>(state.data_ptr<uint8_t>()),
                                           static_cast<size_t>(state.numel())));
     if (state_json.value("fingerprint", "") == fingerprint) {

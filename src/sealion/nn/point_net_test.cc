@@ -113,7 +113,13 @@ TEST(PointNetArchitectures, TrainingRefusesAnUnknownArchitecture) {
   const std::string error = ErrorMessageOf([&] { options.Check(); });
   EXPECT_NE(error.find("--architecture"), std::string::npos) << error;
   EXPECT_NE(error.find("resnet"), std::string::npos) << error;
-  options.architecture = kPointNetArchitecture;
+}
+
+TEST(PointTrainOptions, PeakWeightsOutOfRangeAreRefused) {
+  PointTrainOptions options;
+  options.dataset_dir = "data";
+  options.coords = "coords.csv";
+  options.model_path = "model.bin";
   options.peak_weights = {1, 1, 1, 1, 3};
   options.Check();
   options.peak_weights = {1, 1, 1, 1, 0};

@@ -30,6 +30,11 @@ namespace sealion {
 constexpr double kLegacyAnimalCentred = 0.6;
 namespace {
 
+// Five per-class numbers as the float tensor the loss takes.
+torch::Tensor PerClassTensor(const std::array<double, kNumSeaLionClasses>& values) {
+  return torch::tensor(std::vector<double>(values.begin(), values.end())).to(torch::kFloat32);
+}
+
 using nlohmann::json;
 
 constexpr float kCandidateFloor = 0.1f;  // the lowest threshold validation may choose
@@ -326,15 +331,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     photo_ids += fmt::format("{},", photo.id);
   }
   const auto class_weights = ClassWeights(per_class);
-  const torch::Tensor class_weight_tensor =
-      torch::tensor(std::vector<double>(class_weights.begin(), class_weights.end()))
-          .to(torch::kFloat32);
+  const torch::Tensor class_weight_tensor = PerClassTensor(class_weights);
   const bool peaks_weighted = options.peak_weights != PointTrainOptions{}.peak_weights;
+  // Undefined when all 1: the loss then skips the weighting.
   const torch::Tensor peak_weight_tensor =
-      peaks_weighted ? torch::tensor(std::vector<double>(options.peak_weights.begin(),
-                                                         options.peak_weights.end()))
-                           .to(torch::kFloat32)
-                     : torch::Tensor();
+      peaks_weighted ? PerClassTensor(options.peak_weights) : torch::Tensor();
   spdlog::info("train: {} photos with {} animals ({}), validation: {} photos", train.size(),
                result.train_animals, fmt::join(per_class, "/"), validation.size());
 
