@@ -75,6 +75,7 @@ void ConfigureTorchThreads(int threads) {
   static std::once_flag interop_once;
   std::call_once(interop_once, [] { at::set_num_interop_threads(1); });
   InstallCachingCpuAllocator();
+  WarnIfCoresBusy(threads);
   torch::set_num_threads(ResolveThreadCount(threads));
 }
 
