@@ -12,9 +12,11 @@
 # Usage: SEALION_CV_DIR=runs/real-cv-pretrain [CV_*...] bash bench/pretrain_cv.sh
 # Settings (environment): PRETRAIN_PHOTOS (16 synthetic training photos a fold), PRETRAIN_EPOCHS
 # (60, point counter), PRETRAIN_TILE_EPOCHS (8, tile counter), and bench/real_cv.sh's (CV_FOLDS,
-# CV_METHODS, CV_JOBS, CV_THREADS, ...), which also apply to the pre-training. Every step resumes
-# after a kill. The synthetic photos are derived from the third-party sample: they stay under
-# SEALION_CV_DIR, outside the tracked tree.
+# CV_METHODS, CV_JOBS, CV_THREADS, CV_SEED, ...), which also apply to the pre-training: another
+# CV_SEED makes other synthetic surveys and pre-trains from other weights, so a replicate repeats
+# both stages (CV_SEED=1 makes the surveys and models of the runs before 2026-12-06). Every step
+# resumes after a kill. The synthetic photos are derived from the third-party sample: they stay
+# under SEALION_CV_DIR, outside the tracked tree.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
@@ -22,7 +24,7 @@ sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 work="${SEALION_CV_DIR:-$root/runs/real-cv-pretrain}"
 methods="${CV_METHODS:-points tiles}"; fold_list="${CV_FOLDS:-0 1 2 3}"
 jobs="${CV_JOBS:-1}"; threads="${CV_THREADS:-0}"
-photos="${PRETRAIN_PHOTOS:-16}"; epochs="${PRETRAIN_EPOCHS:-60}"
+photos="${PRETRAIN_PHOTOS:-16}"; epochs="${PRETRAIN_EPOCHS:-60}"; seed="${CV_SEED:-1}"
 tile_epochs="${PRETRAIN_TILE_EPOCHS:-8}"
 source "$here/cv_folds.sh"
 if [ ! -d "$sample/TrainDotted" ]; then
@@ -47,9 +49,10 @@ pretrain_fold() {
   for id in ${cv_folds[$k]}; do ln -s "$pretrain/test-copies/$id.jpg" "$fold/test/$id.jpg"; done
   local survey="$fold/survey"
   if [ ! -f "$survey/train_coords.csv" ]; then
-    "$sealion" synth -o "$survey" --replace --train "$photos" --test 0 --seed $((k + 1)) \
-      --threads "$threads" --layouts "$fold/layouts.csv" --chips "$fold/chips" --scenery "$sample" \
-      --scenery-coords "$fold/scenery-coords.csv" > "$fold/synth.txt" 2>&1
+    "$sealion" synth -o "$survey" --replace --train "$photos" --test 0 \
+      --seed $(((seed - 1) * 4 + k + 1)) --threads "$threads" --layouts "$fold/layouts.csv" \
+      --chips "$fold/chips" --scenery "$sample" --scenery-coords "$fold/scenery-coords.csv" \
+      > "$fold/synth.txt" 2>&1
   fi
   local method model resume
   for method in $methods; do
@@ -58,7 +61,7 @@ pretrain_fold() {
     if [ ! -f "$model" ] && [ "$method" = points ]; then
       "$sealion" train --method points "$survey" --coords "$survey/train_coords.csv" -o "$model" \
         --epochs "$epochs" --crops-per-photo "${CV_CROPS:-48}" --scale-augment "${CV_SCALE:-0.3}" \
-        --val-fraction 0.2 --validate-every 10 --seed 1 --threads "$threads" \
+        --val-fraction 0.2 --validate-every 10 --seed "$seed" --threads "$threads" \
         --views "${CV_VIEWS:-1}" "${resume[@]}" > "$fold/points-train.txt" 2>&1
     elif [ ! -f "$model" ]; then
       [ -f "$survey/extract/training_metadata.json" ] ||
@@ -67,7 +70,7 @@ pretrain_fold() {
         "$sealion" patches "$survey" --metadata "$survey/extract/training_metadata.json" \
           -o "$fold/patches" > "$fold/patches.txt" 2>&1
       "$sealion" train --method tiles "$fold/patches" -o "$model" --epochs "$tile_epochs" \
-        --scale-augment "${CV_SCALE:-0.3}" --val-fraction 0.2 --seed 1 --threads "$threads" \
+        --scale-augment "${CV_SCALE:-0.3}" --val-fraction 0.2 --seed "$seed" --threads "$threads" \
         "${resume[@]}" > "$fold/tiles-train.txt" 2>&1
     fi
     # Counted once: a resumed run reuses the counts (count writes its CSV atomically, when done).
