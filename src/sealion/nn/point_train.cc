@@ -25,10 +25,10 @@
 #include "sealion/util/stable_hash.h"
 
 namespace sealion {
+namespace {
 
 // The --animal-centred share that checkpoint fingerprints leave untagged (below).
 constexpr double kLegacyAnimalCentred = 0.6;
-namespace {
 
 // Five per-class numbers as the float tensor the loss takes.
 torch::Tensor PerClassTensor(const std::array<double, kNumSeaLionClasses>& values) {

@@ -51,9 +51,11 @@ int ResolveThreadCount(int requested_threads) {
 
 namespace {
 
-// Busy and total time (in /proc/stat's ticks) of the cores in this process's CPU affinity.
+// Busy and total time (in /proc/stat's ticks) of the cores in this process's CPU affinity, and
+// how many cores those are.
 struct CoreTimes {
   double busy = 0, total = 0;
+  int cores = 0;
 };
 
 std::optional<CoreTimes> ReadCoreTimes() {
@@ -63,7 +65,6 @@ std::optional<CoreTimes> ReadCoreTimes() {
   std::ifstream stat("/proc/stat");
   if (!stat) return std::nullopt;
   CoreTimes times;
-  bool any = false;
   std::string line;
   while (std::getline(stat, line)) {
     // Per-core lines only: "cpuN user nice system idle iowait irq softirq steal ...".
@@ -77,9 +78,9 @@ std::optional<CoreTimes> ReadCoreTimes() {
     const double busy = user + nice + system + irq + softirq + steal;
     times.busy += busy;
     times.total += busy + idle + iowait;
-    any = true;
+    ++times.cores;
   }
-  if (!any) return std::nullopt;
+  if (times.cores == 0) return std::nullopt;
   return times;
 }
 
@@ -91,7 +92,7 @@ std::optional<double> BusyCores(int window_ms) {
   std::this_thread::sleep_for(std::chrono::milliseconds(window_ms));
   const auto after = ReadCoreTimes();
   if (!after || after->total <= before->total) return std::nullopt;
-  return (after->busy - before->busy) / (after->total - before->total) * AvailableCores();
+  return (after->busy - before->busy) / (after->total - before->total) * after->cores;
 }
 
 std::string BusyCoresWarning(int requested_threads, int cores, double busy_cores) {
