@@ -23,7 +23,8 @@
 # dotted-only photos' dots are removed: train --dot-fill), MODEL_VIEWS (the flipped and turned
 # views count averages by default: train --views), MODEL_THRESHOLD, MODEL_SUPPRESSION,
 # MODEL_ANIMAL_CENTRED (the share of training crops centred on an animal: train --animal-centred),
-# MODEL_THREADS (0: every core). The defaults are the shipped model's: mixed fill, 8 views,
+# MODEL_PEAK_WEIGHTS (train --peak-weights, five per-class weights of the heatmap's peaks; unset:
+# train's default, all 1), MODEL_THREADS (0: every core). The defaults are the shipped model's: mixed fill, 8 views,
 # 40% of the crops around an animal (60% until 2026-12-05: the cross-validation scored 6.91 and
 # 6.95 with two seeds against 8.15 and 8.89; docs/real-photos.md, "More background crops"),
 # threshold 0.325 (it scored 6.91 and 6.95 in this recipe's two cross-validation runs, the best
@@ -40,8 +41,10 @@ suppression="${MODEL_SUPPRESSION:-0.2}"
 dot_fill="${MODEL_DOT_FILL:-mixed}"
 views="${MODEL_VIEWS:-8}"
 animal_centred="${MODEL_ANIMAL_CENTRED:-0.4}"
+peak_weights="${MODEL_PEAK_WEIGHTS:-}"
+peak_args=(); [ -n "$peak_weights" ] && peak_args=(--peak-weights "$peak_weights")
 # A folder per fill and crop mix: a finished stage is reused, and one trained otherwise must not be.
-work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill-centred$animal_centred}"
+work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill-centred$animal_centred${peak_weights:+-peaks$peak_weights}}"
 threads="${MODEL_THREADS:-0}"
 # The model's header records the paths it was trained from: relative to the repository, not the
 # training machine's absolute ones.
@@ -62,7 +65,7 @@ train_stage() {
   "$sealion" train --method points "$sample" --coords "$work/extract/coords.csv" -o "$model" \
     --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed 1 --threads "$threads" \
     --threshold "$threshold" --suppression "$suppression" --dot-fill "$dot_fill" --views "$views" \
-    --animal-centred "$animal_centred" "$@" "${resume[@]}" | tee "$log"
+    --animal-centred "$animal_centred" "${peak_args[@]}" "$@" "${resume[@]}" | tee "$log"
 }
 model="$work/sealion-points-real.bin"
 train_stage "$model" "$work/train.txt" --epochs "$epochs"
