@@ -57,7 +57,7 @@ class TileCounter : public CountingMethod {
         ++result.counts[class_of[t]];
         const cv::Point origin = origins[start + static_cast<size_t>(t)];
         result.detection_rows +=
-            fmt::format("{},{},{},{},{:.4f}\n", photo_id, ClassName(static_cast<int>(class_of[t])),
+            fmt::format("{},{},{},{},{}\n", photo_id, ClassName(static_cast<int>(class_of[t])),
                         origin.x + kPatchSize / 2, origin.y + kPatchSize / 2, score_of[t]);
       }
     }
@@ -118,9 +118,11 @@ class PointCounter : public CountingMethod {
         FindPeakCandidates(network_, rgb, inference, &result.flops), threshold, suppression_);
     for (const auto& animal : animals) {
       ++result.counts[animal.class_index];
+      // The score in full (the shortest text that reads back as the same float), so that rows
+      // filtered at a threshold count what `count --threshold` would.
       result.detection_rows +=
-          fmt::format("{},{},{:.1f},{:.1f},{:.4f}\n", photo_id, ClassName(animal.class_index),
-                      animal.x, animal.y, animal.score);
+          fmt::format("{},{},{:.1f},{:.1f},{}\n", photo_id, ClassName(animal.class_index), animal.x,
+                      animal.y, animal.score);
     }
     result.work_items = static_cast<int64_t>(animals.size());
     return result;

@@ -62,6 +62,20 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
     EXPECT_LT(std::stod(row[2]), 384);
     EXPECT_GE(std::stod(row[4]), 0.001);
   }
+  // Filtering the written detections at a threshold gives what `count --threshold` counts there
+  // (bench/threshold_sweep.sh relies on it): the scores are written in full, not rounded.
+  for (const size_t pick : {size_t{0}, detections.rows.size() / 2, detections.rows.size() - 1}) {
+    const std::string at = detections.rows[pick][4];
+    int64_t filtered = 0;
+    for (const auto& row : detections.rows) filtered += std::stod(row[4]) >= std::stod(at);
+    const std::string d_at = d + "at-" + std::to_string(pick) + "-";
+    run("count " + (survey / "Test").string() + " --model " + d + "points.bin -o " + d_at +
+        "submission.csv --threshold " + at);
+    int64_t counted_at = 0;
+    for (const auto& [id, counts] : ReadCountsCsv(d_at + "submission.csv"))
+      for (const auto n : counts) counted_at += n;
+    EXPECT_EQ(counted_at, filtered) << "threshold " << at;
+  }
   // A resumed run counts nothing again and writes the same files.
   const std::string first = ReadFileToString(d + "detections.csv");
   run(count + " --resume");
