@@ -48,7 +48,7 @@ animal_centred="${MODEL_ANIMAL_CENTRED:-0.4}"
 peak_weights="${MODEL_PEAK_WEIGHTS-1,1,1,1,3}"
 peak_args=(); [ -n "$peak_weights" ] && peak_args=(--peak-weights "$peak_weights")
 # A folder per fill and crop mix: a finished stage is reused, and one trained otherwise must not be.
-work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill-centred$animal_centred${peak_weights:+-peaks$peak_weights}}"
+work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill-centred$animal_centred${peak_weights:+-peaks${peak_weights//,/-}}}"
 threads="${MODEL_THREADS:-0}"
 # The model's header records the paths it was trained from: relative to the repository, not the
 # training machine's absolute ones.
