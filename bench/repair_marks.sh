@@ -10,8 +10,13 @@
 # counts it like the repaired copy, the disc itself is the cue (not what is left of a dot's colour
 # around it); if like the plain copy, the dot's remains are.
 #
+# Each copy's counts per class follow (adult males, subadult males, adult females, juveniles, pups):
+# marked minus plain is what the marks alone add; repaired minus marked is what the dotted file
+# itself adds (the same repairs on the Kaggle dotted JPEG rather than on the plain one).
+#
 # Usage: bench/repair_marks.sh CV_DIR...  (each a SEALION_CV_DIR of real_cv.sh, its folds trained)
-# Settings (environment): CV_DOT_FILL (telea: the fill the CV was run with, for the marked copy).
+# Settings (environment): CV_DOT_FILL (telea: the fill the CV was run with, for the marked copy);
+# MARKS_THRESHOLD (count --threshold; unset: each fold model's own); MARKS_THREADS (count --threads).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
@@ -30,21 +35,26 @@ for work in "$@"; do
         "$sealion" dedot "$fold/marked-source" --coords "$work/extract/coords.csv" --ids "$id" \
           --fill "${CV_DOT_FILL:-telea}" -o "$fold/marked-$id" > /dev/null
       fi
+      at=(); tag=""
+      if [ -n "${MARKS_THRESHOLD:-}" ]; then at=(--threshold "$MARKS_THRESHOLD"); tag="-at$MARKS_THRESHOLD"; fi
       for copy in plain repaired marked; do
-        [ -f "$fold/marks-$copy-$id.csv" ] && continue
-        "$sealion" count "$fold/$copy-$id" --model "$fold/points.bin" -o "$fold/marks-$copy-$id-counts.csv" \
-          --detections "$fold/marks-$copy-$id.csv.new" > /dev/null 2>&1
-        mv "$fold/marks-$copy-$id.csv.new" "$fold/marks-$copy-$id.csv"
+        [ -f "$fold/marks-$copy-$id$tag.csv" ] && continue
+        "$sealion" count "$fold/$copy-$id" --model "$fold/points.bin" "${at[@]}" --threads "${MARKS_THREADS:-0}" \
+          -o "$fold/marks-$copy-$id$tag-counts.csv" --detections "$fold/marks-$copy-$id$tag.csv.new" \
+          > /dev/null 2>&1
+        mv "$fold/marks-$copy-$id$tag.csv.new" "$fold/marks-$copy-$id$tag.csv"
       done
-      /usr/bin/python3 - "$work/extract/coords.csv" "$id" "$fold" "$(basename "$work")/$(basename "$fold")" <<'PY'
+      /usr/bin/python3 - "$work/extract/coords.csv" "$id" "$fold" "$(basename "$work")/$(basename "$fold")" "$tag" <<'PY'
 import csv, math, statistics, sys
-coords, photo, fold, label = sys.argv[1:5]
+coords, photo, fold, label, tag = sys.argv[1:6]
+classes = ["adult_males", "subadult_males", "adult_females", "juveniles", "pups"]
 # Body lengths in px, as kBodyLengthPixels in src/sealion/core/point_match.h (score matches by half).
 body = {"adult_males": 120, "subadult_males": 100, "adult_females": 80, "juveniles": 60, "pups": 40}
 dots = [(float(r["x"]), float(r["y"])) for r in csv.DictReader(open(coords)) if r["train_id"] == photo]
 line = f"{label} photo {photo} ({len(dots)} dots):"
 for copy in ("plain", "repaired", "marked"):
-    detections = list(csv.DictReader(open(f"{fold}/marks-{copy}-{photo}.csv")))
+    detections = list(csv.DictReader(open(f"{fold}/marks-{copy}-{photo}{tag}.csv")))
+    per_class = ",".join(str(sum(1 for d in detections if d["class"] == c)) for c in classes)
     near = []
     for d in detections:
         x, y = float(d["x"]), float(d["y"])
@@ -52,7 +62,7 @@ for copy in ("plain", "repaired", "marked"):
         if nearest <= body[d["class"]] / 2: near.append(nearest)
     on_dot = sum(1 for n in near if n <= 3)
     median = f"{statistics.median(near):.1f}" if near else "-"
-    line += f"  {copy} {len(detections)} found, {on_dot} within 3 px of a dot, median {median} px"
+    line += f"  {copy} {len(detections)} found ({per_class}), {on_dot} within 3 px of a dot, median {median} px"
 print(line)
 PY
     done
