@@ -5,8 +5,9 @@
 # of a `bench/real_cv.sh` run that holds out a photo with a plain copy (42, 44, 50), the fold's
 # point model counts the plain and the repaired copy at a low threshold; this prints the threshold
 # at which the plain copy counts as the repaired copy does at OFFSET_BASE (least squares over the
-# five classes, on a 0.0025 grid, the nearest to OFFSET_BASE of the best), and the mean and median of those
-# offsets over every fold and run given. No truth is used.
+# five classes, scripts/threshold_match.py's thresholds 0.005 apart, the nearest to OFFSET_BASE
+# of the best), and the mean and median of those offsets over every fold and run given. No truth
+# is used.
 #
 # Usage: bench/plain_offset.sh CV_DIR...  (each a SEALION_CV_DIR of real_cv.sh, its folds trained)
 # Settings (environment): OFFSET_BASE (0.375), CV_VIEWS (count --views; default each model's own),
@@ -38,4 +39,4 @@ for work in "$@"; do
   done
 done
 [ ${#pairs[@]} -ge 1 ] || { echo "plain_offset: no fold holds out a photo with a plain copy"; exit 1; }
-/usr/bin/python3 "$here/python/plain_offset.py" "${OFFSET_BASE:-0.375}" "${pairs[@]}"
+/usr/bin/python3 "$here/python/plain_offset.py" "$root" "${OFFSET_BASE:-0.375}" "${pairs[@]}"

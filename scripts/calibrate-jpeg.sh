@@ -78,8 +78,9 @@ count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv,
   mv "$out-detections.csv.tmp" "$out-detections.csv"
 }
 if [ -z "${JPEG_SHIFT:-}" ]; then  # with a fixed shift there is nothing to count
-  echo "calibrate-jpeg: counting $photos (JPEG quality $reference_quality) at the model's threshold $own_threshold"
-  count "$photos" "$work/reference" --threshold "$own_threshold"
+  # At a low threshold, filtered at the model's own below, so the counts stay valid when it changes.
+  echo "calibrate-jpeg: counting $photos (JPEG quality $reference_quality), the reference at the model's threshold $own_threshold"
+  count "$photos" "$work/reference-low" --threshold 0.05
   for quality in $qualities; do
     copies="$work/q$quality"
     if [ ! -f "$copies/.done" ]; then
@@ -121,7 +122,7 @@ if shift:
     print(f"JPEG qualities {' '.join(qualities)}: threshold {own + float(shift):.3f} "
           f"(the model's {own} + JPEG_SHIFT {shift})")
 else:
-    reference = counts_of(read_detections(f"{work}/reference-detections.csv"))
+    reference = counts_of(read_detections(f"{work}/reference-low-detections.csv"), own)
     for quality in qualities:
         threshold, error, total = matching_threshold(
             reference, read_detections(f"{work}/q{quality}-detections.csv"))

@@ -22,30 +22,32 @@ model="$1" photos="$2" work="$3" write="${4:-}"
 [ -d "$photos" ] || { echo "calibrate-views: no photo folder $photos" >&2; exit 1; }
 mkdir -p "$work"
 own_views="$("$python" "$root/scripts/model_header.py" "$model" get detection.views)"
+# The header's float32 (0.32499998807907104) as it was chosen (0.325).
+own_threshold=$(printf '%.4g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
 for views in 1 2 4 8; do
-  # The model's own views at its own threshold: the reference; the others at a low threshold,
-  # from which any higher one is a filter (suppression keeps the stronger of two peaks).
-  threshold_args=(--threshold 0.05); [ "$views" = "$own_views" ] && threshold_args=()
-  out="$work/views-$views"
+  # Every view count at a low threshold, from which any higher one is a filter (suppression keeps
+  # the stronger of two peaks, and the scores are written in full): the model's own views
+  # filtered at its own threshold are the reference, so the counts stay valid when it changes.
+  out="$work/views-$views-low"
   [ -f "$out-detections.csv" ] && continue
   echo "calibrate-views: counting $photos with $views view(s)"
-  "$sealion" count "$photos" --model "$model" --views "$views" "${threshold_args[@]}" \
+  "$sealion" count "$photos" --model "$model" --views "$views" --threshold 0.05 \
     -o "$out-counts.csv" --detections "$out-detections.csv.tmp" > "$out.log" 2>&1
   mv "$out-detections.csv.tmp" "$out-detections.csv"
 done
-"$python" - "$work" "$own_views" "$model" "$write" "$root" <<'PY'
+"$python" - "$work" "$own_views" "$model" "$write" "$root" "$own_threshold" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[5] + "/scripts")
 import model_header
 from threshold_match import counts_of, matching_threshold, read_detections
 work, own, model, write = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4] == "--write"
-reference = counts_of(read_detections(f"{work}/views-{own}-detections.csv"))
+reference = counts_of(read_detections(f"{work}/views-{own}-low-detections.csv"), float(sys.argv[6]))
 table = {}
 for views in (1, 2, 4, 8):
     if views == own:
         continue
     threshold, error, total = matching_threshold(
-        reference, read_detections(f"{work}/views-{views}-detections.csv"))
+        reference, read_detections(f"{work}/views-{views}-low-detections.csv"))
     table[str(views)] = threshold
     print(f"{views} view(s): threshold {threshold:.3f} (squared count difference {error}, "
           f"{total} animals against {sum(reference.values())} with {own} views)")

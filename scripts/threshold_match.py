@@ -21,14 +21,16 @@ def counts_of(detections, threshold=0.0):
     return Counter((photo, name) for photo, name, score in detections if score >= threshold)
 
 
-def matching_threshold(reference, detections):
+def matching_threshold(reference, detections, prefer=None):
     """The candidate threshold at which `detections` (counted at a lower one; suppression keeps
     the stronger of two peaks first, so any higher threshold is a filter) count as `reference`
-    (a Counter from counts_of) does: (threshold, squared count difference, animals counted)."""
+    (a Counter from counts_of) does: (threshold, squared count difference, animals counted).
+    Of equally good candidates the lowest, or with `prefer` the nearest to it."""
     best = None
     for threshold in CANDIDATES:
         counts = counts_of(detections, threshold)
         error = sum((counts[key] - reference[key]) ** 2 for key in set(counts) | set(reference))
-        if best is None or error < best[0]:
+        nearer = prefer is not None and abs(threshold - prefer) < abs(best[1] - prefer) if best else False
+        if best is None or error < best[0] or (error == best[0] and nearer):
             best = (error, threshold, sum(counts.values()))
     return best[1], best[0], best[2]

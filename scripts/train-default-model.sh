@@ -78,6 +78,13 @@ if [ "$more_epochs" -gt 0 ]; then
   train_stage "$model" "$work/train-more.txt" --epochs "$more_epochs" --lr "$more_lr" \
     --init "$work/sealion-points-real.bin"
 fi
+# MODEL_THRESHOLD holds for a model trained before it was changed too: the weights stay, and the
+# views and JPEG tables below are calibrated again from it.
+own="$(printf '%.4g' "$(/usr/bin/python3 "$root/scripts/model_header.py" "$model" get detection.threshold)")"
+if [ "$own" != "$(printf '%.4g' "$threshold")" ]; then
+  /usr/bin/python3 "$root/scripts/model_header.py" "$model" set detection.threshold "$threshold"
+  echo "$model: threshold $own -> $threshold (MODEL_THRESHOLD)"
+fi
 # Thresholds for counting with fewer views than the model was tuned with (count --views 1 is about 4
 # times faster): calibrated so that they count the 12 photos as the model's own views do.
 if [ ! -f "$work/copies/50.jpg" ]; then

@@ -28,6 +28,27 @@ counted=$("$sealion" count "$work/survey/Test" --model "$work/model.bin" --views
   || fail "count with the calibrated model failed: $counted"
 echo "$counted" | grep -q "threshold $(printf '%.3f' "$one") for 1 view(s), calibrated against the model's 8 views" \
   || fail "count --views 1 did not use the calibrated threshold: $counted"
+# A new threshold in the header, calibrated again from the same work folder: the reference is
+# the 8 views filtered at the new threshold, as `count` counts at it, not a stale count.
+"$python" "$header" "$work/model.bin" set detection.threshold 0.6
+again=$(SEALION_BINARY="$sealion" "$root/scripts/calibrate-views.sh" "$work/model.bin" "$work/survey/Test" "$work/cal" --write)
+reference=$(echo "$again" | sed -n 's/^1 view(s): .* against \([0-9]*\) with 8 views)$/\1/p')
+"$sealion" count "$work/survey/Test" --model "$work/model.bin" -o "$work/at-new.csv" > /dev/null 2>&1 \
+  || fail "count at the new threshold failed"
+at_new=$("$python" -c 'import csv, sys; print(sum(int(v) for r in csv.DictReader(open(sys.argv[1])) for k, v in r.items() if k != "test_id"))' "$work/at-new.csv")
+[ -n "$reference" ] && [ "$reference" = "$at_new" ] \
+  || fail "reference after the threshold changed: '$reference' animals, count says $at_new: $again"
+# Of equally good thresholds, the lowest, or the nearest to the one preferred.
+"$python" - "$root/scripts" <<'PY' || fail "threshold_match's choice among equals"
+import sys
+sys.path.insert(0, sys.argv[1])
+from threshold_match import counts_of, matching_threshold
+detections = [("1", "pups", 0.3), ("1", "pups", 0.7)]
+reference = counts_of([("1", "pups", 0.7)])  # one pup: any threshold in (0.3, 0.7]
+assert matching_threshold(reference, detections)[0] == 0.305, matching_threshold(reference, detections)
+assert matching_threshold(reference, detections, prefer=0.5)[0] == 0.5
+assert matching_threshold(reference, detections, prefer=0.9)[0] == 0.7
+PY
 echo "not a model" > "$work/text.bin"
 if error=$("$python" "$header" "$work/text.bin" get detection.views 2>&1); then fail "a text file was read as a model"; fi
 echo "$error" | grep -q "text.bin: not a sealion model file" || fail "unclear error: $error"
