@@ -18,13 +18,14 @@
 #
 # usage: scripts/calibrate-jpeg.sh MODEL PHOTO_DIR WORK_DIR [--write]
 # Copies and counts go to WORK_DIR (reused when there); the model file is rewritten atomically,
-# its weights untouched (their checksum is over the weights alone).
+# its weights untouched (their checksum is over the weights alone). CALIBRATE_THREADS: count
+# --threads.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 python=/usr/bin/python3
 qualities="${QUALITIES:-20 30 50}"
-[ $# -ge 3 ] || { sed -n 2,21p "$0" >&2; exit 2; }
+[ $# -ge 3 ] || { sed -n 2,22p "$0" >&2; exit 2; }
 model="$1" photos="$2" work="$3" write="${4:-}"
 [ -f "$model" ] || { echo "calibrate-jpeg: no model file $model" >&2; exit 1; }
 [ -d "$photos" ] || { echo "calibrate-jpeg: no photo folder $photos" >&2; exit 1; }
@@ -72,7 +73,7 @@ done
 count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv, reused when there
   local in="$1" out="$2"; shift 2
   [ -f "$out-detections.csv" ] && return 0
-  "$sealion" count "$in" --model "$model" "$@" -o "$out-counts.csv" \
+  "$sealion" count "$in" --model "$model" --threads "${CALIBRATE_THREADS:-0}" "$@" -o "$out-counts.csv" \
     --detections "$out-detections.csv.tmp" > "$out.log" 2>&1 || {
     echo "calibrate-jpeg: counting $in failed, see $out.log" >&2; exit 1; }
   mv "$out-detections.csv.tmp" "$out-detections.csv"

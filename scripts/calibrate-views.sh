@@ -11,7 +11,7 @@
 #
 # usage: scripts/calibrate-views.sh MODEL PHOTO_DIR WORK_DIR [--write]
 # Counts go to WORK_DIR (reused when there); the model file is rewritten atomically, its
-# weights untouched (their checksum is over the weights alone).
+# weights untouched (their checksum is over the weights alone). CALIBRATE_THREADS: count --threads.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
@@ -32,6 +32,7 @@ for views in 1 2 4 8; do
   [ -f "$out-detections.csv" ] && continue
   echo "calibrate-views: counting $photos with $views view(s)"
   "$sealion" count "$photos" --model "$model" --views "$views" --threshold 0.05 \
+    --threads "${CALIBRATE_THREADS:-0}" \
     -o "$out-counts.csv" --detections "$out-detections.csv.tmp" > "$out.log" 2>&1
   mv "$out-detections.csv.tmp" "$out-detections.csv"
 done

@@ -141,7 +141,7 @@ def test_counts(model):
     check(np.array_equal(sealion.read_photo("5.png"), rgb), "PNG written here reads back other")
     same_as_cli(model.count(rgb), "5.png", "array as PNG")
 
-    # Below the shipped model's threshold (0.375) and at no more than its suppression (0.20).
+    # Below the shipped model's threshold (0.39) and at no more than its suppression (0.20).
     lower = sealion.Model(MODEL, threshold=0.1, suppression=0.15, threads=2)
     check("threshold 0.10, suppression 0.15" in repr(lower), repr(lower))
     loose = lower.count(photo)
