@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <functional>
@@ -18,6 +19,28 @@
 
 namespace sealion {
 namespace {
+
+// What a model's threshold_by_jpeg_quality does, for the counter's description: "" without one;
+// else the largest shift it makes for a harder-compressed photo (a table may hold the model's
+// own threshold at every quality, which shifts nothing).
+std::string DescribeJpegTable(const nlohmann::json& table) {
+  if (table.empty()) return "";
+  int top_quality = -1;
+  float top_threshold = 0, largest_shift = 0;
+  for (const auto& [key, value] : table.items()) {
+    if (std::atoi(key.c_str()) > top_quality) {
+      top_quality = std::atoi(key.c_str());
+      top_threshold = value.get<float>();
+    }
+  }
+  for (const auto& [key, value] : table.items()) {
+    const float shift = value.get<float>() - top_threshold;
+    if (std::abs(shift) > std::abs(largest_shift)) largest_shift = shift;
+  }
+  if (std::abs(largest_shift) < 5e-4F)
+    return " (the same for hard-compressed JPEGs, as calibrated)";
+  return fmt::format(" (up to {:+.3f} for hard-compressed JPEGs, as calibrated)", largest_shift);
+}
 
 // RGB 8-bit tiles (N x 64 x 64 x 3) in, N x 6 class logits (competition order) out.
 using TileClassifier = std::function<torch::Tensor(const torch::Tensor&)>;
@@ -132,9 +155,8 @@ class PointCounter : public CountingMethod {
   std::string Describe() const override {
     return fmt::format(
         "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{})",
-        what_, threshold_,
-        by_jpeg_quality_.empty() ? "" : " (shifted for hard-compressed JPEGs, as calibrated)",
-        suppression_, views_, views_ == 1 ? "" : "s averaged");
+        what_, threshold_, DescribeJpegTable(by_jpeg_quality_), suppression_, views_,
+        views_ == 1 ? "" : "s averaged");
   }
 
  private:

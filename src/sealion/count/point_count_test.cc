@@ -2,6 +2,7 @@
 // train --method points (a few seconds: the figures are not the point, the plumbing is), count
 // with per-animal detections, resume, and score with precision, recall and F1.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -133,6 +134,20 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   const auto hard = run("count " + d + "hard --model " + d + "jpeg.bin -o " + d + "hard.csv");
   EXPECT_NE(hard.output.find("photo 1: JPEG quality 20, threshold"), std::string::npos)
       << hard.output;
+  EXPECT_NE(
+      hard.output.find(fmt::format("(up to {:+.3f} for hard-compressed JPEGs", 0.95 - threshold)),
+      std::string::npos)
+      << hard.output;
+  // A table that holds the model's threshold at every quality shifts nothing, and says so.
+  calibrated.metadata["detection"]["threshold_by_jpeg_quality"] = {{"20", threshold},
+                                                                   {"90", threshold}};
+  SavePointModel(d + "flat.bin", calibrated.point_network, calibrated.metadata);
+  const auto flat = run("count " + d + "hard --model " + d + "flat.bin -o " + d + "flat.csv");
+  EXPECT_NE(flat.output.find("(the same for hard-compressed JPEGs, as calibrated)"),
+            std::string::npos)
+      << flat.output;
+  EXPECT_EQ(flat.output.find("photo 1: JPEG quality 20, threshold"), std::string::npos)
+      << flat.output;
   const auto as_written = run("count " + (survey / "Test").string() + " --model " + d +
                               "jpeg.bin -o " + d + "as-written.csv");
   EXPECT_EQ(as_written.output.find("JPEG quality"), std::string::npos) << as_written.output;
