@@ -30,7 +30,8 @@ def matching_threshold(reference, detections, prefer=None):
     for threshold in CANDIDATES:
         counts = counts_of(detections, threshold)
         error = sum((counts[key] - reference[key]) ** 2 for key in set(counts) | set(reference))
-        nearer = prefer is not None and abs(threshold - prefer) < abs(best[1] - prefer) if best else False
+        nearer = (best is not None and prefer is not None
+                  and abs(threshold - prefer) < abs(best[1] - prefer))
         if best is None or error < best[0] or (error == best[0] and nearer):
             best = (error, threshold, sum(counts.values()))
     return best[1], best[0], best[2]
