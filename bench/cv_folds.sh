@@ -31,3 +31,17 @@ link_chips() {
     done
   done
 }
+
+# held_out_plain CV_DIR...: "FOLD ID" for each trained fold of each CV_DIR that holds out a photo
+# with a plain copy (bench/real_cv.sh counted its repaired copy from FOLD/repaired-ID).
+held_out_plain() {
+  local work fold repaired
+  for work in "$@"; do
+    for fold in "$work"/fold*; do
+      [ -f "$fold/points.bin" ] || continue
+      for repaired in "$fold"/repaired-*; do
+        [ -d "$repaired" ] && echo "$fold ${repaired##*/repaired-}"
+      done
+    done
+  done
+}

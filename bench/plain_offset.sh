@@ -25,18 +25,12 @@ count_low() {
     { echo "plain_offset: counting $1 failed, see $2.log"; exit 1; }
   mv "$2.new" "$2"
 }
-for work in "$@"; do
-  for fold in "$work"/fold*; do
-    [ -f "$fold/points.bin" ] || continue
-    for repaired in "$fold"/repaired-*; do
-      [ -d "$repaired" ] || continue
-      id="${repaired##*/repaired-}"
-      # The same files bench/threshold_sweep.sh writes for the plain copy (it counts fold/test).
-      count_low "$fold/test" "$fold/sweep-detections.csv"
-      count_low "$repaired" "$fold/sweep-repaired-$id-detections.csv"
-      pairs+=("$fold:$id")
-    done
-  done
-done
+source "$here/cv_folds.sh"
+while read -r fold id <&3; do  # fd 3: the loop's commands may read stdin
+  # The same files bench/threshold_sweep.sh writes for the plain copy (it counts fold/test).
+  count_low "$fold/test" "$fold/sweep-detections.csv"
+  count_low "$fold/repaired-$id" "$fold/sweep-repaired-$id-detections.csv"
+  pairs+=("$fold:$id")
+done 3< <(held_out_plain "$@")
 [ ${#pairs[@]} -ge 1 ] || { echo "plain_offset: no fold holds out a photo with a plain copy"; exit 1; }
 /usr/bin/python3 "$here/python/plain_offset.py" "$root" "${OFFSET_BASE:-0.375}" "${pairs[@]}"

@@ -21,30 +21,27 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 [ $# -ge 1 ] || { echo "usage: $0 CV_DIR..."; exit 2; }
-for work in "$@"; do
-  for fold in "$work"/fold*; do
-    [ -f "$fold/points.bin" ] || continue
-    for repaired in "$fold"/repaired-*; do
-      [ -d "$repaired" ] || continue
-      id="${repaired##*/repaired-}"
-      mkdir -p "$fold/plain-$id"; ln -sf "$(readlink -f "$fold/test/$id.jpg")" "$fold/plain-$id/$id.jpg"
-      if [ ! -f "$fold/marked-$id/$id.jpg" ]; then
-        # dedot reads the photo to repair from TrainDotted/: there, the plain copy.
-        mkdir -p "$fold/marked-source/TrainDotted"
-        ln -sf "$(readlink -f "$fold/test/$id.jpg")" "$fold/marked-source/TrainDotted/$id.jpg"
-        "$sealion" dedot "$fold/marked-source" --coords "$work/extract/coords.csv" --ids "$id" \
-          --fill "${CV_DOT_FILL:-telea}" -o "$fold/marked-$id" > /dev/null
-      fi
-      at=(); tag=""
-      if [ -n "${MARKS_THRESHOLD:-}" ]; then at=(--threshold "$MARKS_THRESHOLD"); tag="-at$MARKS_THRESHOLD"; fi
-      for copy in plain repaired marked; do
-        [ -f "$fold/marks-$copy-$id$tag.csv" ] && continue
-        "$sealion" count "$fold/$copy-$id" --model "$fold/points.bin" "${at[@]}" --threads "${MARKS_THREADS:-0}" \
-          -o "$fold/marks-$copy-$id$tag-counts.csv" --detections "$fold/marks-$copy-$id$tag.csv.new" \
-          > /dev/null 2>&1
-        mv "$fold/marks-$copy-$id$tag.csv.new" "$fold/marks-$copy-$id$tag.csv"
-      done
-      /usr/bin/python3 - "$work/extract/coords.csv" "$id" "$fold" "$(basename "$work")/$(basename "$fold")" "$tag" <<'PY'
+source "$here/cv_folds.sh"
+while read -r fold id <&3; do  # fd 3: the loop's commands may read stdin
+  work="$(dirname "$fold")"
+  mkdir -p "$fold/plain-$id"; ln -sf "$(readlink -f "$fold/test/$id.jpg")" "$fold/plain-$id/$id.jpg"
+  if [ ! -f "$fold/marked-$id/$id.jpg" ]; then
+    # dedot reads the photo to repair from TrainDotted/: there, the plain copy.
+    mkdir -p "$fold/marked-source/TrainDotted"
+    ln -sf "$(readlink -f "$fold/test/$id.jpg")" "$fold/marked-source/TrainDotted/$id.jpg"
+    "$sealion" dedot "$fold/marked-source" --coords "$work/extract/coords.csv" --ids "$id" \
+      --fill "${CV_DOT_FILL:-telea}" -o "$fold/marked-$id" > /dev/null
+  fi
+  at=(); tag=""
+  if [ -n "${MARKS_THRESHOLD:-}" ]; then at=(--threshold "$MARKS_THRESHOLD"); tag="-at$MARKS_THRESHOLD"; fi
+  for copy in plain repaired marked; do
+    [ -f "$fold/marks-$copy-$id$tag.csv" ] && continue
+    "$sealion" count "$fold/$copy-$id" --model "$fold/points.bin" "${at[@]}" --threads "${MARKS_THREADS:-0}" \
+      -o "$fold/marks-$copy-$id$tag-counts.csv" --detections "$fold/marks-$copy-$id$tag.csv.new" \
+      > /dev/null 2>&1
+    mv "$fold/marks-$copy-$id$tag.csv.new" "$fold/marks-$copy-$id$tag.csv"
+  done
+  /usr/bin/python3 - "$work/extract/coords.csv" "$id" "$fold" "$(basename "$work")/$(basename "$fold")" "$tag" <<'PY'
 import csv, math, statistics, sys
 coords, photo, fold, label, tag = sys.argv[1:6]
 classes = ["adult_males", "subadult_males", "adult_females", "juveniles", "pups"]
@@ -65,6 +62,4 @@ for copy in ("plain", "repaired", "marked"):
     line += f"  {copy} {len(detections)} found ({per_class}), {on_dot} within 3 px of a dot, median {median} px"
 print(line)
 PY
-    done
-  done
-done
+done 3< <(held_out_plain "$@")
