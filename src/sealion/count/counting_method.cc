@@ -12,6 +12,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <utility>
+#include <vector>
 
 #include "sealion/count/count.h"
 #include "sealion/nn/point_inference.h"
@@ -20,21 +22,24 @@
 namespace sealion {
 namespace {
 
+// A model's threshold_by_jpeg_quality as (quality, threshold) points, by quality.
+std::vector<std::pair<int, float>> JpegTablePoints(const nlohmann::json& table) {
+  std::vector<std::pair<int, float>> points;
+  for (const auto& [key, value] : table.items())
+    points.emplace_back(std::atoi(key.c_str()), value.get<float>());
+  std::sort(points.begin(), points.end());
+  return points;
+}
+
 // What a model's threshold_by_jpeg_quality does, for the counter's description: "" without one;
 // else the largest shift it makes for a harder-compressed photo (a table may hold the model's
 // own threshold at every quality, which shifts nothing).
 std::string DescribeJpegTable(const nlohmann::json& table) {
   if (table.empty()) return "";
-  int top_quality = -1;
-  float top_threshold = 0, largest_shift = 0;
-  for (const auto& [key, value] : table.items()) {
-    if (std::atoi(key.c_str()) > top_quality) {
-      top_quality = std::atoi(key.c_str());
-      top_threshold = value.get<float>();
-    }
-  }
-  for (const auto& [key, value] : table.items()) {
-    const float shift = value.get<float>() - top_threshold;
+  const auto points = JpegTablePoints(table);
+  float largest_shift = 0;
+  for (const auto& [quality, threshold] : points) {
+    const float shift = threshold - points.back().second;
     if (std::abs(shift) > std::abs(largest_shift)) largest_shift = shift;
   }
   if (std::abs(largest_shift) < 5e-4F)
@@ -181,10 +186,7 @@ class PointCounter : public CountingMethod {
 float ThresholdForJpegQuality(const nlohmann::json& table, float base,
                               std::optional<int> jpeg_quality) {
   if (table.empty() || !jpeg_quality) return base;
-  std::vector<std::pair<int, float>> points;  // (quality, threshold), by quality
-  for (const auto& [key, value] : table.items())
-    points.emplace_back(std::atoi(key.c_str()), value.get<float>());
-  std::sort(points.begin(), points.end());
+  const auto points = JpegTablePoints(table);
   const auto [top_quality, top_threshold] = points.back();
   if (*jpeg_quality >= top_quality) return base;
   float at_quality = points.front().second;

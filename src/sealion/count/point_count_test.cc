@@ -65,6 +65,7 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   }
   // Filtering the written detections at a threshold gives what `count --threshold` counts there
   // (bench/threshold_sweep.sh relies on it): the scores are written in full, not rounded.
+  ASSERT_FALSE(detections.rows.empty()) << counted.output;
   for (const size_t pick : {size_t{0}, detections.rows.size() / 2, detections.rows.size() - 1}) {
     const std::string at = detections.rows[pick][4];
     int64_t filtered = 0;
