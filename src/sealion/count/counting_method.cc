@@ -264,11 +264,21 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
     return std::make_unique<PointCounter>(std::move(forward), threshold, std::move(by_jpeg_quality),
                                           warn_hard_jpeg, suppression, views, "TorchScript module");
   }
-  PointNet network = std::move(model.point_network);
-  network->eval();
-  network->FoldBatchNorm();
-  return std::make_unique<PointCounter>(ForwardOf(network), threshold, std::move(by_jpeg_quality),
-                                        warn_hard_jpeg, suppression, views, "point_net_v1");
+  std::vector<PointNet> networks{std::move(model.point_network)};
+  for (auto& member : model.other_point_networks) networks.push_back(std::move(member));
+  std::vector<PointForward> members;
+  for (auto& network : networks) {
+    network->eval();
+    network->FoldBatchNorm();
+    members.push_back(ForwardOf(network));
+  }
+  const std::string what = networks.size() == 1
+                               ? networks.front()->architecture()
+                               : fmt::format("{} networks of {} averaged", networks.size(),
+                                             networks.front()->architecture());
+  return std::make_unique<PointCounter>(AveragedOverModels(std::move(members)), threshold,
+                                        std::move(by_jpeg_quality), warn_hard_jpeg, suppression,
+                                        views, what);
 }
 
 }  // namespace sealion

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <regex>
 
 #include "sealion/core/counts_csv.h"
@@ -78,6 +79,37 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
       for (const auto n : counts) counted_at += n;
     EXPECT_EQ(counted_at, filtered) << "threshold " << at;
   }
+  // An ensemble of the network with itself averages two equal heatmaps: it counts exactly as the
+  // network does, through the program, and says it averages two.
+  const auto combined =
+      run("ensemble " + d + "points.bin " + d + "points.bin -o " + d + "twice.bin");
+  EXPECT_NE(combined.output.find("ensemble of 2 point_net_v1 networks"), std::string::npos)
+      << combined.output;
+  const auto twice =
+      run("count " + (survey / "Test").string() + " --model " + d + "twice.bin -o " + d +
+          "twice.csv --detections " + d + "twice-detections.csv --threshold 0.001");
+  EXPECT_NE(twice.output.find("2 networks of point_net_v1 averaged"), std::string::npos)
+      << twice.output;
+  // The same animals; scores may differ in the last bits (two forward passes, summed and
+  // halved), which may reorder near-equal ones.
+  EXPECT_EQ(ReadFileToString(d + "twice.csv"), ReadFileToString(d + "submission.csv"));
+  const auto scores_by_animal = [](const CsvTable& table) {
+    std::map<std::vector<std::string>, double> scores;
+    for (const auto& row : table.rows)
+      scores[std::vector<std::string>(row.begin(), row.begin() + 4)] = std::stod(row[4]);
+    return scores;
+  };
+  const auto single_scores = scores_by_animal(detections);
+  const auto twice_scores = scores_by_animal(ReadCsv(d + "twice-detections.csv"));
+  ASSERT_EQ(twice_scores.size(), single_scores.size());
+  for (const auto& [animal, score] : single_scores) {
+    ASSERT_TRUE(twice_scores.count(animal)) << animal[0] << " " << animal[2] << "," << animal[3];
+    EXPECT_NEAR(twice_scores.at(animal), score, 1e-6);
+  }
+  const auto one_refused = RunSealion("ensemble " + d + "points.bin -o " + d + "one.bin");
+  EXPECT_EQ(one_refused.exit_code, 1) << one_refused.output;
+  EXPECT_NE(one_refused.output.find("at least two"), std::string::npos) << one_refused.output;
+
   // A resumed run counts nothing again and writes the same files.
   const std::string first = ReadFileToString(d + "detections.csv");
   run(count + " --resume");

@@ -24,8 +24,8 @@ void ConfigureBlasThreads() {
 
 }  // namespace
 
-// Runs `name` (train or count) with its arguments; returns its exit code, -1 for another name.
-// Exceptions propagate to main(), which prints them once.
+// Runs `name` (train, count or ensemble) with its arguments; returns its exit code, -1 for another
+// name. Exceptions propagate to main(), which prints them once.
 extern "C" __attribute__((visibility("default"))) int SealionRunNetworkCommand(const char* name,
                                                                                int argc,
                                                                                char** argv) {
@@ -33,6 +33,7 @@ extern "C" __attribute__((visibility("default"))) int SealionRunNetworkCommand(c
   const std::string_view command = name;
   if (command == "train") return sealion::RunTrainCommand(argc, argv);
   if (command == "count") return sealion::RunCountCommand(argc, argv);
+  if (command == "ensemble") return sealion::RunEnsembleCommand(argc, argv);
   return -1;
 }
 

@@ -55,10 +55,19 @@ std::string ArchiveForLibTorch(torch::nn::Module& fresh_network, std::string_vie
   }
 }
 
+// An ensemble's networks as one module for LibTorch's archive: "member0", "member1", ...
+class EnsembleModule : public torch::nn::Module {
+ public:
+  explicit EnsembleModule(const std::vector<PointNet>& members) {
+    for (size_t i = 0; i < members.size(); ++i)
+      register_module("member" + std::to_string(i), members[i]);
+  }
+};
+
 // Header and weights into one file, atomically.
 void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& network,
-                    nlohmann::json metadata) {
-  metadata["format_version"] = kModelFormatVersion;
+                    nlohmann::json metadata, uint32_t format_version = kModelFormatVersion) {
+  metadata["format_version"] = format_version;
   metadata["class_names"] = ClassNameList();
   const std::string weights = SerializeWeights(network);
   // Checked on load: a bit flipped on a disk or in a copy must not count silently wrong.
@@ -66,7 +75,7 @@ void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& networ
   metadata["weights_checksum"] = WeightsChecksum(weights);
   const std::string header = metadata.dump();
   std::string file(kMagic, kMagicSize);
-  Append<uint32_t>(file, kModelFormatVersion);
+  Append<uint32_t>(file, format_version);
   Append<uint64_t>(file, header.size());
   file += header;
   file += weights;
@@ -89,7 +98,30 @@ void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohma
   metadata["architecture"] = network->architecture();
   metadata["stride"] = kPointNetStride;
   metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  metadata.erase("ensemble_members");
   WriteModelFile(path, *network, std::move(metadata));
+}
+
+void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>& members,
+                       nlohmann::json metadata) {
+  if (members.size() < 2 || members.size() > kMaxEnsembleMembers) {
+    throw Error(fmt::format("an ensemble has 2 to {} networks, not {}", kMaxEnsembleMembers,
+                            members.size()));
+  }
+  for (auto& member : members) {
+    if (member->architecture() != members.front()->architecture()) {
+      throw Error(fmt::format("an ensemble's networks share one architecture, not {} and {}",
+                              members.front()->architecture(), member->architecture()));
+    }
+  }
+  if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
+  metadata["method"] = kPointMethod;
+  metadata["architecture"] = members.front()->architecture();
+  metadata["stride"] = kPointNetStride;
+  metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  metadata["ensemble_members"] = members.size();
+  EnsembleModule ensemble(members);
+  WriteModelFile(path, ensemble, std::move(metadata), kEnsembleFormatVersion);
 }
 
 LoadedModel LoadModel(const std::filesystem::path& path) {
@@ -117,11 +149,11 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   uint64_t header_size = 0;
   std::memcpy(&version, file.data() + kMagicSize, sizeof(version));
   std::memcpy(&header_size, file.data() + kMagicSize + 4, sizeof(header_size));
-  if (version != kModelFormatVersion && version != 1) {
+  if (version < 1 || version > kEnsembleFormatVersion) {
     throw fail(fmt::format(
-        "model format version {} is not supported by this sealion (it reads versions 1 and {}); "
+        "model format version {} is not supported by this sealion (it reads versions 1 to {}); "
         "retrain the model or use the sealion version that wrote it",
-        version, kModelFormatVersion));
+        version, kEnsembleFormatVersion));
   }
   const size_t header_start = kMagicSize + 12;
   if (header_size > file.size() - header_start) throw fail("truncated model file");
@@ -138,10 +170,21 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
     if (!loaded.metadata.is_object()) throw Error("the header is not a JSON object");
     const std::string architecture = loaded.metadata.value("architecture", "");
     loaded.method = loaded.metadata.value("method", kTileMethod);  // version 1: tiles only
+    if ((version == kEnsembleFormatVersion) != loaded.metadata.contains("ensemble_members"))
+      throw fail("ensemble_members belongs in, and only in, a version 3 model (an ensemble)");
+    if (version == kEnsembleFormatVersion && loaded.method != kPointMethod)
+      throw fail("an ensemble holds point networks only");
     if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
       loaded.tile_network = SeedCnn();
     } else if (IsPointNetArchitecture(architecture) && loaded.method == kPointMethod) {
       loaded.point_network = PointNet(architecture);
+      if (version == kEnsembleFormatVersion) {
+        const int64_t members =
+            JsonInteger(loaded.metadata.at("ensemble_members"), "the header's ensemble_members", 2,
+                        static_cast<int64_t>(kMaxEnsembleMembers));
+        for (int64_t i = 1; i < members; ++i)
+          loaded.other_point_networks.emplace_back(architecture);
+      }
       if (!loaded.metadata.contains("stride") ||
           JsonInteger(loaded.metadata.at("stride"), "the header's stride") != kPointNetStride)
         throw fail("the point model's stride differs from this version's network");
@@ -187,9 +230,17 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
     throw fail(std::string("corrupt model header: ") + error.what());
   }
   // LibTorch reads only an archive it wrote itself, holding the file's numbers.
-  torch::nn::Module& network = loaded.tile_network
-                                   ? static_cast<torch::nn::Module&>(*loaded.tile_network)
-                                   : static_cast<torch::nn::Module&>(*loaded.point_network);
+  std::vector<PointNet> members;
+  if (!loaded.other_point_networks.empty()) {
+    members.push_back(loaded.point_network);
+    members.insert(members.end(), loaded.other_point_networks.begin(),
+                   loaded.other_point_networks.end());
+  }
+  EnsembleModule ensemble(members);
+  torch::nn::Module& network =
+      loaded.tile_network ? static_cast<torch::nn::Module&>(*loaded.tile_network)
+      : !members.empty()  ? static_cast<torch::nn::Module&>(ensemble)
+                          : static_cast<torch::nn::Module&>(*loaded.point_network);
   std::istringstream weights;
   try {
     weights.str(ArchiveForLibTorch(network, weight_bytes));
@@ -207,6 +258,7 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   }
   if (loaded.tile_network) UseChannelsLast(*loaded.tile_network);
   if (loaded.point_network) UseChannelsLast(*loaded.point_network);
+  for (auto& member : loaded.other_point_networks) UseChannelsLast(*member);
   return loaded;
 }
 
@@ -218,6 +270,12 @@ nlohmann::json InitialiseFromModel(const std::filesystem::path& path, const std:
   if (loaded.method != method) {
     throw Error(fmt::format("{}: a {} model cannot start the training of a {} model", path.string(),
                             loaded.method, method));
+  }
+  if (!loaded.other_point_networks.empty()) {
+    throw Error(fmt::format(
+        "{}: an ensemble of {} networks cannot start the training of one; start from one of the "
+        "models it was made of",
+        path.string(), loaded.other_point_networks.size() + 1));
   }
   const auto* target_points = network.as<PointNetImpl>();
   if (loaded.point_network && target_points != nullptr &&

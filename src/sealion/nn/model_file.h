@@ -4,12 +4,14 @@
 // (uint64), the JSON (method, architecture, class names in order, input size and scaling, how it
 // was trained, and for the point counter its stride and detection settings), then the weights as
 // torch::save wrote them. A file of another format version, or not a model at all, is a clear
-// error. Version 2 added the point counter; version 1 files (tile models) are still read.
+// error. Version 2 added the point counter, version 3 ensembles of point networks; version 1 files
+// (tile models) are still read.
 
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "sealion/nn/point_net.h"
 #include "sealion/nn/scripted_model.h"
@@ -18,6 +20,10 @@
 namespace sealion {
 
 inline constexpr uint32_t kModelFormatVersion = 2;
+// Ensembles (SavePointEnsemble) are version 3, so that a sealion from before them refuses one
+// clearly; single networks stay version 2, readable by those too.
+inline constexpr uint32_t kEnsembleFormatVersion = 3;
+inline constexpr size_t kMaxEnsembleMembers = 16;
 
 // The two counting methods a model file can hold.
 inline constexpr const char* kTileMethod = "tiles";    // the seed's 64x64 tile classifier
@@ -27,6 +33,9 @@ struct LoadedModel {
   std::string method;               // kTileMethod or kPointMethod
   SeedCnn tile_network{nullptr};    // set for the tile method
   PointNet point_network{nullptr};  // set for the point method, BatchNorm not folded
+  // An ensemble's other members (SavePointEnsemble), of the same architecture: counting averages
+  // their outputs with point_network's. Empty for a single network.
+  std::vector<PointNet> other_point_networks;
   // Set instead of either network for a TorchScript module (scripted_model.h); `metadata` then
   // holds its method and, for points, its detection settings.
   std::shared_ptr<ScriptedModel> scripted;
@@ -38,6 +47,13 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
 // `metadata` gains method, architecture, class_names, stride, input_scaling, format_version;
 // it must hold "detection" (threshold, suppression_fraction).
 void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohmann::json metadata);
+
+// Several point networks in one file, an ensemble: `count` averages their heatmap and class
+// logits (their views too), which counts steadier than any one of them (networks trained alike
+// with different seeds disagree; docs/real-photos.md, "Ensembles of seeds"). All members have one
+// architecture; `metadata` is as for SavePointModel and gains ensemble_members (their number).
+void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>& members,
+                       nlohmann::json metadata);
 
 // A sealion model file, or a TorchScript module with its JSON sidecar (scripted_model.h).
 // Throws naming the file when it is missing, not a model, of another format version, or of an

@@ -40,6 +40,35 @@ PointForward ForwardOf(PointNet& network) {
           }};
 }
 
+PointForward AveragedOverModels(std::vector<PointForward> members) {
+  if (members.empty()) throw Error("an ensemble needs at least one network");
+  if (members.size() == 1) return members.front();
+  for (const auto& member : members) {
+    if (member.stride != members.front().stride)
+      throw Error("an ensemble's networks must share one output stride");
+  }
+  PointForward averaged;
+  averaged.stride = members.front().stride;
+  const bool every_flops_known =
+      std::all_of(members.begin(), members.end(), [](const auto& m) { return bool(m.flops); });
+  if (every_flops_known) {
+    averaged.flops = [members](int width, int height) {
+      double sum = 0;
+      for (const auto& member : members) sum += member.flops(width, height);
+      return sum;
+    };
+  }
+  averaged.forward = [members](const torch::Tensor& pixels) {
+    torch::Tensor sum;
+    for (const auto& member : members) {
+      torch::Tensor output = member.forward(pixels);
+      sum = sum.defined() ? sum.add_(output) : output.clone(torch::MemoryFormat::Contiguous);
+    }
+    return sum.div_(static_cast<double>(members.size()));
+  };
+  return averaged;
+}
+
 PointForward AveragedOverViews(PointForward network, int views) {
   if (!IsViewCount(views)) throw Error(fmt::format("views must be 1, 2, 4 or 8, not {}", views));
   if (views == 1) return network;

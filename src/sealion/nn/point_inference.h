@@ -42,6 +42,10 @@ struct PointForward {
 };
 PointForward ForwardOf(PointNet& network);  // `network` must be in eval mode
 
+// An ensemble: every member run on the same pixels and their outputs (logits) averaged. The
+// members must share a stride; costs the sum of their work. Throws for no members.
+PointForward AveragedOverModels(std::vector<PointForward> members);
+
 // Test-time augmentation: `network` run on `views` flipped and turned copies of each tile (1: as
 // it is; 2: also mirrored left to right; 4: also upside down, and both; 8: each of those also
 // transposed), every output mapped back onto the tile's grid and the logits averaged. An animal
