@@ -17,19 +17,22 @@
 # model's threshold + S, the shift the cross-validation measured (make model: 0.05).
 #
 # usage: scripts/calibrate-jpeg.sh MODEL PHOTO_DIR WORK_DIR [--write]
-# Copies and counts go to WORK_DIR (reused when there); the model file is rewritten atomically,
-# its weights untouched (their checksum is over the weights alone). CALIBRATE_THREADS: count
-# --threads.
+# Copies go to WORK_DIR, counts to WORK_DIR/weights-ID, ID a hash of the model's weights (both
+# reused when there: a header edit keeps the counts valid, other weights count afresh); the model
+# file is rewritten atomically, its weights untouched (their checksum is over the weights alone).
+# CALIBRATE_THREADS: count --threads.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 python=/usr/bin/python3
 qualities="${QUALITIES:-20 30 50}"
-[ $# -ge 3 ] || { sed -n 2,22p "$0" >&2; exit 2; }
+[ $# -ge 3 ] || { sed -n 2,23p "$0" >&2; exit 2; }
 model="$1" photos="$2" work="$3" write="${4:-}"
 [ -f "$model" ] || { echo "calibrate-jpeg: no model file $model" >&2; exit 1; }
 [ -d "$photos" ] || { echo "calibrate-jpeg: no photo folder $photos" >&2; exit 1; }
-mkdir -p "$work"
+# Counts made with other weights (another model calibrated from the same folder) never count.
+counts="$work/weights-$("$python" "$root/scripts/model_header.py" "$model" weights-id)"
+mkdir -p "$counts"
 # The header's float32 (0.32499998807907104) as it was chosen (0.325).
 own_threshold=$(printf '%.4g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
 # The photos' own quality: the median of their qualities, by the rule `count` reads a photo's
@@ -81,7 +84,7 @@ count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv,
 if [ -z "${JPEG_SHIFT:-}" ]; then  # with a fixed shift there is nothing to count
   # At a low threshold, filtered at the model's own below, so the counts stay valid when it changes.
   echo "calibrate-jpeg: counting $photos (JPEG quality $reference_quality), the reference at the model's threshold $own_threshold"
-  count "$photos" "$work/reference-low" --threshold 0.05
+  count "$photos" "$counts/reference-low" --threshold 0.05
   for quality in $qualities; do
     copies="$work/q$quality"
     if [ ! -f "$copies/.done" ]; then
@@ -104,10 +107,10 @@ PY
     fi
     echo "calibrate-jpeg: counting the copies at JPEG quality $quality"
     # A threshold of the user's own turns any existing table off: low, so that higher is a filter.
-    count "$copies" "$work/q$quality" --threshold 0.05
+    count "$copies" "$counts/q$quality" --threshold 0.05
   done
 fi
-"$python" - "$work" "$own_threshold" "$reference_quality" "$model" "$write" "$root" "${JPEG_SHIFT:-}" $qualities <<'PY'
+"$python" - "$counts" "$own_threshold" "$reference_quality" "$model" "$write" "$root" "${JPEG_SHIFT:-}" $qualities <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[6] + "/scripts")
 import model_header

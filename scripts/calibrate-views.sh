@@ -10,17 +10,20 @@
 # detection.threshold_by_views, which `count --views V` then uses by default.
 #
 # usage: scripts/calibrate-views.sh MODEL PHOTO_DIR WORK_DIR [--write]
-# Counts go to WORK_DIR (reused when there); the model file is rewritten atomically, its
+# Counts go to WORK_DIR/weights-ID, ID a hash of the model's weights (reused when there: a header
+# edit keeps them valid, other weights count afresh); the model file is rewritten atomically, its
 # weights untouched (their checksum is over the weights alone). CALIBRATE_THREADS: count --threads.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 python=/usr/bin/python3
-[ $# -ge 3 ] || { sed -n 2,14p "$0" >&2; exit 2; }
+[ $# -ge 3 ] || { sed -n 2,15p "$0" >&2; exit 2; }
 model="$1" photos="$2" work="$3" write="${4:-}"
 [ -f "$model" ] || { echo "calibrate-views: no model file $model" >&2; exit 1; }
 [ -d "$photos" ] || { echo "calibrate-views: no photo folder $photos" >&2; exit 1; }
-mkdir -p "$work"
+# Counts made with other weights (another model calibrated from the same folder) never count.
+counts="$work/weights-$("$python" "$root/scripts/model_header.py" "$model" weights-id)"
+mkdir -p "$counts"
 own_views="$("$python" "$root/scripts/model_header.py" "$model" get detection.views)"
 # The header's float32 (0.32499998807907104) as it was chosen (0.325).
 own_threshold=$(printf '%.4g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
@@ -28,7 +31,7 @@ for views in 1 2 4 8; do
   # Every view count at a low threshold, from which any higher one is a filter (suppression keeps
   # the stronger of two peaks, and the scores are written in full): the model's own views
   # filtered at its own threshold are the reference, so the counts stay valid when it changes.
-  out="$work/views-$views-low"
+  out="$counts/views-$views-low"
   [ -f "$out-detections.csv" ] && continue
   echo "calibrate-views: counting $photos with $views view(s)"
   "$sealion" count "$photos" --model "$model" --views "$views" --threshold 0.05 \
@@ -36,7 +39,7 @@ for views in 1 2 4 8; do
     -o "$out-counts.csv" --detections "$out-detections.csv.tmp" > "$out.log" 2>&1
   mv "$out-detections.csv.tmp" "$out-detections.csv"
 done
-"$python" - "$work" "$own_views" "$model" "$write" "$root" "$own_threshold" <<'PY'
+"$python" - "$counts" "$own_views" "$model" "$write" "$root" "$own_threshold" <<'PY'
 import json, sys
 sys.path.insert(0, sys.argv[5] + "/scripts")
 import model_header

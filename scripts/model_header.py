@@ -4,7 +4,10 @@ The weights are copied byte for byte, so their checksum in the header still hold
 
 usage: model_header.py MODEL get KEY.PATH       prints the value as JSON (a string bare)
        model_header.py MODEL set KEY.PATH JSON  sets it, rewriting the file atomically
+       model_header.py MODEL weights-id         prints a hash of the weights alone (16 hex
+                                                digits): the same after any header edit
 """
+import hashlib
 import json
 import os
 import struct
@@ -51,6 +54,8 @@ def main():
     if len(sys.argv) == 4 and sys.argv[2] == "get":
         value = get(sys.argv[1], sys.argv[3])
         print(value if isinstance(value, str) else json.dumps(value))
+    elif len(sys.argv) == 3 and sys.argv[2] == "weights-id":
+        print(hashlib.sha256(read(sys.argv[1])[2]).hexdigest()[:16])
     elif len(sys.argv) == 5 and sys.argv[2] == "set":
         update(sys.argv[1], {sys.argv[3]: json.loads(sys.argv[4])})
     else:

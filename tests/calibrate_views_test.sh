@@ -38,6 +38,14 @@ reference=$(echo "$again" | sed -n 's/^1 view(s): .* against \([0-9]*\) with 8 v
 at_new=$("$python" -c 'import csv, sys; print(sum(int(v) for r in csv.DictReader(open(sys.argv[1])) for k, v in r.items() if k != "test_id"))' "$work/at-new.csv")
 [ -n "$reference" ] && [ "$reference" = "$at_new" ] \
   || fail "reference after the threshold changed: '$reference' animals, count says $at_new: $again"
+# Another model calibrated from the same work folder counts afresh: counts are kept by the
+# weights that made them (an ensemble of the model with itself has other weights' bytes).
+"$sealion" ensemble "$work/model.bin" "$work/model.bin" -o "$work/twice.bin" > /dev/null
+other=$(SEALION_BINARY="$sealion" "$root/scripts/calibrate-views.sh" "$work/twice.bin" "$work/survey/Test" "$work/cal")
+echo "$other" | grep -q "calibrate-views: counting .* with 1 view(s)" \
+  || fail "a model with other weights reused the first model's counts: $other"
+# The same weights after a header edit (the threshold above) reuse their counts.
+if echo "$again" | grep -q "calibrate-views: counting"; then fail "a header edit counted again: $again"; fi
 # Of equally good thresholds, the lowest, or the nearest to the one preferred.
 "$python" - "$root/scripts" <<'PY' || fail "threshold_match's choice among equals"
 import sys
