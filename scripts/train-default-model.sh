@@ -12,6 +12,13 @@
 # model's header (counted on the 12 photos' copies that bench/real_cv.sh counts), and
 # scripts/calibrate-jpeg.sh thresholds for photos recompressed at JPEG quality 20-50.
 #
+# Three networks by default, trained alike with seeds 1, 2 and 3 (MODEL_SEEDS) and combined by
+# `sealion ensemble` into one model file whose counter averages their heatmaps: the
+# cross-validation's fold models of three seeds averaged scored 6.43 and 6.71 at 0.375, against
+# 6.39-7.66 (mean 7.04) for single networks of the same six seeds (bench/ensemble_cv.sh,
+# docs/real-photos.md, "Ensembles of seeds"). MODEL_SEEDS=1 trains the single network shipped
+# until 2026-12-06.
+#
 # One stage of 400 epochs from random weights by default. MODEL_MORE_EPOCHS=N adds a second stage
 # of N epochs from that model under a new learning-rate schedule (`train --init`, MODEL_MORE_LR):
 # the model shipped from 2026-12-03 to 12-05 had one of 400, but cross-validated as this script
@@ -19,7 +26,7 @@
 # shipped design without a validation split"). Each stage resumes from its checkpoint.
 #
 # Settings (environment): SEALION_MODEL_DIR (runs/model-FILL), SEALION_KAGGLE_SAMPLE_DIR,
-# MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_DOT_FILL (how the
+# MODEL_SEEDS (the networks' seeds, "1 2 3"), MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_DOT_FILL (how the
 # dotted-only photos' dots are removed: train --dot-fill), MODEL_VIEWS (the flipped and turned
 # views count averages by default: train --views), MODEL_THRESHOLD, MODEL_SUPPRESSION,
 # MODEL_ANIMAL_CENTRED (the share of training crops centred on an animal: train --animal-centred),
@@ -42,6 +49,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 epochs="${MODEL_EPOCHS:-400}"
+seeds="${MODEL_SEEDS:-1 2 3}"
 more_epochs="${MODEL_MORE_EPOCHS:-0}"; more_lr="${MODEL_MORE_LR:-1e-3}"
 threshold="${MODEL_THRESHOLD:-0.39}"
 suppression="${MODEL_SUPPRESSION:-0.2}"
@@ -65,22 +73,42 @@ if [ ! -d "$sample/TrainDotted" ]; then
 fi
 mkdir -p "$work"
 "$sealion" extract "$sample" -o "$work/extract" --include-mismatched | tail -n 1
-# One stage: train_stage MODEL LOG [more train flags]; skipped when MODEL exists.
+# One stage: train_stage MODEL LOG SEED [more train flags]; skipped when MODEL exists.
 train_stage() {
-  local model="$1" log="$2"; shift 2
+  local model="$1" log="$2" seed="$3"; shift 3
   if [ -f "$model" ]; then echo "reusing $model"; return 0; fi
   local resume=(); [ -f "$model.checkpoint" ] && resume=(--resume "$model.checkpoint")
   "$sealion" train --method points "$sample" --coords "$work/extract/coords.csv" -o "$model" \
-    --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed 1 --threads "$threads" \
+    --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed "$seed" --threads "$threads" \
     --threshold "$threshold" --suppression "$suppression" --dot-fill "$dot_fill" --views "$views" \
     --animal-centred "$animal_centred" "${peak_args[@]}" "$@" "${resume[@]}" | tee "$log"
 }
-model="$work/sealion-points-real.bin"
-train_stage "$model" "$work/train.txt" --epochs "$epochs"
-if [ "$more_epochs" -gt 0 ]; then
-  model="$work/sealion-points-real-more.bin"
-  train_stage "$model" "$work/train-more.txt" --epochs "$more_epochs" --lr "$more_lr" \
-    --init "$work/sealion-points-real.bin"
+# Each seed's network (each resumes from its own checkpoint), then, for more than one seed, the
+# ensemble that averages them (`sealion ensemble`), named by its seeds so that another list of
+# seeds makes another file.
+members=()
+for seed in $seeds; do
+  member="$work/member-seed$seed.bin"
+  train_stage "$member" "$work/train-seed$seed.txt" "$seed" --epochs "$epochs"
+  if [ "$more_epochs" -gt 0 ]; then
+    train_stage "$work/member-seed$seed-more.bin" "$work/train-seed$seed-more.txt" "$seed" \
+      --epochs "$more_epochs" --lr "$more_lr" --init "$member"
+    member="$work/member-seed$seed-more.bin"
+  fi
+  members+=("$member")
+done
+if [ ${#members[@]} -eq 1 ]; then
+  model="${members[0]}"
+else
+  model="$work/ensemble-seeds$(echo $seeds | tr ' ' '-').bin"
+  [ "$more_epochs" -gt 0 ] && model="${model%.bin}-more$more_epochs.bin"
+  if [ ! -f "$model" ]; then
+    "$sealion" ensemble "${members[@]}" -o "$model" --threshold "$threshold"
+    # The members' training records (per-epoch history included), one file beside the ensemble.
+    /usr/bin/python3 -c 'import json, sys
+json.dump({"members": [json.load(open(p + ".training.json")) for p in sys.argv[2:]]},
+          open(sys.argv[1], "w"), indent=1)' "$model.training.json" "${members[@]}"
+  fi
 fi
 # MODEL_THRESHOLD holds for a model trained before it was changed too: the weights stay, and the
 # views and JPEG tables below are calibrated again from it.

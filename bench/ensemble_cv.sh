@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Do several networks count better than one? (issue 13) Point networks trained alike with
+# different seeds disagree on the animals they are unsure of; `sealion ensemble` averages their
+# heatmaps. Given several `bench/real_cv.sh` runs of one recipe with different CV_SEED (the same
+# folds), this combines each fold's models into one ensemble per fold, in a folder laid out like a
+# real_cv.sh run (foldK/points.bin, foldK/test, foldK/repaired-ID, extract/), then scores it as
+# the single models are scored: bench/threshold_sweep.sh (every threshold, and each fold's chosen
+# on the other folds), and bench/plain_offset.sh (how much higher a plain photo's threshold).
+#
+# Usage: ENSEMBLE_DIR=OUT bench/ensemble_cv.sh CV_DIR CV_DIR...
+# Settings (environment): ENSEMBLE_DIR (required), ENSEMBLE_THRESHOLD (the ensembles' own, 0.375:
+# what the sweep's "each fold's own" line and plain_offset's base use), CV_VIEWS (count --views;
+# default the models' own), OFFSET_THREADS.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+sealion="${SEALION_BINARY:-$(dirname "$here")/build/src/sealion/sealion}"
+out="${ENSEMBLE_DIR:?set ENSEMBLE_DIR, the folder to write}"
+threshold="${ENSEMBLE_THRESHOLD:-0.375}"
+[ $# -ge 2 ] || { echo "usage: ENSEMBLE_DIR=OUT $0 CV_DIR CV_DIR..."; exit 2; }
+first="$1"
+mkdir -p "$out"
+ln -sfn "$(realpath "$first/extract")" "$out/extract"
+for fold_dir in "$first"/fold*; do
+  fold="${fold_dir##*/}"
+  [ -f "$fold_dir/points.bin" ] || { echo "ensemble_cv: $fold_dir has no trained model"; exit 1; }
+  members=()
+  for work in "$@"; do
+    # The same photos held out, or the average would mix folds.
+    if [ "$(ls "$work/$fold/test")" != "$(ls "$fold_dir/test")" ]; then
+      echo "ensemble_cv: $work/$fold holds out other photos than $fold_dir"; exit 1
+    fi
+    members+=("$work/$fold/points.bin")
+  done
+  mkdir -p "$out/$fold"
+  [ -f "$out/$fold/points.bin" ] ||
+    "$sealion" ensemble "${members[@]}" -o "$out/$fold/points.bin" --threshold "$threshold"
+  ln -sfn "$(realpath "$fold_dir/test")" "$out/$fold/test"
+  for repaired in "$fold_dir"/repaired-*; do
+    [ -d "$repaired" ] && ln -sfn "$(realpath "$repaired")" "$out/$fold/${repaired##*/}"
+  done
+done
+echo "== ensembles of $# networks per fold, each fold's photos counted (bench/threshold_sweep.sh)"
+"$here/threshold_sweep.sh" "$out"
+echo "== plain photos against their repaired copies (bench/plain_offset.sh, base $threshold)"
+OFFSET_BASE="$threshold" "$here/plain_offset.sh" "$out"
