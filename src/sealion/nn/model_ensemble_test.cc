@@ -134,6 +134,14 @@ TEST(PointEnsembles, MakeEnsembleTakesTheFirstModelsSettingsButNotItsCalibration
   ASSERT_EQ(described.size(), 2u);
   EXPECT_EQ(described[1].at("training").at("seed"), 2);
 
+  // One network saved with an ensemble's header is a single network's file again.
+  LoadedModel first_of = LoadModel(options.output);
+  SavePointModel(dir.path() / "first.bin", first_of.point_network, first_of.metadata);
+  const LoadedModel first = LoadModel(dir.path() / "first.bin");
+  EXPECT_TRUE(first.other_point_networks.empty());
+  EXPECT_FALSE(first.metadata.contains("ensemble"));
+  EXPECT_EQ(first.metadata.at("format_version"), kModelFormatVersion);
+
   // Settings given win; an ensemble combined again contributes each of its networks.
   options.inputs = {options.output, dir.path() / "b.bin"};
   options.output = dir.path() / "abb.bin";

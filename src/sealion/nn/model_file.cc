@@ -98,7 +98,9 @@ void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohma
   metadata["architecture"] = network->architecture();
   metadata["stride"] = kPointNetStride;
   metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  // A header taken from an ensemble's file must not describe one network as its members.
   metadata.erase("ensemble_members");
+  metadata.erase("ensemble");
   WriteModelFile(path, *network, std::move(metadata));
 }
 
