@@ -203,6 +203,16 @@ def model_seeds():
           model_file({k: v for k, v in points.items() if k != "detection"}))
     write("model_file_fuzz", "version1.bin", model_file({**tiles, "format_version": 1}, version=1))
     write("model_file_fuzz", "version3.bin", model_file(tiles, version=3))
+    # Ensembles (version 3): member counts in and out of range, of the wrong type, missing.
+    ensemble = {**points, "format_version": 3, "ensemble_members": 2}
+    write("model_file_fuzz", "ensemble_garbage_weights.bin",
+          model_file(ensemble, b"PK\x03\x04junk", version=3))
+    write("model_file_fuzz", "ensemble_17_members.bin",
+          model_file({**ensemble, "ensemble_members": 17}, version=3))
+    write("model_file_fuzz", "ensemble_members_text.bin",
+          model_file({**ensemble, "ensemble_members": "two"}, version=3))
+    write("model_file_fuzz", "ensemble_members_in_version2.bin", model_file(ensemble))
+    write("model_file_fuzz", "version4.bin", model_file(ensemble, version=4))
     write("model_file_fuzz", "checksum_mismatch.bin", model_file(
         {**tiles, "weights_bytes": 4, "weights_checksum": "0000000000000000"}, b"abcd"))
     write("model_file_fuzz", "size_mismatch.bin", model_file({**tiles, "weights_bytes": 9}, b"ab"))
@@ -222,6 +232,7 @@ def model_seeds():
     if archive is not None:
         write("model_file_fuzz", "tiles_tiny_archive.bin", model_file(tiles, archive))
         write("model_file_fuzz", "points_tiny_archive.bin", model_file(points, archive))
+        write("model_file_fuzz", "ensemble_tiny_archive.bin", model_file(ensemble, archive, 3))
 
 
 VIAME_HEADER = ("# 1: Detection or Track-id,2: Video or Image Identifier,3: Unique Frame Identifier,"
