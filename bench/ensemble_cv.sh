@@ -3,9 +3,11 @@
 # different seeds disagree on the animals they are unsure of; `sealion ensemble` averages their
 # heatmaps. Given several `bench/real_cv.sh` runs of one recipe with different CV_SEED (the same
 # folds), this combines each fold's models into one ensemble per fold, in a folder laid out like a
-# real_cv.sh run (foldK/points.bin, foldK/test, foldK/repaired-ID, extract/), then scores it as
-# the single models are scored: bench/threshold_sweep.sh (every threshold, and each fold's chosen
-# on the other folds), and bench/plain_offset.sh (how much higher a plain photo's threshold).
+# real_cv.sh run (foldK/points.bin, foldK/test, foldK/repaired-ID, extract/, test-copies/,
+# truth-counts.csv, and its own cv-points-submission.csv at its threshold), then scores it as the
+# single models are scored: bench/threshold_sweep.sh (every threshold, and each fold's chosen on
+# the other folds), and bench/plain_offset.sh (how much higher a plain photo's threshold).
+# bench/jpeg_robustness.sh then runs on OUT as on a real_cv.sh folder.
 #
 # Usage: ENSEMBLE_DIR=OUT bench/ensemble_cv.sh CV_DIR CV_DIR...
 # Settings (environment): ENSEMBLE_DIR (required), ENSEMBLE_THRESHOLD (the ensembles' own, 0.375:
@@ -20,6 +22,8 @@ threshold="${ENSEMBLE_THRESHOLD:-0.375}"
 first="$1"
 mkdir -p "$out"
 ln -sfn "$(realpath "$first/extract")" "$out/extract"
+ln -sfn "$(realpath "$first/test-copies")" "$out/test-copies"
+ln -sfn "$(realpath "$first/truth-counts.csv")" "$out/truth-counts.csv"
 for fold_dir in "$first"/fold*; do
   fold="${fold_dir##*/}"
   [ -f "$fold_dir/points.bin" ] || { echo "ensemble_cv: $fold_dir has no trained model"; exit 1; }
@@ -41,5 +45,24 @@ for fold_dir in "$first"/fold*; do
 done
 echo "== ensembles of $# networks per fold, each fold's photos counted (bench/threshold_sweep.sh)"
 "$here/threshold_sweep.sh" "$out"
+# The ensembles' counts at their threshold, as real_cv.sh writes a run's (from the sweep's
+# detections: suppression keeps the stronger peak, so a higher threshold is a filter).
+/usr/bin/python3 - "$out" "$threshold" <<'PY'
+import csv, glob, sys
+out, threshold = sys.argv[1], float(sys.argv[2])
+classes = ["adult_males", "subadult_males", "adult_females", "juveniles", "pups"]
+counts = {}
+for path in sorted(glob.glob(f"{out}/fold*/sweep-submission.csv")):
+    for row in csv.DictReader(open(path)):
+        counts[int(row["test_id"])] = [0] * len(classes)
+for path in sorted(glob.glob(f"{out}/fold*/sweep-detections.csv")):
+    for row in csv.DictReader(open(path)):
+        if float(row["score"]) >= threshold:
+            counts[int(row["test_id"])][classes.index(row["class"])] += 1
+with open(f"{out}/cv-points-submission.csv", "w") as f:
+    f.write("train_id," + ",".join(classes) + "\n")
+    for photo in sorted(counts):
+        f.write(f"{photo}," + ",".join(map(str, counts[photo])) + "\n")
+PY
 echo "== plain photos against their repaired copies (bench/plain_offset.sh, base $threshold)"
 OFFSET_BASE="$threshold" "$here/plain_offset.sh" "$out"
