@@ -21,7 +21,8 @@ here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
 sample="${SEALION_KAGGLE_SAMPLE_DIR:-$root/../shared/data/kaggle-sample}"
 model="$(readlink -f "${1:-$root/models/sealion-points-real.bin}")"; ids="${2:-42,44,50}"
-work="${SEALION_STABILITY_DIR:-$root/runs/count-stability}"
+# Absolute: the count inputs are symbolic links to the copies.
+work="$(realpath -m "${SEALION_STABILITY_DIR:-$root/runs/count-stability}")"
 fill="${STABILITY_FILL:-mixed}"; views="${STABILITY_VIEWS:--1}"
 if [ ! -d "$sample/Train" ]; then
   echo "count_stability: the real sample is not at $sample (third-party data, never in the repository)"
