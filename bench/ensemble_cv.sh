@@ -47,22 +47,22 @@ echo "== ensembles of $# networks per fold, each fold's photos counted (bench/th
 "$here/threshold_sweep.sh" "$out"
 # The ensembles' counts at their threshold, as real_cv.sh writes a run's (from the sweep's
 # detections: suppression keeps the stronger peak, so a higher threshold is a filter).
-/usr/bin/python3 - "$out" "$threshold" <<'PY'
+/usr/bin/python3 - "$out" "$threshold" "$here/../scripts" <<'PY'
 import csv, glob, sys
+sys.path.insert(0, sys.argv[3])
+from threshold_match import counts_of, read_detections
 out, threshold = sys.argv[1], float(sys.argv[2])
 classes = ["adult_males", "subadult_males", "adult_females", "juveniles", "pups"]
-counts = {}
-for path in sorted(glob.glob(f"{out}/fold*/sweep-submission.csv")):
-    for row in csv.DictReader(open(path)):
-        counts[int(row["test_id"])] = [0] * len(classes)
-for path in sorted(glob.glob(f"{out}/fold*/sweep-detections.csv")):
-    for row in csv.DictReader(open(path)):
-        if float(row["score"]) >= threshold:
-            counts[int(row["test_id"])][classes.index(row["class"])] += 1
+photos, detections = set(), []
+for fold in sorted(glob.glob(f"{out}/fold*/")):
+    with open(f"{fold}sweep-submission.csv") as f:  # every photo, those with no detection too
+        photos |= {row["test_id"] for row in csv.DictReader(f)}
+    detections += read_detections(f"{fold}sweep-detections.csv")
+counts = counts_of(detections, threshold)
 with open(f"{out}/cv-points-submission.csv", "w") as f:
     f.write("train_id," + ",".join(classes) + "\n")
-    for photo in sorted(counts):
-        f.write(f"{photo}," + ",".join(map(str, counts[photo])) + "\n")
+    for photo in sorted(photos, key=int):
+        f.write(photo + "," + ",".join(str(counts[(photo, c)]) for c in classes) + "\n")
 PY
 echo "== plain photos against their repaired copies (bench/plain_offset.sh, base $threshold)"
 OFFSET_BASE="$threshold" "$here/plain_offset.sh" "$out"

@@ -26,8 +26,8 @@
 # shipped design without a validation split"). Each stage resumes from its checkpoint.
 #
 # Settings (environment): SEALION_MODEL_DIR (runs/model-FILL), SEALION_KAGGLE_SAMPLE_DIR,
-# MODEL_SEEDS (the networks' seeds, "1 2 3"), MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage), MODEL_MORE_LR, MODEL_DOT_FILL (how the
-# dotted-only photos' dots are removed: train --dot-fill), MODEL_VIEWS (the flipped and turned
+# MODEL_SEEDS (the networks' seeds, "1 2 3"), MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage),
+# MODEL_MORE_LR, MODEL_DOT_FILL (how the dotted-only photos' dots are removed: train --dot-fill), MODEL_VIEWS (the flipped and turned
 # views count averages by default: train --views), MODEL_THRESHOLD, MODEL_SUPPRESSION,
 # MODEL_ANIMAL_CENTRED (the share of training crops centred on an animal: train --animal-centred),
 # MODEL_JPEG_SHIFT (how much higher the threshold for photos of JPEG quality 50 and below; 0),
@@ -102,13 +102,13 @@ if [ ${#members[@]} -eq 1 ]; then
 else
   model="$work/ensemble-seeds$(echo $seeds | tr ' ' '-').bin"
   [ "$more_epochs" -gt 0 ] && model="${model%.bin}-more$more_epochs.bin"
-  if [ ! -f "$model" ]; then
-    "$sealion" ensemble "${members[@]}" -o "$model" --threshold "$threshold"
-    # The members' training records (per-epoch history included), one file beside the ensemble.
-    /usr/bin/python3 -c 'import json, sys
+  [ -f "$model" ] || "$sealion" ensemble "${members[@]}" -o "$model" --threshold "$threshold"
+  # The members' training records (per-epoch history included), one file beside the ensemble;
+  # written on its own test, so that a run killed between the two still installs both.
+  [ -f "$model.training.json" ] || /usr/bin/python3 -c 'import json, os, sys
 json.dump({"members": [json.load(open(p + ".training.json")) for p in sys.argv[2:]]},
-          open(sys.argv[1], "w"), indent=1)' "$model.training.json" "${members[@]}"
-  fi
+          open(sys.argv[1] + ".tmp", "w"), indent=1)
+os.replace(sys.argv[1] + ".tmp", sys.argv[1])' "$model.training.json" "${members[@]}"
 fi
 # MODEL_THRESHOLD holds for a model trained before it was changed too: the weights stay, and the
 # views and JPEG tables below are calibrated again from it.

@@ -20,7 +20,7 @@ void EnsembleOptions::Check() const {
   }
   if (threshold >= 0 && !(threshold > 0 && threshold < 1))
     throw Error("ensemble: --threshold must be in (0, 1) (or -1: the first model's)");
-  if (suppression >= 0 && suppression > 2)
+  if (suppression > 2)
     throw Error("ensemble: --suppression must be in [0, 2] (or -1: the first model's)");
   if (views >= 0 && !IsViewCount(views))
     throw Error("ensemble: --views must be 1, 2, 4 or 8 (or -1: the first model's)");
@@ -39,6 +39,10 @@ EnsembleSummary MakeEnsemble(const EnsembleOptions& options) {
                               input.string(),
                               model.scripted ? "a TorchScript module" : "a tile model"));
     }
+    if (!members.empty() && model.point_network->architecture() != members.front()->architecture())
+      throw Error(fmt::format("{}: its network is {}, {}'s {}; an ensemble has one architecture",
+                              input.string(), model.point_network->architecture(),
+                              options.inputs.front().string(), members.front()->architecture()));
     const nlohmann::json& own = model.metadata.at("detection");
     if (detection.is_null()) detection = own;
     summary.dropped_calibrations = summary.dropped_calibrations ||
@@ -58,18 +62,7 @@ EnsembleSummary MakeEnsemble(const EnsembleOptions& options) {
     members.push_back(std::move(model.point_network));
     for (auto& other : model.other_point_networks) members.push_back(std::move(other));
   }
-  if (members.size() > kMaxEnsembleMembers) {
-    throw Error(fmt::format("ensemble: {} networks in all; an ensemble holds at most {}",
-                            members.size(), kMaxEnsembleMembers));
-  }
-  for (const auto& member : members) {
-    if (member->architecture() != members.front()->architecture()) {
-      throw Error(
-          fmt::format("ensemble: the models must share one architecture; {} holds {}, another {}",
-                      options.inputs.front().string(), members.front()->architecture(),
-                      member->architecture()));
-    }
-  }
+  // SavePointEnsemble refuses more than kMaxEnsembleMembers networks in all.
   detection.erase("threshold_by_views");
   detection.erase("threshold_by_jpeg_quality");
   if (options.threshold >= 0) detection["threshold"] = options.threshold;

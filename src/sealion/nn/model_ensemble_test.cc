@@ -165,6 +165,13 @@ TEST(PointEnsembles, MakeEnsembleTakesTheFirstModelsSettingsButNotItsCalibration
   EXPECT_NE(error.find("tiles.bin"), std::string::npos) << error;
   EXPECT_NE(error.find("tile model"), std::string::npos) << error;
   EXPECT_FALSE(std::filesystem::exists(options.output));
+  PointNet v2 = RandomNetwork(3, kPointNetV2Architecture);
+  SavePointModel(dir.path() / "v2.bin", v2, {{"detection", kDetection}});
+  options.inputs = {dir.path() / "a.bin", dir.path() / "v2.bin"};
+  const std::string mixed = ErrorMessageOf([&] { MakeEnsemble(options); });
+  EXPECT_NE(mixed.find("v2.bin"), std::string::npos) << mixed;
+  EXPECT_NE(mixed.find("one architecture"), std::string::npos) << mixed;
+  EXPECT_FALSE(std::filesystem::exists(options.output));
   options.inputs = {dir.path() / "a.bin"};
   EXPECT_NE(ErrorMessageOf([&] { MakeEnsemble(options); }).find("at least two"), std::string::npos);
   options.inputs = {dir.path() / "a.bin", dir.path() / "b.bin"};

@@ -17,6 +17,12 @@ namespace {
 
 int RoundUp(int value, int multiple) { return (value + multiple - 1) / multiple * multiple; }
 
+// Adds one output to a running sum of outputs (AveragedOverModels, AveragedOverViews); the
+// first is copied, so that the sum never writes into an output a network still holds.
+void AddOutput(torch::Tensor& sum, const torch::Tensor& output) {
+  sum = sum.defined() ? sum.add_(output) : output.clone(torch::MemoryFormat::Contiguous);
+}
+
 }  // namespace
 
 void PointInferenceOptions::Check() const {
@@ -60,10 +66,7 @@ PointForward AveragedOverModels(std::vector<PointForward> members) {
   }
   averaged.forward = [members](const torch::Tensor& pixels) {
     torch::Tensor sum;
-    for (const auto& member : members) {
-      torch::Tensor output = member.forward(pixels);
-      sum = sum.defined() ? sum.add_(output) : output.clone(torch::MemoryFormat::Contiguous);
-    }
+    for (const auto& member : members) AddOutput(sum, member.forward(pixels));
     return sum.div_(static_cast<double>(members.size()));
   };
   return averaged;
@@ -92,7 +95,7 @@ PointForward AveragedOverViews(PointForward network, int views) {
       torch::Tensor output = forward(input.contiguous());
       if (view & 4) output = output.permute({0, 1, 3, 2});
       if (!output_dims.empty()) output = torch::flip(output, output_dims);
-      sum = sum.defined() ? sum.add_(output) : output.clone(torch::MemoryFormat::Contiguous);
+      AddOutput(sum, output);
     }
     return sum.div_(views);
   };
