@@ -82,6 +82,15 @@ void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& networ
   WriteFileAtomically(path, file);
 }
 
+// What every point model's header says of its network(s), one or an ensemble's.
+void AddPointModelFields(nlohmann::json& metadata, const std::string& architecture) {
+  if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
+  metadata["method"] = kPointMethod;
+  metadata["architecture"] = architecture;
+  metadata["stride"] = kPointNetStride;
+  metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+}
+
 }  // namespace
 
 void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::json metadata) {
@@ -93,11 +102,7 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
 }
 
 void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohmann::json metadata) {
-  if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
-  metadata["method"] = kPointMethod;
-  metadata["architecture"] = network->architecture();
-  metadata["stride"] = kPointNetStride;
-  metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  AddPointModelFields(metadata, network->architecture());
   // A header taken from an ensemble's file must not describe one network as its members.
   metadata.erase("ensemble_members");
   metadata.erase("ensemble");
@@ -116,11 +121,7 @@ void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>&
                               members.front()->architecture(), member->architecture()));
     }
   }
-  if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
-  metadata["method"] = kPointMethod;
-  metadata["architecture"] = members.front()->architecture();
-  metadata["stride"] = kPointNetStride;
-  metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  AddPointModelFields(metadata, members.front()->architecture());
   metadata["ensemble_members"] = members.size();
   EnsembleModule ensemble(members);
   WriteModelFile(path, ensemble, std::move(metadata), kEnsembleFormatVersion);

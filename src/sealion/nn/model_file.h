@@ -49,9 +49,9 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
 void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohmann::json metadata);
 
 // Several point networks in one file, an ensemble: `count` averages their heatmap and class
-// logits (their views too), which counts steadier than any one of them (networks trained alike
-// with different seeds disagree; docs/real-photos.md, "Ensembles of seeds"). All members have one
-// architecture; `metadata` is as for SavePointModel and gains ensemble_members (their number).
+// logits (their views too), which counts steadier than a typical one of them (networks trained
+// alike with different seeds disagree; docs/real-photos.md, "Ensembles of seeds"). All members have
+// one architecture; `metadata` is as for SavePointModel and gains ensemble_members (their number).
 void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>& members,
                        nlohmann::json metadata);
 
