@@ -111,15 +111,19 @@ class PointCounter : public CountingMethod {
  public:
   // `by_jpeg_quality`: the model's threshold_by_jpeg_quality, empty when there is none or the
   // user chose the threshold; `warn_hard_jpeg`: warn of a hard-compressed photo (neither).
+  // `chroma_sigma`: the model's input_chroma_sigma (SmoothChroma before the network), 0: none.
   PointCounter(PointForward network, float threshold, nlohmann::json by_jpeg_quality,
-               bool warn_hard_jpeg, double suppression, int views, std::string what)
+               bool warn_hard_jpeg, double suppression, int views, double chroma_sigma,
+               std::string what)
       : network_(AveragedOverViews(std::move(network), views)),
         threshold_(threshold),
         by_jpeg_quality_(std::move(by_jpeg_quality)),
         warn_hard_jpeg_(warn_hard_jpeg),
         suppression_(suppression),
         views_(views),
-        what_(std::move(what)) {}
+        what_(std::move(what)) {
+    inference_.chroma_sigma = chroma_sigma;
+  }
 
   PhotoCount CountPhoto(int64_t photo_id, const cv::Mat& rgb,
                         std::optional<int> jpeg_quality) override {
@@ -159,9 +163,12 @@ class PointCounter : public CountingMethod {
   const char* WorkUnit() const override { return "animals"; }
   std::string Describe() const override {
     return fmt::format(
-        "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{})",
+        "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{}{})",
         what_, threshold_, DescribeJpegTable(by_jpeg_quality_), suppression_, views_,
-        views_ == 1 ? "" : "s averaged");
+        views_ == 1 ? "" : "s averaged",
+        inference_.chroma_sigma > 0
+            ? fmt::format(", chroma smoothed by {:g} px", inference_.chroma_sigma)
+            : "");
   }
 
  private:
@@ -262,7 +269,8 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
         scripted->spec().stride, nullptr};
     return std::make_unique<PointCounter>(std::move(forward), threshold, std::move(by_jpeg_quality),
-                                          warn_hard_jpeg, suppression, views, "TorchScript module");
+                                          warn_hard_jpeg, suppression, views, 0.0,
+                                          "TorchScript module");
   }
   std::vector<PointNet> networks{std::move(model.point_network)};
   for (auto& member : model.other_point_networks) networks.push_back(std::move(member));
@@ -278,7 +286,7 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                                              networks.front()->architecture());
   return std::make_unique<PointCounter>(AveragedOverModels(std::move(members)), threshold,
                                         std::move(by_jpeg_quality), warn_hard_jpeg, suppression,
-                                        views, what);
+                                        views, InputChromaSigma(model.metadata), what);
 }
 
 }  // namespace sealion

@@ -253,5 +253,43 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_NE(wrong.output.find("--crop is for --method points"), std::string::npos) << wrong.output;
 }
 
+// train --chroma-sigma: the model keeps the smoothing and count applies it (it says so, and the
+// same network counted without it scores otherwise).
+TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
+  testing::ScopedTempDir dir;
+  const auto survey = dir.path() / "survey";
+  testing::MakeSmallSurvey(survey, 2, 1, 256, 224, 3);
+  const std::string d = dir.path().string() + "/";
+  auto run = [&](const std::string& arguments) {
+    const auto result = RunSealion(arguments);
+    EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
+    return result;
+  };
+  run("extract " + survey.string() + " -o " + d + "extract");
+  run("train --method points " + survey.string() + " --coords " + d +
+      "extract/coords.csv --epochs 1 --crops-per-photo 4 --crop 128 --val-fraction 0.5 --seed 3 "
+      "--chroma-sigma 3 -o " +
+      d + "smooth.bin");
+  LoadedModel model = LoadModel(d + "smooth.bin");
+  EXPECT_EQ(InputChromaSigma(model.metadata), 3.0);
+  EXPECT_EQ(model.metadata.at("training").at("chroma_sigma").get<double>(), 3.0);
+  model.metadata.erase("input_chroma_sigma");
+  SavePointModel(d + "unsmoothed.bin", model.point_network, model.metadata);
+  const auto count = [&](const std::string& name) {
+    return run("count " + (survey / "Test").string() + " --model " + d + name + ".bin -o " + d +
+               name + ".csv --detections " + d + name + "-detections.csv --threshold 0.001");
+  };
+  const auto smoothed = count("smooth");
+  EXPECT_NE(smoothed.output.find("chroma smoothed by 3 px"), std::string::npos) << smoothed.output;
+  const auto unsmoothed = count("unsmoothed");
+  EXPECT_EQ(unsmoothed.output.find("chroma smoothed"), std::string::npos) << unsmoothed.output;
+  EXPECT_NE(ReadFileToString(d + "smooth-detections.csv"),
+            ReadFileToString(d + "unsmoothed-detections.csv"));
+  const auto refused = RunSealion("train --method points " + survey.string() + " --coords " + d +
+                                  "extract/coords.csv -o " + d + "x.bin --chroma-sigma -2");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("--chroma-sigma must be in"), std::string::npos) << refused.output;
+}
+
 }  // namespace
 }  // namespace sealion

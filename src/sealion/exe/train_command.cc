@@ -157,6 +157,11 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: the network, point_net_v1 (a 4x4 patch stem) or point_net_v2 (two "
                  "overlapping 3x3 stride-2 convolutions as the stem; about 15% more work a photo)")
       ->capture_default_str();
+  app.add_option("--chroma-sigma", points.chroma_sigma,
+                 "points: blur the colour (not the brightness) of every crop by a Gaussian of "
+                 "this many px, and count alike (the model keeps it); copies of a photo differ in "
+                 "colour sharpness, Kaggle's dotted files by about 2-3 px (0: none)")
+      ->capture_default_str();
   std::vector<double> peak_weights;
   app.add_option("--peak-weights", peak_weights,
                  "points: per class (adult_males,subadult_males,adult_females,juveniles,pups), "
@@ -195,7 +200,7 @@ int RunTrainCommand(int argc, char** argv) {
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
           "--decoy-repairs", "--body-decoys", "--plain-weight", "--dot-fill", "--validate-every",
           "--animal-centred", "--hard-negatives", "--hard-negative-centred", "--architecture",
-          "--peak-weights", "--threshold", "--suppression", "--views"}) {
+          "--peak-weights", "--chroma-sigma", "--threshold", "--suppression", "--views"}) {
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

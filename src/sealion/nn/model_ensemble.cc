@@ -43,6 +43,14 @@ EnsembleSummary MakeEnsemble(const EnsembleOptions& options) {
       throw Error(fmt::format("{}: its network is {}, {}'s {}; an ensemble has one architecture",
                               input.string(), model.point_network->architecture(),
                               options.inputs.front().string(), members.front()->architecture()));
+    // The networks read one input: an ensemble smooths chroma once, as each member was trained.
+    const double chroma_sigma = InputChromaSigma(model.metadata);
+    if (!members.empty() && chroma_sigma != summary.chroma_sigma)
+      throw Error(fmt::format(
+          "{}: trained on chroma smoothed by {:g} px, {} by {:g} px; an "
+          "ensemble's networks read one input",
+          input.string(), chroma_sigma, options.inputs.front().string(), summary.chroma_sigma));
+    summary.chroma_sigma = chroma_sigma;
     const nlohmann::json& own = model.metadata.at("detection");
     if (detection.is_null()) detection = own;
     summary.dropped_calibrations = summary.dropped_calibrations ||
@@ -68,8 +76,9 @@ EnsembleSummary MakeEnsemble(const EnsembleOptions& options) {
   if (options.threshold >= 0) detection["threshold"] = options.threshold;
   if (options.suppression >= 0) detection["suppression_fraction"] = options.suppression;
   if (options.views >= 0) detection["views"] = options.views;
-  SavePointEnsemble(options.output, members,
-                    {{"detection", detection}, {"ensemble", {{"members", described}}}});
+  nlohmann::json metadata = {{"detection", detection}, {"ensemble", {{"members", described}}}};
+  if (summary.chroma_sigma > 0) metadata["input_chroma_sigma"] = summary.chroma_sigma;
+  SavePointEnsemble(options.output, members, std::move(metadata));
   summary.members = static_cast<int>(members.size());
   summary.architecture = members.front()->architecture();
   summary.threshold = detection.at("threshold").get<float>();

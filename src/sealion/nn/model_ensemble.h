@@ -28,6 +28,7 @@ struct EnsembleSummary {
   float threshold = 0;
   double suppression = 0;
   int views = 0;
+  double chroma_sigma = 0;            // the members' input_chroma_sigma, one for all
   bool dropped_calibrations = false;  // an input's threshold_by_views or _by_jpeg_quality
 };
 

@@ -127,6 +127,10 @@ void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>&
   WriteModelFile(path, ensemble, std::move(metadata), kEnsembleFormatVersion);
 }
 
+double InputChromaSigma(const nlohmann::json& metadata) {
+  return metadata.value("input_chroma_sigma", 0.0);
+}
+
 LoadedModel LoadModel(const std::filesystem::path& path) {
   if (IsTorchScriptFile(path)) {
     LoadedModel loaded;
@@ -194,6 +198,13 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
       if (!loaded.metadata.contains("detection"))
         throw fail("the point model has no detection settings");
       loaded.metadata["detection"] = CheckedDetectionSettings(loaded.metadata.at("detection"));
+      if (loaded.metadata.contains("input_chroma_sigma")) {
+        const nlohmann::json& sigma = loaded.metadata.at("input_chroma_sigma");
+        if (!sigma.is_number() ||
+            !(sigma.get<double>() >= 0 && sigma.get<double>() <= kMaxChromaSigma))
+          throw fail(fmt::format("the header's input_chroma_sigma must be a number in [0, {}]",
+                                 kMaxChromaSigma));
+      }
     } else {
       throw fail(
           fmt::format("unknown architecture '{}' for method '{}'", architecture, loaded.method));

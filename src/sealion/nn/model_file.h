@@ -60,6 +60,10 @@ void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>&
 // architecture or class list this version does not know.
 LoadedModel LoadModel(const std::filesystem::path& path);
 
+// The chroma smoothing a point model's inputs get before its network (header field
+// input_chroma_sigma, point_inference.h: SmoothChroma); 0 for models without it.
+double InputChromaSigma(const nlohmann::json& metadata);
+
 // Training that starts from a trained model (`train --init`: fine-tuning, or more training
 // under a new learning-rate schedule): copies every parameter and BatchNorm statistic of the
 // model file into `network`, which must be of the same method (kTileMethod or kPointMethod).

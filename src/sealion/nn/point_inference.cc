@@ -34,6 +34,8 @@ void PointInferenceOptions::Check() const {
     throw Error("the tile margin must be a non-negative multiple of 32");
   if (!(candidate_threshold > 0 && candidate_threshold < 1))
     throw Error("the detection threshold must be in (0, 1)");
+  if (!(chroma_sigma >= 0 && chroma_sigma <= kMaxChromaSigma))
+    throw Error(fmt::format("the chroma sigma must be in [0, {}]", kMaxChromaSigma));
 }
 
 PointForward ForwardOf(PointNet& network) {
@@ -102,6 +104,21 @@ PointForward AveragedOverViews(PointForward network, int views) {
   return averaged;
 }
 
+void SmoothChroma(cv::Mat& rgb, double sigma) {
+  if (sigma <= 0) return;
+  CV_Assert(rgb.type() == CV_8UC3);
+  cv::Mat ycrcb;
+  cv::cvtColor(rgb, ycrcb, cv::COLOR_RGB2YCrCb);
+  std::array<cv::Mat, 3> channels;
+  cv::split(ycrcb, channels);
+  for (const int chroma : {1, 2}) {
+    cv::GaussianBlur(channels[chroma], channels[chroma], cv::Size(0, 0), sigma, sigma,
+                     cv::BORDER_REPLICATE);
+  }
+  cv::merge(channels.data(), channels.size(), ycrcb);
+  cv::cvtColor(ycrcb, rgb, cv::COLOR_YCrCb2RGB);
+}
+
 std::vector<PointDetection> FindPeakCandidates(const PointForward& network, const cv::Mat& rgb,
                                                const PointInferenceOptions& options,
                                                double* flops) {
@@ -125,6 +142,7 @@ std::vector<PointDetection> FindPeakCandidates(const PointForward& network, cons
       cv::Mat input;
       cv::copyMakeBorder(rgb(region), input, 0, padded_height - region.height, 0,
                          padded_width - region.width, cv::BORDER_REPLICATE);
+      SmoothChroma(input, options.chroma_sigma);
       const torch::Tensor pixels =
           torch::from_blob(input.data, {1, padded_height, padded_width, 3}, torch::kUInt8);
       const torch::Tensor outputs = network.forward(pixels)[0];

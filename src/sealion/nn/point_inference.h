@@ -28,6 +28,9 @@ struct PointInferenceOptions {
   int tile_height = 2048;  // a multiple of 32 (taller tiles: fewer margins to compute twice)
   int margin = 64;         // context on each side, a multiple of 32
   float candidate_threshold = 0.3f;
+  // SmoothChroma's sigma, applied to every tile before the network; 0: none. A model trained on
+  // smoothed chroma (`train --chroma-sigma`) keeps it in its header (input_chroma_sigma).
+  double chroma_sigma = 0;
 
   void Check() const;
 };
@@ -66,6 +69,14 @@ inline std::vector<PointDetection> FindPeakCandidates(PointNet& network, const c
                                                       double* flops = nullptr) {
   return FindPeakCandidates(ForwardOf(network), rgb, options, flops);
 }
+
+// Blurs the chroma of `rgb` (8-bit RGB, in place) by a Gaussian of `sigma` pixels, its luma
+// untouched (through YCrCb; 0: nothing). Chroma sharpness differs between copies of one photo:
+// Kaggle's dotted files, 9 of the 12 real training photos, carry their plain photo's chroma
+// blurred by a sigma of about 2-3 px, and the networks trained on them scored that as fewer
+// animals (docs/real-photos.md, "Chroma"); with every input smoothed more than that, in training
+// and in counting, the copies look alike to the network.
+void SmoothChroma(cv::Mat& rgb, double sigma);
 
 // Greedy suppression by distance: candidates at or above `threshold`, strongest first; one is
 // dropped when a kept one lies within suppression_fraction x the larger body length of their

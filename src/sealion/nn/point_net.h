@@ -40,7 +40,10 @@ inline constexpr const char* kPointNetV2Architecture = "point_net_v2";
 bool IsPointNetArchitecture(const std::string& architecture);
 inline constexpr int kPointNetStride = 4;      // output cell size in input pixels
 inline constexpr int kPointNetAlignment = 32;  // input sides must be multiples of this
-inline constexpr int kPointNetOutputs = 6;     // heatmap logit + five class logits
+// The largest chroma smoothing (point_inference.h: SmoothChroma) a model may ask for: its kernel
+// (3 sigma each way) stays inside a tile's default margin, so tiled counts equal whole-photo ones.
+inline constexpr double kMaxChromaSigma = 16;
+inline constexpr int kPointNetOutputs = 6;  // heatmap logit + five class logits
 
 // Conv (no bias) + BatchNorm + ReLU, foldable into one conv with bias for inference.
 class ConvBnReluImpl : public torch::nn::Module {

@@ -45,9 +45,10 @@ struct ValidationPhoto {
 };
 
 ValidationPhoto FindValidationCandidates(const PointForward& network, const LabelledPhoto& photo,
-                                         const cv::Mat& image) {
+                                         const cv::Mat& image, double chroma_sigma) {
   PointInferenceOptions inference;
   inference.candidate_threshold = kCandidateFloor;
+  inference.chroma_sigma = chroma_sigma;
   ValidationPhoto result{{}, photo.animals};
   for (const auto& candidate : FindPeakCandidates(network, image, inference)) {
     const int cx = static_cast<int>(candidate.x) / kPointNetStride;
@@ -221,6 +222,8 @@ void PointTrainOptions::Check() const {
                               fmt::join(peak_weights, ",")));
   }
   augment.Check();
+  if (!(chroma_sigma >= 0 && chroma_sigma <= kMaxChromaSigma))
+    throw Error(fmt::format("train: --chroma-sigma must be in [0, {}] px", kMaxChromaSigma));
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
   if (plain_weight < 1 || plain_weight > 20)
@@ -384,6 +387,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.architecture == kPointNetArchitecture ? "" : "|" + options.architecture) +
       (peaks_weighted ? fmt::format("|peak-weights:{}", fmt::join(options.peak_weights, ","))
                       : "") +
+      (options.chroma_sigma > 0 ? fmt::format("|chroma:{}", options.chroma_sigma) : "") +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(
@@ -412,7 +416,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       candidates.push_back(FindValidationCandidates(
           forward, validation[i],
           validation_images.empty() ? ReadTrainingImage(validation[i], {}, dedot)
-                                    : validation_images[i]));
+                                    : validation_images[i],
+          options.chroma_sigma));
     }
     return ChooseDetectionSettings(candidates, options.threshold, options.suppression);
   };
@@ -498,6 +503,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
             const auto& [photo, seed] = jobs[start + share_begin + i];
             crops[i] = SampleCrop(resident.at(photo), train[photo], options.crop_size,
                                   options.augment, seed);
+            SmoothChroma(crops[i].rgb, options.chroma_sigma);
           }
         });
         const Batch batch = StackCrops(crops, options.crop_size);
@@ -583,6 +589,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"epochs", options.epochs},
                    {"architecture", options.architecture},
                    {"peak_weights", options.peak_weights},
+                   {"chroma_sigma", options.chroma_sigma},
                    {"crops_per_photo", options.crops_per_photo},
                    {"crop_size", options.crop_size},
                    {"batch_size", options.batch_size},
@@ -618,7 +625,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                           {"suppression_given", options.suppression >= 0},
                           {"body_length_pixels", kBodyLengthPixels}};
   if (!sharing.IsWriter()) return result;
-  SavePointModel(options.model_path, network, {{"training", training}, {"detection", detection}});
+  json metadata = {{"training", training}, {"detection", detection}};
+  if (options.chroma_sigma > 0) metadata["input_chroma_sigma"] = options.chroma_sigma;
+  SavePointModel(options.model_path, network, std::move(metadata));
   std::filesystem::path training_path = options.model_path;
   training_path += ".training.json";
   WriteFileAtomically(training_path, training.dump(1));

@@ -73,6 +73,11 @@ struct PointTrainOptions {
   // (point_targets.h): above 1 pulls that class's peaks up harder (pups, which the heatmap
   // misses most). All 1 by default.
   std::array<double, kNumSeaLionClasses> peak_weights = {1, 1, 1, 1, 1};
+  // Chroma smoothing of every crop and validation photo (point_inference.h: SmoothChroma), kept
+  // in the model's header so that `count` smooths alike; 0: none. Smoothing more than Kaggle's
+  // dotted files already are (a sigma of about 2-3 px) hides from the network the difference
+  // between them and the plain photos users count.
+  double chroma_sigma = 0;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from

@@ -1,0 +1,149 @@
+// Chroma smoothing (point_inference.h SmoothChroma, train --chroma-sigma): colour blurred and
+// brightness kept, applied to every tile alike so that tiled counts stay exact, and a model's
+// input_chroma_sigma read, checked and kept by ensembles.
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <opencv2/imgproc.hpp>
+
+#include "sealion/nn/model_ensemble.h"
+#include "sealion/nn/model_file.h"
+#include "sealion/nn/point_inference.h"
+#include "sealion/nn/point_train.h"
+#include "sealion/util/error.h"
+#include "tests/test_support.h"
+
+namespace sealion {
+namespace {
+
+using testing::ErrorMessageOf;
+
+const nlohmann::json kDetection = {{"threshold", 0.4}, {"suppression_fraction", 0.25}};
+
+double Luma(const cv::Vec3b& rgb) { return 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2]; }
+
+TEST(ChromaSmoothing, BlursColourAcrossAnEdgeAndKeepsBrightness) {
+  // A red half and a blue half of equal luma (about 101.8): only their colour differs.
+  cv::Mat photo(40, 120, CV_8UC3, cv::Scalar(200, 60, 60));
+  photo(cv::Rect(60, 0, 60, 40)).setTo(cv::Scalar(147, 60, 200));
+  cv::Mat unchanged = photo.clone();
+  SmoothChroma(unchanged, 0);
+  EXPECT_EQ(cv::norm(unchanged, photo, cv::NORM_INF), 0) << "sigma 0 changes nothing";
+
+  cv::Mat smoothed = photo.clone();
+  SmoothChroma(smoothed, 4);
+  for (int x = 0; x < photo.cols; ++x) {
+    const cv::Vec3b before = photo.at<cv::Vec3b>(20, x), after = smoothed.at<cv::Vec3b>(20, x);
+    EXPECT_NEAR(Luma(after), Luma(before), 1.5) << "x " << x;
+    // Far from the edge (more than 3 sigma) the colour stays, up to YCrCb's rounding.
+    if (x < 45 || x >= 75) {
+      EXPECT_LE(cv::norm(after, before, cv::NORM_INF), 2) << "x " << x;
+    }
+  }
+  // At the edge the two colours mix: blue rises on the red side, falls on the blue side.
+  EXPECT_GT(smoothed.at<cv::Vec3b>(20, 58)[2], photo.at<cv::Vec3b>(20, 58)[2] + 30);
+  EXPECT_LT(smoothed.at<cv::Vec3b>(20, 61)[2], photo.at<cv::Vec3b>(20, 61)[2] - 30);
+  EXPECT_EQ(smoothed.at<cv::Vec3b>(0, 58), smoothed.at<cv::Vec3b>(39, 58)) << "rows alike";
+}
+
+PointNet RandomNetwork(uint64_t seed) {
+  torch::manual_seed(seed);
+  PointNet network;
+  UseChannelsLast(*network);
+  network->eval();
+  return network;
+}
+
+TEST(ChromaSmoothing, TiledCandidatesEqualWholeOnesAndDifferFromUnsmoothed) {
+  PointNet network = RandomNetwork(11);
+  // Blocks of 8 px, each of its own colour: sharp colour edges everywhere.
+  cv::Mat blocks(24, 32, CV_8UC3), photo;
+  cv::randu(blocks, 0, 255);
+  cv::resize(blocks, photo, cv::Size(250, 190), 0, 0, cv::INTER_NEAREST);
+  PointInferenceOptions whole;
+  whole.tile_width = 256;
+  whole.tile_height = 224;
+  whole.margin = 0;
+  whole.candidate_threshold = 0.001f;
+  whole.chroma_sigma = 4;
+  PointInferenceOptions tiled = whole;
+  tiled.tile_width = 64;
+  tiled.tile_height = 64;
+  tiled.margin = 160;
+  PointInferenceOptions plain = whole;
+  plain.chroma_sigma = 0;
+  const auto by_position = [](std::vector<PointDetection> found) {
+    std::map<std::pair<double, double>, float> scores;
+    for (const auto& c : found) scores[{c.x, c.y}] = c.score;
+    return scores;
+  };
+  const auto reference = by_position(FindPeakCandidates(network, photo, whole));
+  const auto candidates = by_position(FindPeakCandidates(network, photo, tiled));
+  ASSERT_GT(reference.size(), 20u);
+  ASSERT_EQ(candidates.size(), reference.size());
+  for (const auto& [at, score] : reference) {
+    ASSERT_TRUE(candidates.count(at)) << at.first << "," << at.second;
+    EXPECT_NEAR(candidates.at(at), score, 1e-4);
+  }
+  // The smoothing reaches the network: the same photo unsmoothed scores otherwise.
+  const auto unsmoothed = by_position(FindPeakCandidates(network, photo, plain));
+  double largest = 0;  // relative difference of a cell's score
+  for (const auto& [at, score] : reference) {
+    if (unsmoothed.count(at))
+      largest = std::max(largest, std::abs(double{unsmoothed.at(at)} / score - 1));
+  }
+  EXPECT_GT(largest, 0.01);
+  PointInferenceOptions too_much = whole;
+  too_much.chroma_sigma = kMaxChromaSigma + 1;
+  EXPECT_THROW(FindPeakCandidates(network, photo, too_much), Error);
+}
+
+TEST(ChromaSmoothing, ModelsKeepTheirSigmaAndEnsemblesRefuseMixedOnes) {
+  testing::ScopedTempDir dir;
+  PointNet first = RandomNetwork(1), second = RandomNetwork(2);
+  SavePointModel(dir.path() / "none.bin", first, {{"detection", kDetection}});
+  SavePointModel(dir.path() / "smooth4.bin", first,
+                 {{"detection", kDetection}, {"input_chroma_sigma", 4.0}});
+  SavePointModel(dir.path() / "other4.bin", second,
+                 {{"detection", kDetection}, {"input_chroma_sigma", 4.0}});
+  EXPECT_EQ(InputChromaSigma(LoadModel(dir.path() / "none.bin").metadata), 0.0);
+  EXPECT_EQ(InputChromaSigma(LoadModel(dir.path() / "smooth4.bin").metadata), 4.0);
+  for (const nlohmann::json& bad :
+       {nlohmann::json(-1), nlohmann::json(kMaxChromaSigma + 1), nlohmann::json("4")}) {
+    SavePointModel(dir.path() / "bad.bin", first,
+                   {{"detection", kDetection}, {"input_chroma_sigma", bad}});
+    const std::string error = ErrorMessageOf([&] { LoadModel(dir.path() / "bad.bin"); });
+    EXPECT_NE(error.find("bad.bin"), std::string::npos) << error;
+    EXPECT_NE(error.find("input_chroma_sigma"), std::string::npos) << error;
+  }
+
+  EnsembleOptions options;
+  options.inputs = {dir.path() / "smooth4.bin", dir.path() / "other4.bin"};
+  options.output = dir.path() / "ensemble.bin";
+  EXPECT_EQ(MakeEnsemble(options).chroma_sigma, 4.0);
+  EXPECT_EQ(InputChromaSigma(LoadModel(options.output).metadata), 4.0);
+  options.inputs = {dir.path() / "smooth4.bin", dir.path() / "none.bin"};
+  options.output = dir.path() / "mixed.bin";
+  const std::string mixed = ErrorMessageOf([&] { MakeEnsemble(options); });
+  EXPECT_NE(mixed.find("none.bin"), std::string::npos) << mixed;
+  EXPECT_NE(mixed.find("one input"), std::string::npos) << mixed;
+  EXPECT_FALSE(std::filesystem::exists(options.output));
+}
+
+TEST(ChromaSmoothing, TrainingRefusesASigmaOutOfRange) {
+  PointTrainOptions options;
+  options.dataset_dir = "survey";
+  options.coords = "coords.csv";
+  options.model_path = "points.bin";
+  EXPECT_NO_THROW(options.Check());
+  options.chroma_sigma = -1;
+  EXPECT_NE(ErrorMessageOf([&] { options.Check(); }).find("--chroma-sigma"), std::string::npos);
+  options.chroma_sigma = kMaxChromaSigma + 0.5;
+  EXPECT_NE(ErrorMessageOf([&] { options.Check(); }).find("--chroma-sigma"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace sealion
