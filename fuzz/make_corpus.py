@@ -212,7 +212,20 @@ def model_seeds():
     write("model_file_fuzz", "ensemble_members_text.bin",
           model_file({**ensemble, "ensemble_members": "two"}, version=3))
     write("model_file_fuzz", "ensemble_members_in_version2.bin", model_file(ensemble))
+    # Version 4: point models whose inputs are smoothed (input_chroma_sigma > 0), one network or
+    # an ensemble; the field's type and range, and its version, are checked.
+    smoothed = {**points, "format_version": 4, "input_chroma_sigma": 4}
     write("model_file_fuzz", "version4.bin", model_file(ensemble, version=4))
+    write("model_file_fuzz", "smoothed_garbage_weights.bin",
+          model_file(smoothed, b"PK\x03\x04junk", version=4))
+    write("model_file_fuzz", "smoothed_ensemble.bin",
+          model_file({**smoothed, "ensemble_members": 2}, b"PK\x03\x04junk", version=4))
+    write("model_file_fuzz", "smoothed_sigma_text.bin",
+          model_file({**smoothed, "input_chroma_sigma": "4"}, version=4))
+    write("model_file_fuzz", "smoothed_sigma_1e300.bin",
+          model_file({**smoothed, "input_chroma_sigma": 1e300}, version=4))
+    write("model_file_fuzz", "smoothed_in_version2.bin", model_file(smoothed))
+    write("model_file_fuzz", "version5.bin", model_file(smoothed, version=5))
     write("model_file_fuzz", "checksum_mismatch.bin", model_file(
         {**tiles, "weights_bytes": 4, "weights_checksum": "0000000000000000"}, b"abcd"))
     write("model_file_fuzz", "size_mismatch.bin", model_file({**tiles, "weights_bytes": 9}, b"ab"))

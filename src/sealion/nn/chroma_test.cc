@@ -13,6 +13,7 @@
 #include "sealion/nn/model_file.h"
 #include "sealion/nn/point_inference.h"
 #include "sealion/nn/point_train.h"
+#include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 #include "tests/test_support.h"
 
@@ -110,7 +111,18 @@ TEST(ChromaSmoothing, ModelsKeepTheirSigmaAndEnsemblesRefuseMixedOnes) {
   SavePointModel(dir.path() / "other4.bin", second,
                  {{"detection", kDetection}, {"input_chroma_sigma", 4.0}});
   EXPECT_EQ(InputChromaSigma(LoadModel(dir.path() / "none.bin").metadata), 0.0);
-  EXPECT_EQ(InputChromaSigma(LoadModel(dir.path() / "smooth4.bin").metadata), 4.0);
+  const LoadedModel smooth = LoadModel(dir.path() / "smooth4.bin");
+  EXPECT_EQ(InputChromaSigma(smooth.metadata), 4.0);
+  // Format version 4, which a sealion from before smoothing refuses; the same header written
+  // as version 2 (what such a sealion would read and count unsmoothed) is refused here.
+  EXPECT_EQ(smooth.metadata.at("format_version"), kSmoothedInputFormatVersion);
+  EXPECT_EQ(LoadModel(dir.path() / "none.bin").metadata.at("format_version"), kModelFormatVersion);
+  std::string bytes = ReadFileToString(dir.path() / "smooth4.bin");
+  bytes[12] = 2;  // the format version, little-endian, after the 12-byte magic
+  WriteFileAtomically(dir.path() / "smooth4-v2.bin", bytes);
+  const std::string v2 = ErrorMessageOf([&] { LoadModel(dir.path() / "smooth4-v2.bin"); });
+  EXPECT_NE(v2.find("smooth4-v2.bin"), std::string::npos) << v2;
+  EXPECT_NE(v2.find("version 4"), std::string::npos) << v2;
   for (const nlohmann::json& bad :
        {nlohmann::json(-1), nlohmann::json(kMaxChromaSigma + 1), nlohmann::json("4")}) {
     SavePointModel(dir.path() / "bad.bin", first,
@@ -124,7 +136,10 @@ TEST(ChromaSmoothing, ModelsKeepTheirSigmaAndEnsemblesRefuseMixedOnes) {
   options.inputs = {dir.path() / "smooth4.bin", dir.path() / "other4.bin"};
   options.output = dir.path() / "ensemble.bin";
   EXPECT_EQ(MakeEnsemble(options).chroma_sigma, 4.0);
-  EXPECT_EQ(InputChromaSigma(LoadModel(options.output).metadata), 4.0);
+  const LoadedModel ensemble = LoadModel(options.output);
+  EXPECT_EQ(InputChromaSigma(ensemble.metadata), 4.0);
+  EXPECT_EQ(ensemble.metadata.at("format_version"), kSmoothedInputFormatVersion);
+  EXPECT_EQ(ensemble.other_point_networks.size(), 1u);
   options.inputs = {dir.path() / "smooth4.bin", dir.path() / "none.bin"};
   options.output = dir.path() / "mixed.bin";
   const std::string mixed = ErrorMessageOf([&] { MakeEnsemble(options); });

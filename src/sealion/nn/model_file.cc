@@ -83,12 +83,15 @@ void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& networ
 }
 
 // What every point model's header says of its network(s), one or an ensemble's.
-void AddPointModelFields(nlohmann::json& metadata, const std::string& architecture) {
+// Returns the format version to write: `plain_version` unless the inputs are smoothed.
+uint32_t AddPointModelFields(nlohmann::json& metadata, const std::string& architecture,
+                             uint32_t plain_version) {
   if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
   metadata["method"] = kPointMethod;
   metadata["architecture"] = architecture;
   metadata["stride"] = kPointNetStride;
   metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  return InputChromaSigma(metadata) > 0 ? kSmoothedInputFormatVersion : plain_version;
 }
 
 }  // namespace
@@ -102,11 +105,12 @@ void SaveModel(const std::filesystem::path& path, SeedCnn& network, nlohmann::js
 }
 
 void SavePointModel(const std::filesystem::path& path, PointNet& network, nlohmann::json metadata) {
-  AddPointModelFields(metadata, network->architecture());
+  const uint32_t version =
+      AddPointModelFields(metadata, network->architecture(), kModelFormatVersion);
   // A header taken from an ensemble's file must not describe one network as its members.
   metadata.erase("ensemble_members");
   metadata.erase("ensemble");
-  WriteModelFile(path, *network, std::move(metadata));
+  WriteModelFile(path, *network, std::move(metadata), version);
 }
 
 void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>& members,
@@ -121,14 +125,16 @@ void SavePointEnsemble(const std::filesystem::path& path, std::vector<PointNet>&
                               members.front()->architecture(), member->architecture()));
     }
   }
-  AddPointModelFields(metadata, members.front()->architecture());
+  const uint32_t version =
+      AddPointModelFields(metadata, members.front()->architecture(), kEnsembleFormatVersion);
   metadata["ensemble_members"] = members.size();
   EnsembleModule ensemble(members);
-  WriteModelFile(path, ensemble, std::move(metadata), kEnsembleFormatVersion);
+  WriteModelFile(path, ensemble, std::move(metadata), version);
 }
 
 double InputChromaSigma(const nlohmann::json& metadata) {
-  return metadata.value("input_chroma_sigma", 0.0);
+  const auto sigma = metadata.find("input_chroma_sigma");
+  return sigma != metadata.end() && sigma->is_number() ? sigma->get<double>() : 0.0;
 }
 
 LoadedModel LoadModel(const std::filesystem::path& path) {
@@ -156,11 +162,11 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   uint64_t header_size = 0;
   std::memcpy(&version, file.data() + kMagicSize, sizeof(version));
   std::memcpy(&header_size, file.data() + kMagicSize + 4, sizeof(header_size));
-  if (version < 1 || version > kEnsembleFormatVersion) {
+  if (version < 1 || version > kSmoothedInputFormatVersion) {
     throw fail(fmt::format(
         "model format version {} is not supported by this sealion (it reads versions 1 to {}); "
         "retrain the model or use the sealion version that wrote it",
-        version, kEnsembleFormatVersion));
+        version, kSmoothedInputFormatVersion));
   }
   const size_t header_start = kMagicSize + 12;
   if (header_size > file.size() - header_start) throw fail("truncated model file");
@@ -177,15 +183,28 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
     if (!loaded.metadata.is_object()) throw Error("the header is not a JSON object");
     const std::string architecture = loaded.metadata.value("architecture", "");
     loaded.method = loaded.metadata.value("method", kTileMethod);  // version 1: tiles only
-    if ((version == kEnsembleFormatVersion) != loaded.metadata.contains("ensemble_members"))
-      throw fail("ensemble_members belongs in, and only in, a version 3 model (an ensemble)");
-    if (version == kEnsembleFormatVersion && loaded.method != kPointMethod)
-      throw fail("an ensemble holds point networks only");
+    if (loaded.metadata.contains("input_chroma_sigma")) {
+      const nlohmann::json& sigma = loaded.metadata.at("input_chroma_sigma");
+      if (!sigma.is_number() ||
+          !(sigma.get<double>() >= 0 && sigma.get<double>() <= kMaxChromaSigma))
+        throw fail(fmt::format("the header's input_chroma_sigma must be a number in [0, {}]",
+                               kMaxChromaSigma));
+    }
+    const bool ensemble = loaded.metadata.contains("ensemble_members");
+    if (version == kEnsembleFormatVersion ? !ensemble
+                                          : ensemble && version != kSmoothedInputFormatVersion)
+      throw fail(
+          "ensemble_members belongs in, and only in, an ensemble's model (format version 3, or 4 "
+          "with smoothed inputs)");
+    if (version >= kEnsembleFormatVersion && loaded.method != kPointMethod)
+      throw fail("a version 3 or 4 model holds point networks only");
+    if ((version == kSmoothedInputFormatVersion) != (InputChromaSigma(loaded.metadata) > 0))
+      throw fail("input_chroma_sigma above 0 belongs in, and only in, a version 4 model");
     if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
       loaded.tile_network = SeedCnn();
     } else if (IsPointNetArchitecture(architecture) && loaded.method == kPointMethod) {
       loaded.point_network = PointNet(architecture);
-      if (version == kEnsembleFormatVersion) {
+      if (ensemble) {
         const int64_t members =
             JsonInteger(loaded.metadata.at("ensemble_members"), "the header's ensemble_members", 2,
                         static_cast<int64_t>(kMaxEnsembleMembers));
@@ -198,13 +217,6 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
       if (!loaded.metadata.contains("detection"))
         throw fail("the point model has no detection settings");
       loaded.metadata["detection"] = CheckedDetectionSettings(loaded.metadata.at("detection"));
-      if (loaded.metadata.contains("input_chroma_sigma")) {
-        const nlohmann::json& sigma = loaded.metadata.at("input_chroma_sigma");
-        if (!sigma.is_number() ||
-            !(sigma.get<double>() >= 0 && sigma.get<double>() <= kMaxChromaSigma))
-          throw fail(fmt::format("the header's input_chroma_sigma must be a number in [0, {}]",
-                                 kMaxChromaSigma));
-      }
     } else {
       throw fail(
           fmt::format("unknown architecture '{}' for method '{}'", architecture, loaded.method));

@@ -4,8 +4,8 @@
 // (uint64), the JSON (method, architecture, class names in order, input size and scaling, how it
 // was trained, and for the point counter its stride and detection settings), then the weights as
 // torch::save wrote them. A file of another format version, or not a model at all, is a clear
-// error. Version 2 added the point counter, version 3 ensembles of point networks; version 1 files
-// (tile models) are still read.
+// error. Version 2 added the point counter, version 3 ensembles of point networks, version 4
+// point models with smoothed inputs; version 1 files (tile models) are still read.
 
 #include <filesystem>
 #include <memory>
@@ -24,6 +24,10 @@ inline constexpr uint32_t kModelFormatVersion = 2;
 // clearly; single networks stay version 2, readable by those too.
 inline constexpr uint32_t kEnsembleFormatVersion = 3;
 inline constexpr size_t kMaxEnsembleMembers = 16;
+// Point models (one network or an ensemble) whose inputs are smoothed before the network
+// (input_chroma_sigma > 0) are version 4, so that a sealion from before that refuses them by
+// name instead of counting unsmoothed photos with them.
+inline constexpr uint32_t kSmoothedInputFormatVersion = 4;
 
 // The two counting methods a model file can hold.
 inline constexpr const char* kTileMethod = "tiles";    // the seed's 64x64 tile classifier
