@@ -140,6 +140,10 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--jpeg-augment", points.augment.jpeg,
                  "share of crops or thumbnails recompressed as JPEG at quality 20-95")
       ->capture_default_str();
+  app.add_option("--sharpness-augment", points.augment.sharpness,
+                 "points: share of crops whose fine detail is softened or sharpened (by up to "
+                 "40%), as cameras and copies of a photo differ (0: none)")
+      ->capture_default_str();
   app.add_option("--animal-centred", points.augment.animal_centred,
                  "points: share of crops centred near a labelled animal; the rest are cut "
                  "anywhere in the photo (background: rock, water, surf); 0.4 cross-validated "
@@ -206,6 +210,7 @@ int RunTrainCommand(int argc, char** argv) {
     tiles.patch_dir = input;
     tiles.augmentation.scale_range = points.augment.scale_range;
     tiles.augmentation.jpeg = points.augment.jpeg;
+    tiles.augmentation.sharpness = points.augment.sharpness;
     return PrintTileResult(tiles, sharing);
   }
   if (app.count("--augment") || app.count("--no-augment"))

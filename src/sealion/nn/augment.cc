@@ -15,6 +15,8 @@ namespace sealion {
 void AugmentOptions::Check() const {
   if (scale_range < 0 || scale_range > 1) throw Error("train: --scale-augment must be in [0, 1]");
   if (jpeg < 0 || jpeg > 1) throw Error("train: --jpeg-augment must be in [0, 1]");
+  if (!(sharpness >= 0 && sharpness <= 1))
+    throw Error("train: --sharpness-augment must be in [0, 1]");
   if (!(animal_centred >= 0 && animal_centred <= 1))
     throw Error("train: --animal-centred must be in [0, 1]");
   if (!(hard_negative_centred >= 0 && animal_centred + hard_negative_centred <= 1))
@@ -30,6 +32,8 @@ nlohmann::json AugmentOptions::ToJson() const {
           {"haze", haze},
           {"blur", blur},
           {"jpeg", jpeg},
+          {"sharpness", sharpness},
+          {"sharpness_range", kSharpnessRange},
           {"jpeg_quality", {20, 95}}};
 }
 
@@ -64,6 +68,14 @@ void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt1993
   }
   if (unit(rng) < augment.blur) {
     cv::GaussianBlur(rgb, rgb, cv::Size(0, 0), uniform(0.5, 2.0));
+  }
+  // Drawn only when asked for, so that crops of models trained without it stay as they were.
+  if (augment.sharpness > 0 && unit(rng) < augment.sharpness) {
+    const double detail = uniform(1 - kSharpnessRange, 1 + kSharpnessRange);
+    cv::Mat soft;
+    cv::GaussianBlur(rgb, soft, cv::Size(0, 0), 1.0);
+    // soft + detail x (rgb - soft), saturated to 8 bits.
+    cv::addWeighted(rgb, detail, soft, 1 - detail, 0, rgb);
   }
   if (unit(rng) < augment.jpeg) {
     const int quality = 20 + static_cast<int>(rng() % 76);

@@ -25,18 +25,26 @@ struct AugmentOptions {
   double haze = 0.15;     // probability of haze: a blend towards a pale grey of 5-35%
   double blur = 0.15;     // probability of a Gaussian blur, sigma 0.5-2 pixels
   double jpeg = 0.3;      // probability of JPEG recompression at quality 20-95
+  // Probability of a change of fine detail (before the JPEG step): the photo's difference from
+  // its sigma-1 blur scaled by k in [1 - d, 1 + d], d = kSharpnessRange (below 1 softer, above
+  // sharper: cameras sharpen differently, and Kaggle's dotted files hold 3-19% less fine detail
+  // than the plain photos). 0: never, and the random draws of the other steps stay as they were.
+  double sharpness = 0;
   // Share of crops centred near a hard negative (a place an earlier model took for an animal;
   // point_data.h), taken from those cut anywhere; 0: none.
   double hard_negative_centred = 0;
 
-  // The ranges of the flags: --scale-augment, --jpeg-augment, --animal-centred in [0, 1];
+  // The ranges of the flags: --scale-augment, --jpeg-augment, --sharpness-augment,
+  // --animal-centred in [0, 1];
   // --hard-negative-centred in [0, 1 - animal_centred].
   void Check() const;
   // Every setting, for a model's header.
   nlohmann::json ToJson() const;
 };
 
-// Exposure and colour, haze, blur and JPEG recompression of `rgb` (8-bit RGB, in place), drawing
+inline constexpr double kSharpnessRange = 0.4;
+
+// Exposure and colour, haze, blur, sharpness and JPEG recompression of `rgb` (8-bit RGB, in place), drawing
 // from `rng` in that order.
 void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt19937_64& rng);
 

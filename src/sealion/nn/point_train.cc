@@ -388,6 +388,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (peaks_weighted ? fmt::format("|peak-weights:{}", fmt::join(options.peak_weights, ","))
                       : "") +
       (options.chroma_sigma > 0 ? fmt::format("|chroma:{}", options.chroma_sigma) : "") +
+      (options.augment.sharpness > 0 ? fmt::format("|sharpness:{}", options.augment.sharpness)
+                                     : "") +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
   if (!options.resume.empty()) {
     const json saved = LoadCheckpoint(
