@@ -44,8 +44,8 @@ struct AugmentOptions {
 
 inline constexpr double kSharpnessRange = 0.4;
 
-// Exposure and colour, haze, blur, sharpness and JPEG recompression of `rgb` (8-bit RGB, in place), drawing
-// from `rng` in that order.
+// Exposure and colour, haze, blur, sharpness and JPEG recompression of `rgb` (8-bit RGB, in place),
+// drawing from `rng` in that order.
 void AugmentPhotometric(cv::Mat& rgb, const AugmentOptions& augment, std::mt19937_64& rng);
 
 // A thumbnail of the tile trainer (square, 8-bit RGB, in place), fully determined by `seed`:
