@@ -20,21 +20,23 @@ namespace {
 
 using testing::RunSealion;
 
+// Runs sealion with `arguments`, expecting it to succeed.
+testing::CommandResult MustRun(const std::string& arguments) {
+  auto result = RunSealion(arguments);
+  EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
+  return result;
+}
+
 TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   testing::ScopedTempDir dir;
   const auto survey = dir.path() / "survey";
   testing::MakeSmallSurvey(survey, 3, 2, 384, 320, 4);
   const std::string d = dir.path().string() + "/";
-  auto run = [&](const std::string& arguments) {
-    const auto result = RunSealion(arguments);
-    EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
-    return result;
-  };
-  run("extract " + survey.string() + " -o " + d + "extract");
+  MustRun("extract " + survey.string() + " -o " + d + "extract");
   const std::string train = "train --method points " + survey.string() + " --coords " + d +
                             "extract/coords.csv --epochs 2 --crops-per-photo 6 --crop 128 "
                             "--val-fraction 0.4 --seed 2";
-  const auto trained = run(train + " -o " + d + "points.bin");
+  const auto trained = MustRun(train + " -o " + d + "points.bin");
   EXPECT_NE(trained.output.find("trained the point network 2 epochs"), std::string::npos)
       << trained.output;
   const LoadedModel model = LoadModel(d + "points.bin");
@@ -48,7 +50,7 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   const std::string count = "count " + (survey / "Test").string() + " --model " + d +
                             "points.bin -o " + d + "submission.csv --detections " + d +
                             "detections.csv --threshold 0.001";
-  const auto counted = run(count);
+  const auto counted = MustRun(count);
   EXPECT_NE(counted.output.find("point counter"), std::string::npos) << counted.output;
   const CountsById submission = ReadCountsCsv(d + "submission.csv");
   ASSERT_EQ(submission.size(), 2u);
@@ -72,8 +74,8 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
     int64_t filtered = 0;
     for (const auto& row : detections.rows) filtered += std::stod(row[4]) >= std::stod(at);
     const std::string d_at = d + "at-" + std::to_string(pick) + "-";
-    run("count " + (survey / "Test").string() + " --model " + d + "points.bin -o " + d_at +
-        "submission.csv --threshold " + at);
+    MustRun("count " + (survey / "Test").string() + " --model " + d + "points.bin -o " + d_at +
+            "submission.csv --threshold " + at);
     int64_t counted_at = 0;
     for (const auto& [id, counts] : ReadCountsCsv(d_at + "submission.csv"))
       for (const auto n : counts) counted_at += n;
@@ -82,12 +84,12 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   // An ensemble of the network with itself averages two equal heatmaps: it counts exactly as the
   // network does, through the program, and says it averages two.
   const auto combined =
-      run("ensemble " + d + "points.bin " + d + "points.bin -o " + d + "twice.bin");
+      MustRun("ensemble " + d + "points.bin " + d + "points.bin -o " + d + "twice.bin");
   EXPECT_NE(combined.output.find("ensemble of 2 point_net_v1 networks"), std::string::npos)
       << combined.output;
   const auto twice =
-      run("count " + (survey / "Test").string() + " --model " + d + "twice.bin -o " + d +
-          "twice.csv --detections " + d + "twice-detections.csv --threshold 0.001");
+      MustRun("count " + (survey / "Test").string() + " --model " + d + "twice.bin -o " + d +
+              "twice.csv --detections " + d + "twice-detections.csv --threshold 0.001");
   EXPECT_NE(twice.output.find("2 networks of point_net_v1 averaged"), std::string::npos)
       << twice.output;
   // The same animals; scores may differ in the last bits (two forward passes, summed and
@@ -112,7 +114,7 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
 
   // A resumed run counts nothing again and writes the same files.
   const std::string first = ReadFileToString(d + "detections.csv");
-  run(count + " --resume");
+  MustRun(count + " --resume");
   EXPECT_EQ(ReadFileToString(d + "detections.csv"), first);
 
   // A detections journal that lost rows (a full disk) and ends in a cut row: --resume counts
@@ -122,7 +124,7 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   const size_t second_row = journal.find('\n') + 1;
   WriteFileAtomically(d + "detections.csv.detections.journal",
                       journal.substr(second_row, journal.size() - second_row - 3));
-  const auto repaired = run(count + " --resume");
+  const auto repaired = MustRun(count + " --resume");
   EXPECT_NE(repaired.output.find("counting it again"), std::string::npos) << repaired.output;
   EXPECT_EQ(ReadFileToString(d + "detections.csv"), first);
   // Other settings do not resume a journal (their counts would not add up with the rest);
@@ -131,24 +133,24 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_EQ(other_views.exit_code, 1);
   EXPECT_NE(other_views.output.find("another model or settings"), std::string::npos)
       << other_views.output;
-  const auto four_views = run(count + " --views 4");
+  const auto four_views = MustRun(count + " --views 4");
   EXPECT_NE(four_views.output.find("4 views averaged"), std::string::npos) << four_views.output;
   // The model's threshold was chosen with 1 view: counting with 4 at it says so, unless the user
   // chose a threshold; counting with the model's own views does not.
   const std::string at_model_threshold = "count " + (survey / "Test").string() + " --model " + d +
                                          "points.bin -o " + d + "model-threshold.csv";
-  const auto warned = run(at_model_threshold + " --views 4");
+  const auto warned = MustRun(at_model_threshold + " --views 4");
   EXPECT_NE(warned.output.find("was chosen with 1 view(s); counting with 4"), std::string::npos)
       << warned.output;
   EXPECT_EQ(four_views.output.find("was chosen with"), std::string::npos) << four_views.output;
-  const auto own_views = run(at_model_threshold);
+  const auto own_views = MustRun(at_model_threshold);
   EXPECT_EQ(own_views.output.find("was chosen with"), std::string::npos) << own_views.output;
   // A model calibrated for 4 views (scripts/calibrate-views.sh) counts 4 at that threshold.
   LoadedModel calibrated = LoadModel(d + "points.bin");
   calibrated.metadata["detection"]["threshold_by_views"] = {{"4", 0.875}};
   SavePointModel(d + "calibrated.bin", calibrated.point_network, calibrated.metadata);
-  const auto at_calibrated = run("count " + (survey / "Test").string() + " --model " + d +
-                                 "calibrated.bin -o " + d + "calibrated.csv --views 4");
+  const auto at_calibrated = MustRun("count " + (survey / "Test").string() + " --model " + d +
+                                     "calibrated.bin -o " + d + "calibrated.csv --views 4");
   EXPECT_NE(at_calibrated.output.find("threshold 0.875 for 4 view(s), calibrated"),
             std::string::npos)
       << at_calibrated.output;
@@ -164,7 +166,7 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   std::filesystem::create_directories(d + "hard");
   const auto first_photo = *std::filesystem::directory_iterator(survey / "Test");
   WriteImageAtomically(d + "hard/1.jpg", ReadColourImage(first_photo.path()), 20);
-  const auto hard = run("count " + d + "hard --model " + d + "jpeg.bin -o " + d + "hard.csv");
+  const auto hard = MustRun("count " + d + "hard --model " + d + "jpeg.bin -o " + d + "hard.csv");
   EXPECT_NE(hard.output.find("photo 1: JPEG quality 20, threshold"), std::string::npos)
       << hard.output;
   EXPECT_NE(
@@ -175,28 +177,28 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   calibrated.metadata["detection"]["threshold_by_jpeg_quality"] = {{"20", threshold},
                                                                    {"90", threshold}};
   SavePointModel(d + "flat.bin", calibrated.point_network, calibrated.metadata);
-  const auto flat = run("count " + d + "hard --model " + d + "flat.bin -o " + d + "flat.csv");
+  const auto flat = MustRun("count " + d + "hard --model " + d + "flat.bin -o " + d + "flat.csv");
   EXPECT_NE(flat.output.find("(the same for hard-compressed JPEGs, as calibrated)"),
             std::string::npos)
       << flat.output;
   EXPECT_EQ(flat.output.find("photo 1: JPEG quality 20, threshold"), std::string::npos)
       << flat.output;
-  const auto as_written = run("count " + (survey / "Test").string() + " --model " + d +
-                              "jpeg.bin -o " + d + "as-written.csv");
+  const auto as_written = MustRun("count " + (survey / "Test").string() + " --model " + d +
+                                  "jpeg.bin -o " + d + "as-written.csv");
   EXPECT_EQ(as_written.output.find("JPEG quality"), std::string::npos) << as_written.output;
   const auto uncalibrated =
-      run("count " + d + "hard --model " + d + "points.bin -o " + d + "uncalibrated.csv");
+      MustRun("count " + d + "hard --model " + d + "points.bin -o " + d + "uncalibrated.csv");
   EXPECT_NE(uncalibrated.output.find("has no threshold calibrated for it"), std::string::npos)
       << uncalibrated.output;
   EXPECT_EQ(ReadCountsCsv(d + "submission.csv").size(), 2u);
   // Resumed after its last epoch, training only validates again: here with averaged views, which
   // the model keeps beside the threshold chosen with them and count then uses by default.
   const auto revalidated =
-      run(train + " -o " + d + "views.bin --resume " + d + "points.bin.checkpoint --views 2");
+      MustRun(train + " -o " + d + "views.bin --resume " + d + "points.bin.checkpoint --views 2");
   EXPECT_NE(revalidated.output.find("2 views averaged"), std::string::npos) << revalidated.output;
   EXPECT_EQ(LoadModel(d + "views.bin").metadata.at("detection").value("views", 0), 2);
-  const auto model_views = run("count " + (survey / "Test").string() + " --model " + d +
-                               "views.bin -o " + d + "views.csv");
+  const auto model_views = MustRun("count " + (survey / "Test").string() + " --model " + d +
+                                   "views.bin -o " + d + "views.csv");
   EXPECT_NE(model_views.output.find("2 views averaged"), std::string::npos) << model_views.output;
   const auto odd_views = RunSealion(count + " --views 3");
   EXPECT_EQ(odd_views.exit_code, 1);
@@ -221,9 +223,9 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_NE(empty.output.find("no photos in"), std::string::npos) << empty.output;
   EXPECT_FALSE(std::filesystem::exists(d + "e.csv"));
 
-  const auto scored = run("score " + d + "submission.csv " + (survey / "test_truth.csv").string() +
-                          " --detections " + d + "detections.csv --truth-points " +
-                          (survey / "test_coords.csv").string());
+  const auto scored = MustRun(
+      "score " + d + "submission.csv " + (survey / "test_truth.csv").string() + " --detections " +
+      d + "detections.csv --truth-points " + (survey / "test_coords.csv").string());
   EXPECT_NE(scored.output.find("mean RMSE"), std::string::npos) << scored.output;
   EXPECT_NE(scored.output.find("all animals"), std::string::npos) << scored.output;
   EXPECT_NE(scored.output.find("recall"), std::string::npos) << scored.output;
@@ -236,10 +238,10 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
         << output;
     return match.empty() ? -1 : std::stoi(match[1].str());
   };
-  const auto weighted = run("train --method points " + survey.string() + " --coords " + d +
-                            "extract/coords.csv -o " + d +
-                            "weighted.bin --epochs 1 --crops-per-photo 6 --crop 128 "
-                            "--val-fraction 0.4 --seed 2 --plain-weight 3");
+  const auto weighted = MustRun("train --method points " + survey.string() + " --coords " + d +
+                                "extract/coords.csv -o " + d +
+                                "weighted.bin --epochs 1 --crops-per-photo 6 --crop 128 "
+                                "--val-fraction 0.4 --seed 2 --plain-weight 3");
   EXPECT_EQ(epoch_crops(weighted.output), 3 * epoch_crops(trained.output)) << weighted.output;
   const auto zero_weight =
       RunSealion("train --method points " + survey.string() + " --coords " + d +
@@ -260,13 +262,9 @@ TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
   const auto survey = dir.path() / "survey";
   testing::MakeSmallSurvey(survey, 2, 1, 256, 224, 3);
   const std::string d = dir.path().string() + "/";
-  auto run = [&](const std::string& arguments) {
-    const auto result = RunSealion(arguments);
-    EXPECT_EQ(result.exit_code, 0) << arguments << "\n" << result.output;
-    return result;
-  };
-  run("extract " + survey.string() + " -o " + d + "extract");
-  run("train --method points " + survey.string() + " --coords " + d +
+  MustRun("extract " + survey.string() + " -o " + d + "extract");
+  MustRun(
+      "train --method points " + survey.string() + " --coords " + d +
       "extract/coords.csv --epochs 1 --crops-per-photo 4 --crop 128 --val-fraction 0.5 --seed 3 "
       "--chroma-sigma 3 -o " +
       d + "smooth.bin");
@@ -276,8 +274,8 @@ TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
   model.metadata.erase("input_chroma_sigma");
   SavePointModel(d + "unsmoothed.bin", model.point_network, model.metadata);
   const auto count = [&](const std::string& name) {
-    return run("count " + (survey / "Test").string() + " --model " + d + name + ".bin -o " + d +
-               name + ".csv --detections " + d + name + "-detections.csv --threshold 0.001");
+    return MustRun("count " + (survey / "Test").string() + " --model " + d + name + ".bin -o " + d +
+                   name + ".csv --detections " + d + name + "-detections.csv --threshold 0.001");
   };
   const auto smoothed = count("smooth");
   EXPECT_NE(smoothed.output.find("chroma smoothed by 3 px"), std::string::npos) << smoothed.output;
