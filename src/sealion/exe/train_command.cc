@@ -141,8 +141,8 @@ int RunTrainCommand(int argc, char** argv) {
                  "share of crops or thumbnails recompressed as JPEG at quality 20-95")
       ->capture_default_str();
   app.add_option("--sharpness-augment", points.augment.sharpness,
-                 "points: share of crops whose fine detail is softened or sharpened (by up to "
-                 "40%), as cameras and copies of a photo differ (0: none)")
+                 "share of crops or thumbnails whose fine detail is softened or sharpened (by up "
+                 "to 40%), as cameras and copies of a photo differ (0: none)")
       ->capture_default_str();
   app.add_option("--animal-centred", points.augment.animal_centred,
                  "points: share of crops centred near a labelled animal; the rest are cut "

@@ -206,7 +206,11 @@ TrainResult RunTrain(const TrainOptions& options, WorkSharing& sharing) {
                                   : "|init:" + initialised_from.value("weights_checksum", "")) +
       (options.augment ? fmt::format("|augment:{}:{}", options.augmentation.scale_range,
                                      options.augmentation.jpeg)
-                       : "");
+                       : "") +
+      // Tagged only when used, so that checkpoints from before the sharpness step still resume.
+      (options.augment && options.augmentation.sharpness > 0
+           ? fmt::format("|sharpness:{}", options.augmentation.sharpness)
+           : "");
   if (!options.resume.empty()) {
     const json saved =
         LoadCheckpoint(options.resume, *network, optimizer, fingerprint,

@@ -120,6 +120,11 @@ TEST_F(TrainTest, ResumeContinuesFromTheCheckpointToTheSameModel) {
   ASSERT_EQ(resumed_result.epochs.size(), 2u);
   EXPECT_DOUBLE_EQ(resumed_result.epochs[1].train_loss, straight_result.epochs[1].train_loss);
   EXPECT_EQ(resumed_result.confusion, straight_result.confusion);
+  // A checkpoint of other augmentation settings is refused, the sharpness step's included.
+  TrainOptions sharper = Options("resumed.model", 3);
+  sharper.resume = CheckpointPath(first_half.model_path);
+  sharper.augmentation.sharpness = 0.5;
+  EXPECT_THROW(RunTrain(sharper), Error);
 }
 
 }  // namespace
