@@ -249,6 +249,18 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_NE(zero_weight.exit_code, 0);
   EXPECT_NE(zero_weight.output.find("--plain-weight must be in [1, 20]"), std::string::npos)
       << zero_weight.output;
+  // With --dotted-copies-too every photo (all have a plain copy) is trained on its repaired
+  // dotted copy as well: twice the crops per epoch. It needs the dots removed.
+  const auto both_copies = MustRun("train --method points " + survey.string() + " --coords " + d +
+                                   "extract/coords.csv -o " + d +
+                                   "both.bin --epochs 1 --crops-per-photo 6 --crop 128 "
+                                   "--val-fraction 0.4 --seed 2 --dotted-copies-too");
+  EXPECT_EQ(epoch_crops(both_copies.output), 2 * epoch_crops(trained.output)) << both_copies.output;
+  const auto no_dedot =
+      RunSealion("train --method points " + survey.string() + " --coords " + d +
+                 "extract/coords.csv -o " + d + "nodedot.bin --dotted-copies-too --no-dedot");
+  EXPECT_NE(no_dedot.exit_code, 0);
+  EXPECT_NE(no_dedot.output.find("--dotted-copies-too"), std::string::npos) << no_dedot.output;
   // Flags of the other method are refused by name.
   const auto wrong = RunSealion("train " + d + "x -o " + d + "y.bin --crop 128");
   EXPECT_NE(wrong.exit_code, 0);

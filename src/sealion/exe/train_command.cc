@@ -126,6 +126,9 @@ int RunTrainCommand(int argc, char** argv) {
                  "points: photos trained on their plain copy give this many times the crops per "
                  "epoch (their animals are the only ones without a repair mark)")
       ->capture_default_str();
+  app.add_flag("--dotted-copies-too", points.dotted_copies_too,
+               "points: photos with a plain copy are trained on their dotted copy (dots removed) "
+               "as well: the same animals in both files' encodings");
   app.add_option("--crops-per-animal", points.crops_per_animal,
                  "points: crops per epoch added for each labelled animal of a photo, on top of "
                  "--crops-per-photo, so that animals of dense photos are cut about as often as "
@@ -200,11 +203,14 @@ int RunTrainCommand(int argc, char** argv) {
     lock.emplace(tiles.model_path);
   }
   if (method == "tiles") {
+    // clang-format off
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
-          "--decoy-repairs", "--body-decoys", "--plain-weight", "--dot-fill", "--validate-every",
-          "--animal-centred", "--hard-negatives", "--hard-negative-centred", "--architecture",
-          "--peak-weights", "--chroma-sigma", "--threshold", "--suppression", "--views"}) {
+          "--decoy-repairs", "--body-decoys", "--plain-weight", "--dotted-copies-too",
+          "--dot-fill", "--validate-every", "--animal-centred", "--hard-negatives",
+          "--hard-negative-centred", "--architecture", "--peak-weights", "--chroma-sigma",
+          "--threshold", "--suppression", "--views"}) {
+      // clang-format on
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }
     tiles.patch_dir = input;

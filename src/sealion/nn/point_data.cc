@@ -83,7 +83,8 @@ std::vector<LabelledPhoto> LoadPlainLabelledPhotos(
 std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
                                               const std::filesystem::path& coords_csv,
                                               bool use_dotted_only, int threads,
-                                              std::vector<std::string>* skipped) {
+                                              std::vector<std::string>* skipped,
+                                              bool dotted_copies_too) {
   const std::map<int64_t, std::vector<Animal>> labelled = ReadLabelledAnimals(coords_csv);
   if (std::filesystem::is_directory(dataset_dir) &&
       !std::filesystem::exists(dataset_dir / "TrainDotted")) {
@@ -112,6 +113,7 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
     photos.push_back(std::move(photo));
   }
   std::vector<std::string> problems(photos.size());
+  std::vector<int> turns(photos.size(), 0);  // the dotted copy against the plain one, degrees
   ParallelFor(static_cast<int>(photos.size()), threads, [&](int i) {
     LabelledPhoto& photo = photos[static_cast<size_t>(i)];
     try {
@@ -126,6 +128,7 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
           photo.dedot = true;
         } else {
           turn_degrees = turn.degrees;
+          turns[static_cast<size_t>(i)] = turn_degrees;
         }
       }
       if (photo.dedot && !use_dotted_only) {
@@ -147,6 +150,18 @@ std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& datas
   for (size_t i = 0; i < photos.size(); ++i) {
     if (problems[i].empty()) {
       usable.push_back(std::move(photos[i]));
+      const LabelledPhoto& photo = usable.back();
+      if (!dotted_copies_too || photo.dedot) continue;
+      if (turns[i] != 0) {
+        skipped->push_back(fmt::format(
+            "{}: its dotted copy is turned by {} degrees; trained on the plain copy alone",
+            photo.id, turns[i]));
+        continue;
+      }
+      LabelledPhoto dotted_copy = photo;
+      dotted_copy.image_path = dataset.DottedPath(photo.id);
+      dotted_copy.dedot = true;
+      usable.push_back(std::move(dotted_copy));
     } else {
       skipped->push_back(problems[i]);
     }

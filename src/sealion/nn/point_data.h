@@ -36,11 +36,15 @@ struct LabelledPhoto {
 // to the plain frame, gives the black masks, whose cells carry no labels. Without a plain copy, or
 // with one that matches the dotted copy under no turn (the mismatched list), the dotted copy with
 // its dots removed (extract/dedot.h) is used when `use_dotted_only`, else the photo is skipped.
-// Skipped photos are named, with the reason, in *skipped.
+// With `dotted_copies_too`, a photo trained on its plain copy is listed a second time as its
+// dotted copy with the dots removed (same id, animals and masks; only where the two copies share
+// one frame): the same animals in the two files' encodings. Skipped photos are named, with the
+// reason, in *skipped.
 std::vector<LabelledPhoto> LoadLabelledPhotos(const std::filesystem::path& dataset_dir,
                                               const std::filesystem::path& coords_csv,
                                               bool use_dotted_only, int threads,
-                                              std::vector<std::string>* skipped);
+                                              std::vector<std::string>* skipped,
+                                              bool dotted_copies_too = false);
 
 // Hard negatives from `detections_csv` (count --detections of an earlier model on these photos:
 // test_id,class,x,y[,score]): each detection that lies on an unmasked cell of its photo and

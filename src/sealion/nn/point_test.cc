@@ -386,6 +386,36 @@ TEST(LabelledPhotos, PhotosWithoutAPlainCopyAreRepairedOrSkippedByName) {
   EXPECT_NE(skipped[0].find("1: no plain photo"), std::string::npos) << skipped[0];
 }
 
+TEST(LabelledPhotos, DottedCopiesTooListsEachPlainPhotoAgainAsItsRepairedDottedCopy) {
+  testing::ScopedTempDir dir;
+  const auto survey = ExtractedSurvey(dir.path(), 2, 256, 192);
+  std::filesystem::remove(survey / "Train" / "1.jpg");  // photo 1: a dotted copy alone
+  const auto coords = dir.path() / "extract" / "coords.csv";
+  std::vector<std::string> skipped;
+  const auto once = LoadLabelledPhotos(survey, coords, true, 1, &skipped);
+  const auto both = LoadLabelledPhotos(survey, coords, true, 1, &skipped, true);
+  EXPECT_TRUE(skipped.empty());
+  ASSERT_EQ(once.size(), 2u);
+  ASSERT_EQ(both.size(), 3u);  // photo 0 twice, photo 1 (no plain copy) once
+  EXPECT_EQ(both[0].image_path, survey / "Train" / "0.jpg");
+  EXPECT_FALSE(both[0].dedot);
+  const LabelledPhoto& copy = both[1];
+  EXPECT_EQ(copy.id, both[0].id);
+  EXPECT_TRUE(copy.dedot);
+  EXPECT_EQ(copy.image_path, survey / "TrainDotted" / "0.jpg");
+  EXPECT_EQ(copy.size, both[0].size);
+  ASSERT_EQ(copy.animals.size(), both[0].animals.size());
+  ASSERT_FALSE(copy.animals.empty());
+  EXPECT_EQ(copy.animals[0].x, both[0].animals[0].x);
+  EXPECT_EQ(cv::countNonZero(copy.valid_cells != both[0].valid_cells), 0);
+  EXPECT_EQ(both[2].image_path, once[1].image_path);
+  // The copy is trained on the dotted pixels, dots removed: not the plain photo's pixels.
+  const cv::Mat plain = ReadTrainingImage(both[0]);
+  const cv::Mat repaired = ReadTrainingImage(copy);
+  ASSERT_EQ(repaired.size(), plain.size());
+  EXPECT_GT(cv::norm(plain, repaired, cv::NORM_L1), 0);
+}
+
 // The one photo of a small extracted survey of 640x480 px, with its labelled animals.
 LabelledPhoto OneLabelledPhoto(const std::filesystem::path& dir) {
   const auto survey = ExtractedSurvey(dir, 1, 640, 480);

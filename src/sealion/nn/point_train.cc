@@ -228,6 +228,10 @@ void PointTrainOptions::Check() const {
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
   if (plain_weight < 1 || plain_weight > 20)
     throw Error("train: --plain-weight must be in [1, 20]");
+  if (dotted_copies_too && !dedot)
+    throw Error(
+        "train: --dotted-copies-too trains on dotted copies with their dots removed: it "
+        "needs --dedot");
   if (!(crops_per_animal >= 0 && crops_per_animal <= 100))
     throw Error("train: --crops-per-animal must be in [0, 100]");
   if (!(body_decoy_repairs >= 0 && body_decoy_repairs <= 4))
@@ -295,8 +299,9 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     ~RestoreOpenCvThreads() { cv::setNumThreads(threads); }
   } restore_opencv_threads{opencv_threads};
   PointTrainResult result;
-  std::vector<LabelledPhoto> photos = LoadLabelledPhotos(options.dataset_dir, options.coords,
-                                                         options.dedot, threads, &result.skipped);
+  std::vector<LabelledPhoto> photos =
+      LoadLabelledPhotos(options.dataset_dir, options.coords, options.dedot, threads,
+                         &result.skipped, options.dotted_copies_too);
   for (const auto& reason : result.skipped) spdlog::warn("{}", reason);
   std::vector<LabelledPhoto> train, validation;
   for (auto& photo : photos) {
@@ -373,6 +378,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.body_decoy_repairs > 0 ? fmt::format("|body-decoys:{}", options.body_decoy_repairs)
                                       : "") +
       (options.plain_weight > 1 ? fmt::format("|plain-weight:{}", options.plain_weight) : "") +
+      (options.dotted_copies_too ? "|dotted-copies-too" : "") +
       (options.crops_per_animal > 0 ? fmt::format("|crops-per-animal:{}", options.crops_per_animal)
                                     : "") +
       (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
@@ -607,6 +613,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"decoy_repairs_per_animal", options.decoy_repairs},
                    {"body_decoy_repairs_per_animal", options.body_decoy_repairs},
                    {"plain_weight", options.plain_weight},
+                   {"dotted_copies_too", options.dotted_copies_too},
                    {"crops_per_animal", options.crops_per_animal},
                    {"dot_fill", DotFillName(options.dot_fill)},
                    {"hard_negatives", options.hard_negatives.string()},

@@ -50,6 +50,12 @@ struct PointTrainOptions {
   // Crops per epoch from a photo trained on its plain copy, as a multiple of crops_per_photo:
   // its animals are the only ones without a repair mark at their centre. 1: like the others.
   int plain_weight = 1;
+  // Photos with a plain copy are trained on their dotted copy (dots removed) as well: the same
+  // animals in both files' encodings. Kaggle's dotted files are a separate compression of each
+  // photo, whose colour detail at 4-20 px is largely independent of the plain photo's
+  // (docs/real-photos.md, "Chroma"), and networks trained mostly on them score plain photos
+  // higher; shown both, a network may learn that the difference is not evidence.
+  bool dotted_copies_too = false;
   // Crops per epoch added for each labelled animal of a photo (fractions rounded per photo), on
   // top of crops_per_photo: with crops per photo alone, an animal of a dense rookery is cut far
   // fewer times than one of a sparse photo (177 animals on photo 41 and 1 on photo 50 share 48
