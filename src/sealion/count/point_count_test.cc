@@ -238,27 +238,23 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
         << output;
     return match.empty() ? -1 : std::stoi(match[1].str());
   };
-  const auto weighted = MustRun("train --method points " + survey.string() + " --coords " + d +
-                                "extract/coords.csv -o " + d +
-                                "weighted.bin --epochs 1 --crops-per-photo 6 --crop 128 "
-                                "--val-fraction 0.4 --seed 2 --plain-weight 3");
+  // Training of one epoch into d/NAME.bin with extra flags (must succeed or must fail).
+  const std::string train_points =
+      "train --method points " + survey.string() + " --coords " + d + "extract/coords.csv -o " + d;
+  const std::string one_epoch =
+      ".bin --epochs 1 --crops-per-photo 6 --crop 128 "
+      "--val-fraction 0.4 --seed 2 ";
+  const auto weighted = MustRun(train_points + "weighted" + one_epoch + "--plain-weight 3");
   EXPECT_EQ(epoch_crops(weighted.output), 3 * epoch_crops(trained.output)) << weighted.output;
-  const auto zero_weight =
-      RunSealion("train --method points " + survey.string() + " --coords " + d +
-                 "extract/coords.csv -o " + d + "zero.bin --plain-weight 0");
+  const auto zero_weight = RunSealion(train_points + "zero.bin --plain-weight 0");
   EXPECT_NE(zero_weight.exit_code, 0);
   EXPECT_NE(zero_weight.output.find("--plain-weight must be in [1, 20]"), std::string::npos)
       << zero_weight.output;
   // With --dotted-copies-too every photo (all have a plain copy) is trained on its repaired
   // dotted copy as well: twice the crops per epoch. It needs the dots removed.
-  const auto both_copies = MustRun("train --method points " + survey.string() + " --coords " + d +
-                                   "extract/coords.csv -o " + d +
-                                   "both.bin --epochs 1 --crops-per-photo 6 --crop 128 "
-                                   "--val-fraction 0.4 --seed 2 --dotted-copies-too");
+  const auto both_copies = MustRun(train_points + "both" + one_epoch + "--dotted-copies-too");
   EXPECT_EQ(epoch_crops(both_copies.output), 2 * epoch_crops(trained.output)) << both_copies.output;
-  const auto no_dedot =
-      RunSealion("train --method points " + survey.string() + " --coords " + d +
-                 "extract/coords.csv -o " + d + "nodedot.bin --dotted-copies-too --no-dedot");
+  const auto no_dedot = RunSealion(train_points + "nodedot.bin --dotted-copies-too --no-dedot");
   EXPECT_NE(no_dedot.exit_code, 0);
   EXPECT_NE(no_dedot.output.find("--dotted-copies-too"), std::string::npos) << no_dedot.output;
   // Flags of the other method are refused by name.
