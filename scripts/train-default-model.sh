@@ -33,7 +33,9 @@
 # MODEL_JPEG_SHIFT (how much higher the threshold for photos of JPEG quality 50 and below; 0),
 # MODEL_PEAK_WEIGHTS (train --peak-weights, five per-class weights of the heatmap's peaks; empty:
 # train's default, all 1), MODEL_CHROMA_SIGMA (train --chroma-sigma: every crop's and counted
-# photo's colour blurred by a Gaussian of that many px; 0: none), MODEL_THREADS (0: every core). The defaults are the shipped model's:
+# photo's colour blurred by a Gaussian of that many px; 0: none), MODEL_DOTTED_COPIES_TOO (1: train
+# --dotted-copies-too, the photos with a plain copy trained on their repaired dotted copy as
+# well; 0: not), MODEL_THREADS (0: every core). The defaults are the shipped model's:
 # mixed fill, 8 views, 40% of the crops around an animal (60% until 2026-12-05: the
 # cross-validation scored 6.91 and 6.95 with two seeds against 8.15 and 8.89; docs/real-photos.md,
 # "More background crops"), the pups' peaks weighted 3 times with threshold 0.375 (since
@@ -64,7 +66,10 @@ chroma_sigma="${MODEL_CHROMA_SIGMA:-0}"
 chroma_args=(); [ "$chroma_sigma" != 0 ] && chroma_args=(--chroma-sigma "$chroma_sigma")
 # A folder per fill and crop mix: a finished stage is reused, and one trained otherwise must not be.
 chroma_tag=""; [ "$chroma_sigma" != 0 ] && chroma_tag="-chroma$chroma_sigma"
-work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill-centred$animal_centred${peak_weights:+-peaks${peak_weights//,/-}}$chroma_tag}"
+dotted_copies_too="${MODEL_DOTTED_COPIES_TOO:-0}"
+copies_args=(); copies_tag=""
+[ "$dotted_copies_too" = 1 ] && copies_args=(--dotted-copies-too) && copies_tag="-both"
+work="${SEALION_MODEL_DIR:-$root/runs/model-$dot_fill-centred$animal_centred${peak_weights:+-peaks${peak_weights//,/-}}$chroma_tag$copies_tag}"
 threads="${MODEL_THREADS:-0}"
 # The model's header records the paths it was trained from: relative to the repository, not the
 # training machine's absolute ones.
@@ -85,7 +90,8 @@ train_stage() {
   "$sealion" train --method points "$sample" --coords "$work/extract/coords.csv" -o "$model" \
     --crops-per-photo 48 --scale-augment 0.3 --val-fraction 0 --seed "$seed" --threads "$threads" \
     --threshold "$threshold" --suppression "$suppression" --dot-fill "$dot_fill" --views "$views" \
-    --animal-centred "$animal_centred" "${peak_args[@]}" "${chroma_args[@]}" "$@" "${resume[@]}" |
+    --animal-centred "$animal_centred" "${peak_args[@]}" "${chroma_args[@]}" "${copies_args[@]}" \
+    "$@" "${resume[@]}" |
     tee "$log"
 }
 # Each seed's network (each resumes from its own checkpoint), then, for more than one seed, the
