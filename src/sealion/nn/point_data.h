@@ -18,7 +18,9 @@ namespace sealion {
 struct LabelledPhoto {
   int64_t id = 0;
   std::filesystem::path image_path;  // the plain photo, or the dotted one when `dedot`
-  bool dedot = false;                // no usable plain copy: the dotted photo with its dots removed
+  // The dotted photo with its dots removed: no usable plain copy, or the second copy of a photo
+  // that has one (LoadLabelledPhotos' dotted_copies_too).
+  bool dedot = false;
   cv::Size size;
   std::vector<Animal> animals;  // in the plain photo's pixels
   cv::Mat valid_cells;          // CV_8U, one per stride-4 cell, non-zero where labels hold
