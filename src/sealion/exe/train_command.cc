@@ -167,7 +167,7 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--chroma-sigma", points.chroma_sigma,
                  "points: blur the colour (not the brightness) of every crop by a Gaussian of "
                  "this many px, and count alike (the model keeps it); copies of a photo differ in "
-                 "colour sharpness, Kaggle's dotted files by about 2-3 px (0: none)")
+                 "colour detail, Kaggle's dotted files at 4-20 px (0: none)")
       ->capture_default_str();
   std::vector<double> peak_weights;
   app.add_option("--peak-weights", peak_weights,

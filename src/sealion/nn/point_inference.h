@@ -71,11 +71,12 @@ inline std::vector<PointDetection> FindPeakCandidates(PointNet& network, const c
 }
 
 // Blurs the chroma of `rgb` (8-bit RGB, in place) by a Gaussian of `sigma` pixels, its luma
-// untouched (through YCrCb; 0: nothing). Chroma sharpness differs between copies of one photo:
-// Kaggle's dotted files, 9 of the 12 real training photos, carry their plain photo's chroma
-// blurred by a sigma of about 2-3 px, and the networks trained on them scored that as fewer
-// animals (docs/real-photos.md, "Chroma"). Smoothing every input, in training and in counting,
-// is `train --chroma-sigma`: at 16 px the copies scored alike, at the cost of the counts.
+// untouched (through YCrCb; 0: nothing). Colour detail differs between copies of one photo:
+// Kaggle's dotted files, 9 of the 12 real training photos, are a separate compression whose
+// chroma at 4-20 px is largely not the plain photo's (a fit calls it a blur of 2-3 px), and the
+// networks trained on them scored that as fewer animals (docs/real-photos.md, "Chroma"). Smoothing
+// every input, in training and in counting, is `train --chroma-sigma`: at 16 px the copies scored
+// alike, at the cost of the counts.
 void SmoothChroma(cv::Mat& rgb, double sigma);
 
 // Greedy suppression by distance: candidates at or above `threshold`, strongest first; one is
