@@ -254,6 +254,16 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   // dotted copy as well: twice the crops per epoch. It needs the dots removed.
   const auto both_copies = MustRun(train_points + "both" + one_epoch + "--dotted-copies-too");
   EXPECT_EQ(epoch_crops(both_copies.output), 2 * epoch_crops(trained.output)) << both_copies.output;
+  // With --pair-consistency as well, the plain crops are cut again from the dotted copies and
+  // compared: the same crops per epoch, and the term is logged. It needs the dotted copies.
+  const auto paired =
+      MustRun(train_points + "paired" + one_epoch + "--dotted-copies-too --pair-consistency 1");
+  EXPECT_EQ(epoch_crops(paired.output), 2 * epoch_crops(trained.output)) << paired.output;
+  EXPECT_NE(paired.output.find("pair consistency"), std::string::npos) << paired.output;
+  const auto unpaired = RunSealion(train_points + "unpaired.bin --pair-consistency 1");
+  EXPECT_NE(unpaired.exit_code, 0);
+  EXPECT_NE(unpaired.output.find("needs --dotted-copies-too"), std::string::npos)
+      << unpaired.output;
   const auto no_dedot = RunSealion(train_points + "nodedot.bin --dotted-copies-too --no-dedot");
   EXPECT_NE(no_dedot.exit_code, 0);
   EXPECT_NE(no_dedot.output.find("--dotted-copies-too"), std::string::npos) << no_dedot.output;

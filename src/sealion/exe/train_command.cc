@@ -129,6 +129,11 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_flag("--dotted-copies-too", points.dotted_copies_too,
                "points: photos with a plain copy are trained on their dotted copy (dots removed) "
                "as well: the same animals in both files' encodings");
+  app.add_option("--pair-consistency", points.pair_consistency,
+                 "points, with --dotted-copies-too: each crop of a plain copy is cut again from "
+                 "its repaired dotted copy and the two heatmaps are pulled together with this "
+                 "weight (1: the heatmap loss's scale; 0: off)")
+      ->capture_default_str();
   app.add_option("--crops-per-animal", points.crops_per_animal,
                  "points: crops per epoch added for each labelled animal of a photo, on top of "
                  "--crops-per-photo, so that animals of dense photos are cut about as often as "
@@ -207,6 +212,7 @@ int RunTrainCommand(int argc, char** argv) {
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
           "--decoy-repairs", "--body-decoys", "--plain-weight", "--dotted-copies-too",
+          "--pair-consistency",
           "--dot-fill", "--validate-every", "--animal-centred", "--hard-negatives",
           "--hard-negative-centred", "--architecture", "--peak-weights", "--chroma-sigma",
           "--threshold", "--suppression", "--views"}) {

@@ -107,6 +107,19 @@ PointLossSums ComputePointLossSums(const torch::Tensor& outputs, const torch::Te
   return sums;
 }
 
+torch::Tensor ComputePairConsistencySum(const torch::Tensor& first, const torch::Tensor& second,
+                                        const torch::Tensor& weight) {
+  const torch::Tensor labelled = weight.gt(0).to(torch::kFloat32);
+  // KL(target || sigmoid(logits)) per cell, the target a fixed probability given by its logit.
+  const auto divergence = [](const torch::Tensor& logits, const torch::Tensor& target_logits) {
+    const torch::Tensor target = torch::sigmoid(target_logits);
+    return target * (torch::log_sigmoid(target_logits) - torch::log_sigmoid(logits)) +
+           (1 - target) * (torch::log_sigmoid(-target_logits) - torch::log_sigmoid(-logits));
+  };
+  const torch::Tensor a = first.select(1, 0), b = second.select(1, 0);
+  return ((divergence(a, b.detach()) + divergence(b, a.detach())) * labelled).sum();
+}
+
 PointLoss NormalisePointLoss(const PointLossSums& sums, double batch_animals,
                              double batch_class_weight) {
   PointLoss loss;

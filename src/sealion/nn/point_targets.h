@@ -62,6 +62,16 @@ PointLossSums ComputePointLossSums(const torch::Tensor& outputs, const torch::Te
 PointLoss NormalisePointLoss(const PointLossSums& sums, double batch_animals,
                              double batch_class_weight);
 
+// Pair consistency: `first` and `second` are the network's outputs (M x 6 x h x w) for the same
+// M crops cut from two files of one photo (its plain copy and its repaired dotted copy), `weight`
+// (M x h x w) the crops' cell weights. Per labelled cell (weight > 0), each copy's peak score is
+// pulled towards the other's (held fixed): the sum over cells of KL(other || this) both ways,
+// 0 when the two heatmaps agree, with gradient p_this - p_other at a cell's logit, the scale of
+// the heatmap loss's own gradient. Differentiable sum; the trainer divides it by the batch's
+// animals as it does the heatmap loss.
+torch::Tensor ComputePairConsistencySum(const torch::Tensor& first, const torch::Tensor& second,
+                                        const torch::Tensor& weight);
+
 // `outputs`: N x 6 x h x w from the network; the targets stacked: heatmap and weight N x h x w
 // float, classes N x h x w int64 (-1: no class).
 PointLoss ComputePointLoss(const torch::Tensor& outputs, const torch::Tensor& heatmap,

@@ -126,6 +126,33 @@ TEST(PointLoss, PeakWeightsScaleOnlyTheirClassesPeakTerm) {
               1e-6);
 }
 
+TEST(PointLoss, PairConsistencyIsZeroWhenTheCopiesAgreeAndPullsEachTowardsTheOther) {
+  torch::manual_seed(5);
+  const int cells = 8;
+  torch::Tensor weight = torch::ones({2, cells, cells});
+  weight.slice(2, 0, cells / 2).zero_();  // left half of both crops masked
+  const torch::Tensor first =
+      torch::randn({2, kPointNetOutputs, cells, cells}).requires_grad_(true);
+  const torch::Tensor same = first.detach().clone().requires_grad_(true);
+  EXPECT_NEAR(ComputePairConsistencySum(first, same, weight).item<double>(), 0.0, 1e-6);
+
+  const torch::Tensor second =
+      torch::randn({2, kPointNetOutputs, cells, cells}).requires_grad_(true);
+  const torch::Tensor sum = ComputePairConsistencySum(first, second, weight);
+  EXPECT_GT(sum.item<double>(), 0.0);
+  sum.backward();
+  // At a labelled cell the gradient is this copy's peak probability minus the other's.
+  const torch::Tensor p_first = torch::sigmoid(first.detach().select(1, 0));
+  const torch::Tensor p_second = torch::sigmoid(second.detach().select(1, 0));
+  const torch::Tensor labelled = weight.gt(0);
+  const torch::Tensor expected = (p_first - p_second) * labelled;
+  EXPECT_LT((first.grad().select(1, 0) - expected).abs().max().item<float>(), 1e-5);
+  EXPECT_LT((second.grad().select(1, 0) + expected).abs().max().item<float>(), 1e-5);
+  // Masked cells and the class channels get nothing.
+  EXPECT_EQ(first.grad().select(1, 0).slice(2, 0, cells / 2).abs().max().item<float>(), 0.0f);
+  EXPECT_EQ(first.grad().slice(1, 1).abs().max().item<float>(), 0.0f);
+}
+
 TEST(ClassWeights, RareClassesWeighMoreAndTheAverageAnimalWeighsOne) {
   const auto weights = ClassWeights({10, 10, 400, 100, 200});
   EXPECT_GT(weights[kAdultMales], weights[kAdultFemales]);

@@ -134,6 +134,7 @@ json EpochToJson(const PointEpochRecord& e) {
           {"train_loss", e.train_loss},
           {"heatmap_loss", e.heatmap_loss},
           {"class_loss", e.class_loss},
+          {"consistency_loss", e.consistency_loss},
           {"crops_per_second", e.crops_per_second},
           {"validation_rmse", e.validation_rmse},
           {"validation_f1", e.validation_f1},
@@ -147,6 +148,7 @@ PointEpochRecord EpochFromJson(const json& j) {
   e.train_loss = j.at("train_loss");
   e.heatmap_loss = j.at("heatmap_loss");
   e.class_loss = j.at("class_loss");
+  e.consistency_loss = j.value("consistency_loss", 0.0);  // absent before --pair-consistency
   e.crops_per_second = j.at("crops_per_second");
   e.validation_rmse = j.at("validation_rmse");
   e.validation_f1 = j.at("validation_f1");
@@ -232,6 +234,12 @@ void PointTrainOptions::Check() const {
     throw Error(
         "train: --dotted-copies-too trains on dotted copies with their dots removed: it "
         "needs --dedot");
+  if (!(pair_consistency >= 0 && pair_consistency <= 100))
+    throw Error("train: --pair-consistency must be in [0, 100]");
+  if (pair_consistency > 0 && !dotted_copies_too)
+    throw Error(
+        "train: --pair-consistency compares each plain photo's crops with the same crops of its "
+        "repaired dotted copy: it needs --dotted-copies-too");
   if (!(crops_per_animal >= 0 && crops_per_animal <= 100))
     throw Error("train: --crops-per-animal must be in [0, 100]");
   if (!(body_decoy_repairs >= 0 && body_decoy_repairs <= 4))
@@ -329,6 +337,29 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                  hard_negative_count, options.hard_negatives.string(),
                  100 * options.augment.hard_negative_centred);
   }
+  // The repaired dotted copy of each photo trained on its plain copy (dotted_copies_too): both
+  // entries share the photo's id and so its side of the split.
+  std::vector<int> dotted_twin(train.size(), -1);
+  int pairs = 0;
+  if (options.pair_consistency > 0) {
+    for (size_t i = 0; i < train.size(); ++i) {
+      for (size_t j = 0; j < train.size() && !train[i].dedot; ++j) {
+        if (train[j].dedot && train[j].id == train[i].id) dotted_twin[i] = static_cast<int>(j);
+      }
+      pairs += dotted_twin[i] >= 0 ? 1 : 0;
+    }
+    if (pairs == 0)
+      throw Error(options.coords.string() +
+                  ": --pair-consistency: no training photo has both a plain and a dotted copy "
+                  "that share one frame");
+    if (static_cast<int>(train.size()) > options.photos_in_memory)
+      throw Error(
+          fmt::format("train: --pair-consistency needs every training photo in memory at once "
+                      "(--photos-in-memory {} or more; it is {})",
+                      train.size(), options.photos_in_memory));
+    spdlog::info("{} photos' plain crops are compared with their dotted copy's (weight {})", pairs,
+                 options.pair_consistency);
+  }
   result.train_photos = static_cast<int>(train.size());
   result.validation_photos = static_cast<int>(validation.size());
   std::array<int64_t, kNumSeaLionClasses> per_class{};
@@ -379,6 +410,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                                       : "") +
       (options.plain_weight > 1 ? fmt::format("|plain-weight:{}", options.plain_weight) : "") +
       (options.dotted_copies_too ? "|dotted-copies-too" : "") +
+      (options.pair_consistency > 0 ? fmt::format("|pair-consistency:{}", options.pair_consistency)
+                                    : "") +
       (options.crops_per_animal > 0 ? fmt::format("|crops-per-animal:{}", options.crops_per_animal)
                                     : "") +
       (options.dot_fill == DotFill::kTelea ? "" : "|fill:" + DotFillName(options.dot_fill)) +
@@ -448,7 +481,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     network->train();
     ProgressReporter progress(fmt::format("train epoch {}/{}", epoch, options.epochs), "crops",
                               crops_per_epoch);
-    double loss_sum = 0, heatmap_sum = 0, class_sum = 0;
+    double loss_sum = 0, heatmap_sum = 0, class_sum = 0, consistency_sum = 0;
     int64_t crop_number = 0, crops_done = 0;
     for (size_t chunk_start = 0; chunk_start < order.size();
          chunk_start += static_cast<size_t>(options.photos_in_memory)) {
@@ -503,19 +536,41 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         const size_t share_begin = n * static_cast<size_t>(rank) / static_cast<size_t>(ranks);
         const size_t share_end = n * static_cast<size_t>(rank + 1) / static_cast<size_t>(ranks);
         std::vector<TrainingCrop> crops(share_end - share_begin);
+        // Crops of a plain copy with a dotted twin are cut again from the twin (pair consistency).
+        std::vector<int64_t> paired;  // indices into `crops`
+        for (size_t i = 0; i < crops.size(); ++i) {
+          if (dotted_twin[jobs[start + share_begin + i].first] >= 0)
+            paired.push_back(static_cast<int64_t>(i));
+        }
+        std::vector<TrainingCrop> twin_crops(paired.size());
         // Each thread takes the next crop when done with one: crops differ in cost (a JPEG
         // recompression is about three times the rest), so equal shares left a thread waiting.
         std::atomic<size_t> next_crop{0};
         at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
-          for (size_t i = next_crop++; i < crops.size(); i = next_crop++) {
-            const auto& [photo, seed] = jobs[start + share_begin + i];
-            crops[i] = SampleCrop(resident.at(photo), train[photo], options.crop_size,
-                                  options.augment, seed);
-            SmoothChroma(crops[i].rgb, options.chroma_sigma);
+          for (size_t i = next_crop++; i < crops.size() + paired.size(); i = next_crop++) {
+            const bool twin = i >= crops.size();
+            const size_t crop = twin ? static_cast<size_t>(paired[i - crops.size()]) : i;
+            const auto& [photo, seed] = jobs[start + share_begin + crop];
+            const size_t source = twin ? static_cast<size_t>(dotted_twin[photo]) : photo;
+            TrainingCrop& made = twin ? twin_crops[i - crops.size()] : crops[i];
+            made = SampleCrop(resident.at(source), train[source], options.crop_size,
+                              options.augment, seed);
+            SmoothChroma(made.rgb, options.chroma_sigma);
           }
         });
         const Batch batch = StackCrops(crops, options.crop_size);
-        const torch::Tensor outputs = network->forward(ToNetworkInput(batch.images));
+        torch::Tensor outputs, twin_outputs;
+        Batch twins;
+        if (paired.empty()) {
+          outputs = network->forward(ToNetworkInput(batch.images));
+        } else {  // one forward pass, so that BatchNorm sees both copies alike
+          twins = StackCrops(twin_crops, options.crop_size);
+          const torch::Tensor both =
+              network->forward(ToNetworkInput(torch::cat({batch.images, twins.images})));
+          const auto n_own = static_cast<int64_t>(crops.size());
+          outputs = both.slice(0, 0, n_own);
+          twin_outputs = both.slice(0, n_own);
+        }
         const PointLossSums sums =
             ComputePointLossSums(outputs, batch.heatmap, batch.weight, batch.classes,
                                  class_weight_tensor, peak_weight_tensor);
@@ -523,7 +578,16 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         // single-process gradient.
         const std::vector<double> normalisers =
             SumAcrossRanks({sums.animals, sums.class_weight}, sharing);
-        const PointLoss loss = NormalisePointLoss(sums, normalisers[0], normalisers[1]);
+        PointLoss loss = NormalisePointLoss(sums, normalisers[0], normalisers[1]);
+        if (!paired.empty()) {
+          const torch::Tensor consistency =
+              options.pair_consistency *
+              ComputePairConsistencySum(outputs.index_select(0, torch::tensor(paired)),
+                                        twin_outputs, twins.weight) /
+              std::max(1.0, normalisers[0]);
+          loss.total = loss.total + consistency;
+          consistency_sum += consistency.item<double>() * static_cast<double>(n);
+        }
         optimizer.zero_grad();
         loss.total.backward();
         if (ranks > 1) SumGradientsAcrossRanks(*network, sharing);
@@ -541,10 +605,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     }
     if (ranks > 1) {  // each process summed its share's part of every batch's loss
       const std::vector<double> totals =
-          SumAcrossRanks({loss_sum, heatmap_sum, class_sum}, sharing);
+          SumAcrossRanks({loss_sum, heatmap_sum, class_sum, consistency_sum}, sharing);
       loss_sum = totals[0];
       heatmap_sum = totals[1];
       class_sum = totals[2];
+      consistency_sum = totals[3];
     }
     progress.Finish();
     PointEpochRecord record;
@@ -552,6 +617,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     record.train_loss = loss_sum / static_cast<double>(crops_per_epoch);
     record.heatmap_loss = heatmap_sum / static_cast<double>(crops_per_epoch);
     record.class_loss = class_sum / static_cast<double>(crops_per_epoch);
+    record.consistency_loss = consistency_sum / static_cast<double>(crops_per_epoch);
     record.crops_per_second = static_cast<double>(crops_per_epoch) / progress.ElapsedSeconds();
 
     if (!validation.empty() && (epoch % options.validate_every == 0 || epoch == options.epochs)) {
@@ -562,9 +628,10 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       record.suppression = result.validation.suppression;
     }
     result.epochs.push_back(record);
-    const std::string losses =
-        fmt::format("epoch {}: loss {:.4f} (heatmap {:.4f}, classes {:.4f})", epoch,
-                    record.train_loss, record.heatmap_loss, record.class_loss);
+    const std::string losses = fmt::format(
+        "epoch {}: loss {:.4f} (heatmap {:.4f}, classes {:.4f}{})", epoch, record.train_loss,
+        record.heatmap_loss, record.class_loss,
+        pairs > 0 ? fmt::format(", pair consistency {:.4f}", record.consistency_loss) : "");
     if (record.validation_rmse >= 0) {
       spdlog::info(
           "{} | validation mean RMSE {:.3f}, F1 {:.3f} at threshold {:.2f}, suppression {:.2f} | "
@@ -614,6 +681,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"body_decoy_repairs_per_animal", options.body_decoy_repairs},
                    {"plain_weight", options.plain_weight},
                    {"dotted_copies_too", options.dotted_copies_too},
+                   {"pair_consistency", options.pair_consistency},
                    {"crops_per_animal", options.crops_per_animal},
                    {"dot_fill", DotFillName(options.dot_fill)},
                    {"hard_negatives", options.hard_negatives.string()},

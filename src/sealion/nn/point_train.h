@@ -58,6 +58,12 @@ struct PointTrainOptions {
   // default: over three cross-validation seeds the plain photos' offsets stayed and the seeds'
   // ensemble counted worse (7.05 against 6.43; docs/real-photos.md).
   bool dotted_copies_too = false;
+  // With dotted_copies_too: every crop of a photo's plain copy is cut a second time, the same
+  // window and augmentation, from its repaired dotted copy, and the two heatmaps are pulled
+  // together with this weight (point_targets.h: ComputePairConsistencySum; 1: the scale of the
+  // heatmap loss), beside the usual loss of each copy's own crops. States the invariance directly:
+  // the file's encoding is not evidence. 0: off. Needs every training photo in memory.
+  double pair_consistency = 0;
   // Crops per epoch added for each labelled animal of a photo (fractions rounded per photo), on
   // top of crops_per_photo: with crops per photo alone, an animal of a dense rookery is cut far
   // fewer times than one of a sparse photo (177 animals on photo 41 and 1 on photo 50 share 48
@@ -101,6 +107,7 @@ struct PointTrainOptions {
 struct PointEpochRecord {
   int epoch = 0;
   double train_loss = 0, heatmap_loss = 0, class_loss = 0;
+  double consistency_loss = 0;  // pair_consistency's term (weighted), per crop; 0 when off
   double crops_per_second = 0;
   // On the validation photos, with the threshold and suppression chosen after this epoch:
   double validation_rmse = -1, validation_f1 = -1;
