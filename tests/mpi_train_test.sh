@@ -61,6 +61,18 @@ echo "control, seed 1 / seed 2: relative difference first epoch ${control[-2]}, 
 within "${control[-2]}" "$first_tolerance" && fail "the tolerance $first_tolerance cannot tell two different models apart"
 within "${control[-1]}" "$tolerance" && fail "the tolerance $tolerance cannot tell two different models apart"
 
+# With --pair-consistency each rank cuts the dotted twins of its own share's plain crops, and the
+# term is divided by the global batch's animals: 2 ranks train the model one process does.
+pairs=(--dotted-copies-too --pair-consistency 1)
+"$sealion" "${train[@]}" "${pairs[@]}" -o pairs-one.bin > pairs-one.log 2>&1 || { cat pairs-one.log; fail "pair training in one process"; }
+run_mpi 2 "$sealion" "${train[@]}" "${pairs[@]}" -o pairs-ranks2.bin > pairs-ranks2.log 2>&1 \
+  || { cat pairs-ranks2.log; fail "pair training under 2 ranks"; }
+grep -q "pair consistency" pairs-ranks2.log || fail "no pair consistency term under 2 ranks"
+read -r -a result <<< "$(losses pairs-one.bin pairs-ranks2.bin)"
+echo "with --pair-consistency, epoch losses, one process / 2 ranks: ${result[*]:0:${#result[@]}-2} (first epoch ${result[-2]}, largest ${result[-1]})"
+within "${result[-2]}" "$first_tolerance" || fail "2 ranks trained another pair-consistency model (first epoch ${result[-2]})"
+within "${result[-1]}" "$tolerance" || fail "2 ranks trained another pair-consistency model (${result[-1]})"
+
 # A checkpoint written under 2 ranks resumes in one process, to the same model.
 run_mpi 2 "$sealion" "${train[@]}" -o resumed.bin > interrupted.log 2>&1 &
 job=$!
