@@ -80,6 +80,8 @@ count() {  # count PHOTOS OUT [count options]: detections to OUT-detections.csv,
     --detections "$out-detections.csv.tmp" > "$out.log" 2>&1 || {
     echo "calibrate-jpeg: counting $in failed, see $out.log" >&2; exit 1; }
   mv "$out-detections.csv.tmp" "$out-detections.csv"
+  # Counted afresh when the detections are missing (no --resume): the journals are spent.
+  rm -f "$out-counts.csv.journal" "$out-detections.csv.tmp.detections.journal"
 }
 if [ -z "${JPEG_SHIFT:-}" ]; then  # with a fixed shift there is nothing to count
   # At a low threshold, filtered at the model's own below, so the counts stay valid when it changes.

@@ -38,6 +38,8 @@ for views in 1 2 4 8; do
     --threads "${CALIBRATE_THREADS:-0}" \
     -o "$out-counts.csv" --detections "$out-detections.csv.tmp" > "$out.log" 2>&1
   mv "$out-detections.csv.tmp" "$out-detections.csv"
+  # Counted afresh when the detections are missing (no --resume): the journals are spent.
+  rm -f "$out-counts.csv.journal" "$out-detections.csv.tmp.detections.journal"
 done
 "$python" - "$counts" "$own_views" "$model" "$write" "$root" "$own_threshold" <<'PY'
 import json, sys

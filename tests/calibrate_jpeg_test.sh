@@ -21,6 +21,8 @@ echo "$out"
 for quality in 20 50; do
   echo "$out" | grep -q "^JPEG quality $quality: threshold 0\.[0-9]*" || fail "no threshold for quality $quality"
 done
+leftover=$(find "$work/cal" -name '*.journal')
+[ -z "$leftover" ] || fail "spent count journals left in the work folder: $leftover"
 own=$("$python" "$header" "$work/model.bin" get detection.threshold)
 table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_jpeg_quality)
 "$python" -c 'import json, sys; t = json.loads(sys.argv[1]); assert sorted(t) == ["20", "50", "90"], t; assert all(0 < v < 1 for v in t.values()), t; assert abs(t["90"] - float(sys.argv[2])) < 1e-4, t' "$table" "$own" \

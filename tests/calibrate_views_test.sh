@@ -20,6 +20,8 @@ echo "$out"
 for views in 1 2 4; do
   echo "$out" | grep -q "^$views view(s): threshold 0\.[0-9]*" || fail "no threshold for $views view(s)"
 done
+leftover=$(find "$work/cal" -name '*.journal')
+[ -z "$leftover" ] || fail "spent count journals left in the work folder: $leftover"
 table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_views)
 "$python" -c 'import json, sys; t = json.loads(sys.argv[1]); assert sorted(t) == ["1", "2", "4"], t; assert all(0 < v < 1 for v in t.values()), t' "$table" \
   || fail "bad table $table"
