@@ -33,8 +33,9 @@ model="$1" photos="$2" work="$3" write="${4:-}"
 # Counts made with other weights (another model calibrated from the same folder) never count.
 counts="$work/weights-$("$python" "$root/scripts/model_header.py" "$model" weights-id)"
 mkdir -p "$counts"
-# The header's float32 (0.32499998807907104) as it was chosen (0.325).
-own_threshold=$(printf '%.4g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
+# The header's float32 (0.32499998807907104) as it was chosen (0.325): 6 significant digits
+# give back any threshold written with up to 6 (4 made 0.33333 into 0.3333, below count's).
+own_threshold=$(printf '%.6g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
 # The photos' own quality: the median of their qualities, by the rule `count` reads a photo's
 # with (src/sealion/core/image_io.cc, IjgQuality): the IJG quality whose standard luminance table
 # is nearest the file's (Pillow gives the table in natural order, as libjpeg keeps it).

@@ -25,8 +25,9 @@ model="$1" photos="$2" work="$3" write="${4:-}"
 counts="$work/weights-$("$python" "$root/scripts/model_header.py" "$model" weights-id)"
 mkdir -p "$counts"
 own_views="$("$python" "$root/scripts/model_header.py" "$model" get detection.views)"
-# The header's float32 (0.32499998807907104) as it was chosen (0.325).
-own_threshold=$(printf '%.4g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
+# The header's float32 (0.32499998807907104) as it was chosen (0.325): 6 significant digits
+# give back any threshold written with up to 6 (4 made 0.33333 into 0.3333, below count's).
+own_threshold=$(printf '%.6g' "$("$python" "$root/scripts/model_header.py" "$model" get detection.threshold)")
 for views in 1 2 4 8; do
   # Every view count at a low threshold, from which any higher one is a filter (suppression keeps
   # the stronger of two peaks, and the scores are written in full): the model's own views

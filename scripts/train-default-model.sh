@@ -123,8 +123,8 @@ os.replace(sys.argv[1] + ".tmp", sys.argv[1])' "$model.training.json" "${members
 fi
 # MODEL_THRESHOLD holds for a model trained before it was changed too: the weights stay, and the
 # views and JPEG tables below are calibrated again from it.
-own="$(printf '%.4g' "$(/usr/bin/python3 "$root/scripts/model_header.py" "$model" get detection.threshold)")"
-if [ "$own" != "$(printf '%.4g' "$threshold")" ]; then
+own="$(printf '%.6g' "$(/usr/bin/python3 "$root/scripts/model_header.py" "$model" get detection.threshold)")"
+if [ "$own" != "$(printf '%.6g' "$threshold")" ]; then
   /usr/bin/python3 "$root/scripts/model_header.py" "$model" set detection.threshold "$threshold"
   echo "$model: threshold $own -> $threshold (MODEL_THRESHOLD)"
 fi
