@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <fstream>
 #include <optional>
+#include <set>
 
 #include "sealion/core/image_io.h"
 #include "sealion/util/csv.h"
@@ -14,23 +15,50 @@
 namespace sealion {
 namespace {
 
-bool IsPhotoFile(const std::filesystem::path& path) {
+std::string LowerCaseExtension(const std::filesystem::path& path) {
   std::string extension = path.extension().string();
   std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
+  return extension;
+}
+
+bool IsPhotoFile(const std::filesystem::path& path) {
+  const std::string extension = LowerCaseExtension(path);
   return extension == ".jpg" || extension == ".jpeg" || extension == ".png";
+}
+
+// Image formats a survey photo may come in that sealion does not read.
+bool IsOtherImageFile(const std::filesystem::path& path) {
+  static const std::set<std::string> kExtensions = {
+      ".tif", ".tiff", ".webp", ".bmp", ".gif", ".heic", ".heif", ".jp2", ".j2k",
+      ".jpf", ".jxl",  ".dng",  ".cr2", ".cr3", ".nef", ".arw",  ".orf", ".raf"};
+  return kExtensions.count(LowerCaseExtension(path)) != 0;
 }
 
 }  // namespace
 
-std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folder) {
-  std::vector<std::filesystem::path> photos;
+std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folder,
+                                              std::vector<std::filesystem::path>* other_images) {
+  std::vector<std::filesystem::path> photos, others;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     // Whatever is named like a photo, a regular file or not: a FIFO, a folder or a dangling
     // link named 7.jpg then fails photo 7 by name when it is read, instead of being skipped
     // without a word (a count that silently left photo 7 out).
     if (IsPhotoFile(entry.path())) photos.push_back(entry.path());
+    if (IsOtherImageFile(entry.path())) others.push_back(entry.path());
   }
   std::sort(photos.begin(), photos.end());
+  std::sort(others.begin(), others.end());
+  if (other_images != nullptr) {
+    *other_images = std::move(others);
+  } else if (!others.empty()) {
+    std::vector<std::string> names;
+    for (size_t i = 0; i < std::min<size_t>(3, others.size()); ++i)
+      names.push_back(others[i].filename().string());
+    spdlog::warn("{}: {} image(s) of another format left out ({}{}): sealion reads JPEG and PNG "
+                 "photos only; convert them to use them",
+                 folder.string(), others.size(), fmt::join(names, ", "),
+                 others.size() > names.size() ? ", ..." : "");
+  }
   return photos;
 }
 

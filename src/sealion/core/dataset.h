@@ -30,7 +30,12 @@ struct TrainDataset {
 std::set<int64_t> ReadIdList(const std::filesystem::path& path);
 
 // Lists what a folder holds under a photo's name (*.jpg, *.jpeg, *.png), sorted by name; entries
-// that are not regular files are listed too, for their reader to refuse by name.
-std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folder);
+// that are not regular files are listed too, for their reader to refuse by name. Files named like
+// an image of another format (TIFF, WebP, BMP, GIF, HEIC, JPEG 2000, camera raw) are not listed:
+// they go to `other_images` (sorted) when given, else a warning names how many and the first
+// three, so that a folder of TIFFs is not left out without a word.
+std::vector<std::filesystem::path> ListPhotos(
+    const std::filesystem::path& folder,
+    std::vector<std::filesystem::path>* other_images = nullptr);
 
 }  // namespace sealion

@@ -65,5 +65,19 @@ TEST(Readers, IdListRefusesWhatIsNotAWholeId) {
   }
 }
 
+TEST(Readers, PhotoListingNamesImagesOfOtherFormatsInsteadOfListingThem) {
+  testing::ScopedTempDir dir;
+  for (const std::string name : {"3.jpg", "1.JPEG", "2.png", "4.tif", "5.WebP", "notes.txt"})
+    WriteFile(dir, name, "x");
+  std::vector<std::filesystem::path> others;
+  const auto photos = ListPhotos(dir.path(), &others);
+  ASSERT_EQ(photos.size(), 3u);
+  EXPECT_EQ(photos[0].filename(), "1.JPEG");
+  EXPECT_EQ(photos[2].filename(), "3.jpg");
+  ASSERT_EQ(others.size(), 2u);
+  EXPECT_EQ(others[0].filename(), "4.tif");
+  EXPECT_EQ(others[1].filename(), "5.WebP");
+}
+
 }  // namespace
 }  // namespace sealion
