@@ -30,7 +30,7 @@ bool IsPhotoFile(const std::filesystem::path& path) {
 bool IsOtherImageFile(const std::filesystem::path& path) {
   static const std::set<std::string> kExtensions = {
       ".tif", ".tiff", ".webp", ".bmp", ".gif", ".heic", ".heif", ".jp2", ".j2k",
-      ".jpf", ".jxl",  ".dng",  ".cr2", ".cr3", ".nef", ".arw",  ".orf", ".raf"};
+      ".jpf", ".jxl",  ".dng",  ".cr2", ".cr3", ".nef",  ".arw",  ".orf", ".raf"};
   return kExtensions.count(LowerCaseExtension(path)) != 0;
 }
 
@@ -54,10 +54,11 @@ std::vector<std::filesystem::path> ListPhotos(const std::filesystem::path& folde
     std::vector<std::string> names;
     for (size_t i = 0; i < std::min<size_t>(3, others.size()); ++i)
       names.push_back(others[i].filename().string());
-    spdlog::warn("{}: {} image(s) of another format left out ({}{}): sealion reads JPEG and PNG "
-                 "photos only; convert them to use them",
-                 folder.string(), others.size(), fmt::join(names, ", "),
-                 others.size() > names.size() ? ", ..." : "");
+    spdlog::warn(
+        "{}: {} image(s) of another format left out ({}{}): sealion reads JPEG and PNG "
+        "photos only; convert them to use them",
+        folder.string(), others.size(), fmt::join(names, ", "),
+        others.size() > names.size() ? ", ..." : "");
   }
   return photos;
 }
