@@ -15,12 +15,6 @@
 namespace sealion {
 namespace {
 
-std::string LowerCaseExtension(const std::filesystem::path& path) {
-  std::string extension = path.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(), ::tolower);
-  return extension;
-}
-
 bool IsPhotoFile(const std::filesystem::path& path) {
   const std::string extension = LowerCaseExtension(path);
   return extension == ".jpg" || extension == ".jpeg" || extension == ".png";

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <csetjmp>
@@ -369,6 +370,13 @@ cv::Size ReadImageSize(const std::filesystem::path& path) {
   // Orientations 5 to 8 turn the photo by a quarter: ReadColourImage swaps the sides.
   const int orientation = ExifOrientation(decoder.info);
   return orientation >= 5 && orientation <= 8 ? cv::Size(height, width) : cv::Size(width, height);
+}
+
+std::string LowerCaseExtension(const std::filesystem::path& path) {
+  std::string extension = path.extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return extension;
 }
 
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality) {

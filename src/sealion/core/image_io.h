@@ -58,6 +58,10 @@ ColourImage ReadColourImageAndQuality(const std::filesystem::path& path);
 // a JPEG or PNG, or its header is corrupt.
 cv::Size ReadImageSize(const std::filesystem::path& path);
 
+// A file name's extension in lower case, with its dot (".jpg" for "12.JPG"; "" for none): the
+// one test of what kind of image a name claims to be.
+std::string LowerCaseExtension(const std::filesystem::path& path);
+
 // Encodes `image` (BGR) as JPEG with the given quality and 4:2:0 chroma subsampling.
 std::vector<uint8_t> EncodeJpeg(const cv::Mat& image, int quality);
 

@@ -70,9 +70,7 @@ WorldFile ReadWorldFile(const std::filesystem::path& path) {
 }
 
 std::optional<std::filesystem::path> FindWorldFile(const std::filesystem::path& photo) {
-  std::string extension = photo.extension().string();
-  std::transform(extension.begin(), extension.end(), extension.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  const std::string extension = LowerCaseExtension(photo);
   std::vector<std::string> candidates = {".wld"};
   if (extension == ".jpg" || extension == ".jpeg") candidates = {".jgw", ".jpgw", ".wld"};
   if (extension == ".png") candidates = {".pgw", ".pngw", ".wld"};
