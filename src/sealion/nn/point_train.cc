@@ -342,11 +342,15 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   std::vector<int> dotted_twin(train.size(), -1);
   int pairs = 0;
   if (options.pair_consistency > 0) {
+    std::map<int64_t, int> dotted_entry;  // photo id -> its repaired dotted entry
+    for (size_t j = 0; j < train.size(); ++j) {
+      if (train[j].dedot) dotted_entry[train[j].id] = static_cast<int>(j);
+    }
     for (size_t i = 0; i < train.size(); ++i) {
-      for (size_t j = 0; j < train.size() && !train[i].dedot; ++j) {
-        if (train[j].dedot && train[j].id == train[i].id) dotted_twin[i] = static_cast<int>(j);
-      }
-      pairs += dotted_twin[i] >= 0 ? 1 : 0;
+      const auto twin = dotted_entry.find(train[i].id);
+      if (train[i].dedot || twin == dotted_entry.end()) continue;
+      dotted_twin[i] = twin->second;
+      ++pairs;
     }
     if (pairs == 0)
       throw Error(options.coords.string() +
