@@ -37,7 +37,7 @@
 # trained on the same photos, counts the fold's training photos, and its detections that match no
 # animal become hard negatives, `train --hard-negatives`) with CV_HARD_NEGATIVE_CENTRED (the share
 # of crops centred on them, default 0.2); CV_ARCHITECTURE (train's --architecture: point_net_v1,
-# the default, or point_net_v2); CV_PEAK_WEIGHTS (train's --peak-weights, five per-class weights
+# the default, point_net_v2 or point_net_v3); CV_PEAK_WEIGHTS (train's --peak-weights, five per-class weights
 # of the animals' peaks in the heatmap loss, e.g. 1,1,1,1,3); CV_CHROMA_SIGMA (train's
 # --chroma-sigma: the colour of every crop, and of every photo the fold model counts, blurred);
 # CV_SHARPNESS_AUGMENT (train's --sharpness-augment); CV_DOTTED_COPIES_TOO (1: train's

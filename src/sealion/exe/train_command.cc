@@ -166,8 +166,10 @@ int RunTrainCommand(int argc, char** argv) {
                  "anywhere (with --hard-negatives; e.g. 0.2)")
       ->capture_default_str();
   app.add_option("--architecture", points.architecture,
-                 "points: the network, point_net_v1 (a 4x4 patch stem) or point_net_v2 (two "
-                 "overlapping 3x3 stride-2 convolutions as the stem; about 15% more work a photo)")
+                 "points: the network, point_net_v1 (a 4x4 patch stem), point_net_v2 (two "
+                 "overlapping 3x3 stride-2 convolutions as the stem; about 15% more work a "
+                 "photo) or point_net_v3 (v1 anti-aliased: a full-resolution stem and a blur "
+                 "before every subsampling; about 30% more work a photo)")
       ->capture_default_str();
   app.add_option("--chroma-sigma", points.chroma_sigma,
                  "points: blur the colour (not the brightness) of every crop by a Gaussian of "

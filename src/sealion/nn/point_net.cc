@@ -25,6 +25,25 @@ torch::Tensor PointwiseConv(const torch::nn::Conv2d& conv, const torch::Tensor& 
       .permute({0, 3, 1, 2});
 }
 
+// A fixed low-pass filter for `channels` channels (depthwise): the outer product of `taps` with
+// itself, normalised to sum 1, as conv2d weights (channels x 1 x k x k).
+torch::Tensor BlurKernel(const std::vector<float>& taps, int64_t channels) {
+  const torch::Tensor line = torch::tensor(taps) / torch::tensor(taps).sum();
+  return torch::outer(line, line)
+      .view({1, 1, line.size(0), line.size(0)})
+      .expand({channels, 1, line.size(0), line.size(0)})
+      .contiguous();
+}
+
+// Low-pass, then keep every `stride`-th pixel (Zhang 2019, "Making convolutional networks
+// shift-invariant again": blur before subsampling, so a shift of a few pixels moves the
+// features smoothly instead of aliasing).
+torch::Tensor BlurSubsample(const torch::Tensor& x, const torch::Tensor& kernel, int stride,
+                            int padding) {
+  return torch::conv2d(x, kernel, {}, stride, padding, /*dilation=*/1,
+                       /*groups=*/kernel.size(0));
+}
+
 torch::Tensor UpsampleTwice(const torch::Tensor& x) {
   namespace F = torch::nn::functional;
   return F::interpolate(x, F::InterpolateFuncOptions()
@@ -64,25 +83,38 @@ void ConvBnReluImpl::FoldBatchNorm() {
 }
 
 bool IsPointNetArchitecture(const std::string& architecture) {
-  return architecture == kPointNetArchitecture || architecture == kPointNetV2Architecture;
+  return architecture == kPointNetArchitecture || architecture == kPointNetV2Architecture ||
+         architecture == kPointNetV3Architecture;
 }
 
 PointNetImpl::PointNetImpl(const std::string& architecture) : architecture_(architecture) {
   if (!IsPointNetArchitecture(architecture)) {
     throw Error("unknown point network architecture '" + architecture +
-                "' (known: " + kPointNetArchitecture + ", " + kPointNetV2Architecture + ")");
+                "' (known: " + kPointNetArchitecture + ", " + kPointNetV2Architecture + ", " +
+                kPointNetV3Architecture + ")");
   }
   if (architecture == kPointNetV2Architecture) {
     stem_half_ = register_module("stem_half", ConvBnRelu(3, 16, 3, 2));
     stem_ = register_module("stem", ConvBnRelu(16, 16, 3, 2));
+  } else if (architecture == kPointNetV3Architecture) {
+    // Full-resolution 3x3 features, then the triangle-times-box filter [1,3,5,7,7,5,3,1] (zero
+    // response at 1/4 and 1/2 cycles a pixel) at stride 4; padding 2 centres cell i on pixel
+    // 4i + 1.5, as v1's 4x4 patches are.
+    stem_ = register_module("stem", ConvBnRelu(3, 16, 3, 1));
+    blur4_ = BlurKernel({1, 3, 5, 7, 7, 5, 3, 1}, 16);
+    blur8_ = BlurKernel({1, 2, 1}, 16);
+    blur16_ = BlurKernel({1, 2, 1}, 32);
+    blur32_ = BlurKernel({1, 2, 1}, 96);
   } else {
     stem_ = register_module("stem", ConvBnRelu(3, 16, 4, 4));
   }
-  enc8a_ = register_module("enc8a", ConvBnRelu(16, 32, 3, 2));
+  // v3 blurs and subsamples before each stage's first convolution, which then runs at stride 1.
+  const int downsample_stride = blur8_.defined() ? 1 : 2;
+  enc8a_ = register_module("enc8a", ConvBnRelu(16, 32, 3, downsample_stride));
   enc8b_ = register_module("enc8b", ConvBnRelu(32, 32, 3, 1));
-  enc16a_ = register_module("enc16a", ConvBnRelu(32, 96, 3, 2));
+  enc16a_ = register_module("enc16a", ConvBnRelu(32, 96, 3, downsample_stride));
   enc16b_ = register_module("enc16b", ConvBnRelu(96, 96, 3, 1));
-  enc32a_ = register_module("enc32a", ConvBnRelu(96, 128, 3, 2));
+  enc32a_ = register_module("enc32a", ConvBnRelu(96, 128, 3, downsample_stride));
   enc32b_ = register_module("enc32b", ConvBnRelu(128, 128, 3, 1));
   lateral16_ = register_module("lateral16", Conv1x1(128, 96));
   dec16_ = register_module("dec16", ConvBnRelu(96, 64, 3, 1));
@@ -99,10 +131,17 @@ PointNetImpl::PointNetImpl(const std::string& architecture) : architecture_(arch
 }
 
 torch::Tensor PointNetImpl::forward(torch::Tensor images) {
-  const torch::Tensor x4 = stem_->forward(stem_half_ ? stem_half_->forward(images) : images);
-  const torch::Tensor x8 = enc8b_->forward(enc8a_->forward(x4));
-  const torch::Tensor x16 = enc16b_->forward(enc16a_->forward(x8));
-  const torch::Tensor x32 = enc32b_->forward(enc32a_->forward(x16));
+  // v3's stride-2 blur ([1,2,1], padding 1) centres cell i on the finer grid's cell 2i, as the
+  // stride-2 convolutions of v1 and v2 do.
+  const auto downsample = [](const torch::Tensor& x, const torch::Tensor& blur) {
+    return blur.defined() ? BlurSubsample(x, blur, 2, 1) : x;
+  };
+  const torch::Tensor x4 = blur4_.defined()
+                               ? BlurSubsample(stem_->forward(images), blur4_, 4, 2)
+                               : stem_->forward(stem_half_ ? stem_half_->forward(images) : images);
+  const torch::Tensor x8 = enc8b_->forward(enc8a_->forward(downsample(x4, blur8_)));
+  const torch::Tensor x16 = enc16b_->forward(enc16a_->forward(downsample(x8, blur16_)));
+  const torch::Tensor x32 = enc32b_->forward(enc32a_->forward(downsample(x16, blur32_)));
   const torch::Tensor y16 =
       dec16_->forward(UpsampleTwice(PointwiseConv(lateral16_, x32)).add_(x16));
   torch::Tensor y = dec8_->forward(UpsampleTwice(PointwiseConv(lateral8_, y16)).add_(x8));
@@ -132,8 +171,12 @@ double PointNetFlops(int width, int height, const std::string& architecture) {
     return static_cast<double>(width / stride) * static_cast<double>(height / stride);
   };
   const double s2 = pixels(2), s4 = pixels(4), s8 = pixels(8), s16 = pixels(16), s32 = pixels(32);
-  const double stem = architecture == kPointNetV2Architecture ? s2 * 3 * 9 * 16 + s4 * 16 * 9 * 16
-                                                              : s4 * 3 * 16 * 16;
+  double stem = s4 * 3 * 16 * 16;
+  if (architecture == kPointNetV2Architecture) stem = s2 * 3 * 9 * 16 + s4 * 16 * 9 * 16;
+  if (architecture == kPointNetV3Architecture) {
+    // Full-resolution 3x3 stem, and the depthwise blurs before each subsampling.
+    stem = pixels(1) * 3 * 9 * 16 + s4 * 16 * 64 + s8 * 16 * 9 + s16 * 32 * 9 + s32 * 96 * 9;
+  }
   const double multiply_adds =
       stem + s8 * (16 * 9 * 32 + 32 * 9 * 32) + s16 * (32 * 9 * 96 + 96 * 9 * 96) +
       s32 * (96 * 9 * 128 + 128 * 9 * 128) +  // encoder

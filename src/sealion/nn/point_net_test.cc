@@ -41,6 +41,50 @@ TEST(PointNetArchitectures, V2HasV1sOutputsAndCostsAFewPercentMore) {
   EXPECT_NE(error.find(kPointNetV2Architecture), std::string::npos) << error;
 }
 
+TEST(PointNetArchitectures, V3HasV1sOutputsAndCostsAboutAThirdMore) {
+  PointNet v1, v3(kPointNetV3Architecture);
+  EXPECT_EQ(v3->architecture(), kPointNetV3Architecture);
+  // Only the stem's weights differ: 3x16x4x4 patches become a 3x16x3x3 convolution; the blurs
+  // are fixed filters, not parameters.
+  EXPECT_EQ(ParameterCount(v1) - ParameterCount(v3), 3 * 16 * 16 - 3 * 16 * 9);
+  const double ratio =
+      PointNetFlops(5632, 3744, kPointNetV3Architecture) / PointNetFlops(5632, 3744);
+  EXPECT_GT(ratio, 1.2);
+  EXPECT_LT(ratio, 1.4);
+  torch::NoGradGuard no_grad;
+  v3->eval();
+  EXPECT_EQ(v3->forward(torch::rand({2, 3, 96, 128})).sizes(),
+            (std::vector<int64_t>{2, 6, 24, 32}));
+  // Folding BatchNorm keeps v3's outputs too (the blurs sit outside the folded blocks).
+  const torch::Tensor input = torch::rand({1, 3, 64, 96});
+  const torch::Tensor expected = v3->forward(input);
+  v3->FoldBatchNorm();
+  EXPECT_TRUE(torch::allclose(v3->forward(input), expected, 1e-4, 1e-5));
+}
+
+// How much a network's outputs move when the photo moves by one pixel, relative to their size,
+// away from the borders (random weights, a photo of random texture).
+double OnePixelShiftChange(PointNet& network) {
+  torch::NoGradGuard no_grad;
+  network->eval();
+  torch::manual_seed(11);
+  const torch::Tensor photo = torch::rand({1, 3, 161, 161}) - 0.5;
+  const torch::Tensor here = network->forward(photo.slice(2, 0, 160).slice(3, 0, 160));
+  const torch::Tensor moved = network->forward(photo.slice(2, 1, 161).slice(3, 1, 161));
+  const auto inner = [](const torch::Tensor& x) { return x.slice(2, 8, 32).slice(3, 8, 32); };
+  return (inner(here) - inner(moved)).abs().mean().item<double>() /
+         (inner(here) - inner(here).mean({2, 3}, /*keepdim=*/true)).abs().mean().item<double>();
+}
+
+TEST(PointNetArchitectures, V3MovesLessThanV1WhenThePhotoMovesByOnePixel) {
+  torch::manual_seed(3);
+  PointNet v1;
+  torch::manual_seed(3);
+  PointNet v3(kPointNetV3Architecture);
+  const double v1_change = OnePixelShiftChange(v1), v3_change = OnePixelShiftChange(v3);
+  EXPECT_LT(v3_change, 0.5 * v1_change) << "v1 " << v1_change << ", v3 " << v3_change;
+}
+
 TEST(PointNetArchitectures, AModelFileKeepsItsArchitecture) {
   testing::ScopedTempDir dir;
   torch::manual_seed(5);
@@ -108,6 +152,8 @@ TEST(PointNetArchitectures, TrainingRefusesAnUnknownArchitecture) {
   options.model_path = "model.bin";
   options.Check();
   options.architecture = kPointNetV2Architecture;
+  options.Check();
+  options.architecture = kPointNetV3Architecture;
   options.Check();
   options.architecture = "resnet";
   const std::string error = ErrorMessageOf([&] { options.Check(); });

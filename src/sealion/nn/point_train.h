@@ -82,8 +82,9 @@ struct PointTrainOptions {
   // crops are centred, augment.hard_negative_centred of them, so that the network sees more of
   // what it took for animals (rocks in the surf on sparse photos). Empty: none.
   std::filesystem::path hard_negatives;
-  // The network (point_net.h): point_net_v1 (4x4 patch stem) or point_net_v2 (two overlapping
-  // 3x3 stride-2 convolutions as the stem).
+  // The network (point_net.h): point_net_v1 (4x4 patch stem), point_net_v2 (two overlapping
+  // 3x3 stride-2 convolutions as the stem) or point_net_v3 (v1 anti-aliased: blur before every
+  // subsampling).
   std::string architecture = kPointNetArchitecture;
   // Per class (competition order), the weight of an animal's peak in the heatmap loss
   // (point_targets.h): above 1 pulls that class's peaks up harder (pups, which the heatmap
