@@ -1,6 +1,12 @@
 #include "sealion/nn/point_net.h"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <string_view>
 
 #include "sealion/nn/data_parallel.h"
 #include "sealion/util/error.h"
@@ -16,6 +22,9 @@ torch::nn::Conv2d Conv1x1(int in_channels, int out_channels) {
 // sum in an order that depends on the number of threads, so a 1-thread and a 2-thread process
 // (or two MPI ranks) would write scores that differ in the last digit; this product does not
 // (measured: bit-identical for 1 and 2 threads, and equal to the convolution at 1 thread).
+constexpr std::string_view kArchitectures[] = {kPointNetArchitecture, kPointNetV2Architecture,
+                                               kPointNetV3Architecture};
+
 torch::Tensor PointwiseConv(const torch::nn::Conv2d& conv, const torch::Tensor& x) {
   const int64_t images = x.size(0), channels = x.size(1), rows = x.size(2), cols = x.size(3);
   const int64_t outputs = conv->weight.size(0);
@@ -83,15 +92,18 @@ void ConvBnReluImpl::FoldBatchNorm() {
 }
 
 bool IsPointNetArchitecture(const std::string& architecture) {
-  return architecture == kPointNetArchitecture || architecture == kPointNetV2Architecture ||
-         architecture == kPointNetV3Architecture;
+  return std::find(std::begin(kArchitectures), std::end(kArchitectures), architecture) !=
+         std::end(kArchitectures);
+}
+
+std::string PointNetArchitectureNames() {
+  return fmt::format("{}", fmt::join(kArchitectures, ", "));
 }
 
 PointNetImpl::PointNetImpl(const std::string& architecture) : architecture_(architecture) {
   if (!IsPointNetArchitecture(architecture)) {
     throw Error("unknown point network architecture '" + architecture +
-                "' (known: " + kPointNetArchitecture + ", " + kPointNetV2Architecture + ", " +
-                kPointNetV3Architecture + ")");
+                "' (known: " + PointNetArchitectureNames() + ")");
   }
   if (architecture == kPointNetV2Architecture) {
     stem_half_ = register_module("stem_half", ConvBnRelu(3, 16, 3, 2));

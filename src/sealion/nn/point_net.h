@@ -46,6 +46,8 @@ inline constexpr const char* kPointNetV2Architecture = "point_net_v2";
 inline constexpr const char* kPointNetV3Architecture = "point_net_v3";
 // Whether `architecture` names one of the networks above (v1, v2 or v3).
 bool IsPointNetArchitecture(const std::string& architecture);
+// The known names, "point_net_v1, point_net_v2, point_net_v3", for error messages.
+std::string PointNetArchitectureNames();
 inline constexpr int kPointNetStride = 4;      // output cell size in input pixels
 inline constexpr int kPointNetAlignment = 32;  // input sides must be multiples of this
 // The largest chroma smoothing (point_inference.h: SmoothChroma) a model may ask for: its kernel

@@ -159,6 +159,7 @@ TEST(PointNetArchitectures, TrainingRefusesAnUnknownArchitecture) {
   const std::string error = ErrorMessageOf([&] { options.Check(); });
   EXPECT_NE(error.find("--architecture"), std::string::npos) << error;
   EXPECT_NE(error.find("resnet"), std::string::npos) << error;
+  EXPECT_NE(error.find(PointNetArchitectureNames()), std::string::npos) << error;
 }
 
 TEST(PointTrainOptions, PeakWeightsOutOfRangeAreRefused) {

@@ -215,9 +215,8 @@ void PointTrainOptions::Check() const {
   if (threads < 0) throw Error("train: --threads must be >= 0");
   if (!IsViewCount(views)) throw Error("train: --views must be 1, 2, 4 or 8");
   if (!IsPointNetArchitecture(architecture)) {
-    throw Error(fmt::format("train: --architecture must be {}, {} or {}, not '{}'",
-                            kPointNetArchitecture, kPointNetV2Architecture, kPointNetV3Architecture,
-                            architecture));
+    throw Error(fmt::format("train: --architecture must be one of {}, not '{}'",
+                            PointNetArchitectureNames(), architecture));
   }
   for (const double w : peak_weights) {
     if (!(w >= 0.25 && w <= 10))
