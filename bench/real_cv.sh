@@ -42,7 +42,8 @@
 # --chroma-sigma: the colour of every crop, and of every photo the fold model counts, blurred);
 # CV_SHARPNESS_AUGMENT (train's --sharpness-augment); CV_DOTTED_COPIES_TOO (1: train's
 # --dotted-copies-too, photos with a plain copy trained on their repaired dotted copy as well);
-# CV_PAIR_CONSISTENCY (train's --pair-consistency weight; needs CV_DOTTED_COPIES_TOO=1).
+# CV_PAIR_CONSISTENCY (train's --pair-consistency weight; needs CV_DOTTED_COPIES_TOO=1); CV_CROP
+# (train's --crop, the point crops' side in px, default train's 256).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -65,6 +66,7 @@ seed="${CV_SEED:-1}"; animal_centred="${CV_ANIMAL_CENTRED:-}"
 architecture="${CV_ARCHITECTURE:-}"; peak_weights="${CV_PEAK_WEIGHTS:-}"
 chroma_sigma="${CV_CHROMA_SIGMA:-}"; sharpness="${CV_SHARPNESS_AUGMENT:-}"
 dotted_copies_too="${CV_DOTTED_COPIES_TOO:-0}"; pair_consistency="${CV_PAIR_CONSISTENCY:-}"
+crop="${CV_CROP:-}"
 hard_from="${CV_HARD_NEGATIVES_FROM:-}"; hard_share="${CV_HARD_NEGATIVE_CENTRED:-0.2}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
@@ -118,6 +120,7 @@ train_fold() {  # fold-dir method
     if [ -n "$sharpness" ]; then resume+=(--sharpness-augment "$sharpness"); fi
     if [ "$dotted_copies_too" = 1 ]; then resume+=(--dotted-copies-too); fi
     if [ -n "$pair_consistency" ]; then resume+=(--pair-consistency "$pair_consistency"); fi
+    if [ -n "$crop" ]; then resume+=(--crop "$crop"); fi
     if [ -n "$cv_threshold" ]; then resume+=(--threshold "$cv_threshold"); fi
     if [ -n "$cv_suppression" ]; then resume+=(--suppression "$cv_suppression"); fi
     if [ -n "$hard_from" ]; then
