@@ -217,6 +217,27 @@ int IjgQuality(const std::filesystem::path& path, const jpeg_decompress_struct& 
   return best_quality;
 }
 
+// BGR from the four inks of a CMYK JPEG as libjpeg gives them, by the formula cv::imread uses:
+// the values are taken as Adobe writes them, inverted (255 = no ink), so R = C * K / 255 with
+// OpenCV's rounding (K - (255 - C) * K / 256). Photoshop's CMYK JPEGs, the common kind, are so.
+cv::Mat BgrFromInvertedCmyk(const cv::Mat& inks) {
+  cv::Mat bgr(inks.size(), CV_8UC3);
+  for (int row = 0; row < inks.rows; ++row) {
+    const uint8_t* cmyk = inks.ptr<uint8_t>(row);
+    uint8_t* out = bgr.ptr<uint8_t>(row);
+    for (int col = 0; col < inks.cols; ++col, cmyk += 4, out += 3) {
+      const int k = cmyk[3];
+      const auto channel = [k](int ink) {
+        return static_cast<uint8_t>(k - ((255 - ink) * k >> 8));
+      };
+      out[0] = channel(cmyk[2]);
+      out[1] = channel(cmyk[1]);
+      out[2] = channel(cmyk[0]);
+    }
+  }
+  return bgr;
+}
+
 ColourImage ReadJpeg(const std::filesystem::path& path, const std::string& bytes,
                      const ImageReadLimits& limits) {
   JpegDecoder decoder;
@@ -225,10 +246,7 @@ ColourImage ReadJpeg(const std::filesystem::path& path, const std::string& bytes
   };
   if (!ReadJpegHeader(decoder, bytes)) throw corrupt();
   jpeg_decompress_struct& info = decoder.info;
-  if (info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK) {
-    throw Error(
-        fmt::format("{}: CMYK JPEG is not supported (save the photo as RGB)", path.string()));
-  }
+  const bool cmyk = info.jpeg_color_space == JCS_CMYK || info.jpeg_color_space == JCS_YCCK;
   const int64_t width = info.image_width;
   const int64_t height = info.image_height;
   CheckPixelCount(path, width, height, limits);
@@ -237,12 +255,15 @@ ColourImage ReadJpeg(const std::filesystem::path& path, const std::string& bytes
         fmt::format("{}: corrupt JPEG: header claims {}x{} pixels, more than {} bytes can hold",
                     path.string(), width, height, bytes.size()));
   }
-  // With the default scale of 1/1 the output is as large as the image.
-  cv::Mat image(static_cast<int>(height), static_cast<int>(width), CV_8UC3);
-  info.out_color_space = JCS_EXT_BGR;  // also from greyscale: libjpeg-turbo repeats the grey
+  // With the default scale of 1/1 the output is as large as the image. libjpeg turns YCCK into
+  // CMYK itself, but not CMYK into colour.
+  cv::Mat image(static_cast<int>(height), static_cast<int>(width), cmyk ? CV_8UC4 : CV_8UC3);
+  // JCS_EXT_BGR also from greyscale: libjpeg-turbo repeats the grey.
+  info.out_color_space = cmyk ? JCS_CMYK : JCS_EXT_BGR;
   const int orientation = ExifOrientation(info);  // jpeg_finish_decompress frees the markers
   const int quality = IjgQuality(path, info);
   if (!DecodeJpegPixels(decoder, image.data, image.step)) throw corrupt();
+  if (cmyk) image = BgrFromInvertedCmyk(image);
   ApplyExifOrientation(orientation, image);
   return {image, quality};
 }

@@ -26,12 +26,13 @@ struct ImageReadLimits {
 void SetDefaultImageReadLimits(const ImageReadLimits& limits);
 ImageReadLimits DefaultImageReadLimits();
 
-// Reads a colour photo (BGR, 8 bit, as cv::imread gives it, EXIF orientation applied). Throws
-// sealion::Error naming the file when
+// Reads a colour photo (BGR, 8 bit, as cv::imread gives it, EXIF orientation applied; a CMYK
+// JPEG converted to colour as cv::imread converts it, its inks taken as Adobe's inverted ones).
+// Throws sealion::Error naming the file when
 // - it is missing, empty, or not a regular file (a folder, a FIFO, a device; symlinks to a
 //   regular file are fine), checked before anything is read;
 // - it is not an image, or a JPEG that is truncated or has corrupt data ("photos/12.jpg: corrupt
-//   JPEG: Premature end of JPEG file"), or a CMYK JPEG;
+//   JPEG: Premature end of JPEG file");
 // - it has more pixels than limits.max_pixels;
 // - it is a JPEG whose header claims more pixels than its data could hold: Huffman coding needs
 //   at least one bit per 8x8 block, so a file of fewer than pixels / 1024 bytes (half that

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -10,6 +12,9 @@
 #include "sealion/util/atomic_file.h"
 #include "sealion/util/error.h"
 #include "tests/test_support.h"
+
+// After <cstdio>: jpeglib.h needs FILE and size_t declared.
+#include <jpeglib.h>
 
 namespace sealion {
 namespace {
@@ -30,6 +35,36 @@ std::string JpegBytes(const cv::Mat& image) {
 
 cv::Mat DecodeWithOpenCv(const std::string& bytes) {
   return cv::imdecode(std::vector<uint8_t>(bytes.begin(), bytes.end()), cv::IMREAD_COLOR);
+}
+
+// A CMYK JPEG of `inks` (four channels, C, M, Y, K) as Photoshop writes one: inverted inks (255
+// = none; libjpeg stores the values it is given) and an Adobe marker saying `colour_space`
+// (JCS_CMYK, or JCS_YCCK: the first three inks turned into YCC as RGB would be).
+std::string CmykJpegBytes(const cv::Mat& inks, J_COLOR_SPACE colour_space) {
+  jpeg_compress_struct info{};
+  jpeg_error_mgr errors{};
+  info.err = jpeg_std_error(&errors);
+  jpeg_create_compress(&info);
+  unsigned char* buffer = nullptr;
+  unsigned long size = 0;  // NOLINT(runtime/int): jpeg_mem_dest's type
+  jpeg_mem_dest(&info, &buffer, &size);
+  info.image_width = inks.cols;
+  info.image_height = inks.rows;
+  info.input_components = 4;
+  info.in_color_space = JCS_CMYK;
+  jpeg_set_defaults(&info);
+  jpeg_set_colorspace(&info, colour_space);
+  jpeg_set_quality(&info, 95, TRUE);
+  jpeg_start_compress(&info, TRUE);
+  while (info.next_scanline < info.image_height) {
+    JSAMPROW row = const_cast<uint8_t*>(inks.ptr<uint8_t>(static_cast<int>(info.next_scanline)));
+    jpeg_write_scanlines(&info, &row, 1);
+  }
+  jpeg_finish_compress(&info);
+  jpeg_destroy_compress(&info);
+  std::string bytes(reinterpret_cast<const char*>(buffer), size);
+  std::free(buffer);
+  return bytes;
 }
 
 // `jpeg` with an APP1 "Exif" block after its SOI marker whose only entry is the orientation.
@@ -161,6 +196,32 @@ TEST(ImageIo, GreyscaleJpegGivesThreeEqualChannels) {
   const cv::Mat expected = DecodeWithOpenCv(bytes);
   ASSERT_EQ(image.size(), expected.size());
   EXPECT_EQ(cv::norm(image, expected, cv::NORM_INF), 0.0);
+}
+
+TEST(ImageIo, CmykJpegIsConvertedToColourAsCvImreadConvertsIt) {
+  testing::ScopedTempDir dir;
+  const cv::Mat inks = TexturedImage(77, 101, CV_8UC4);
+  for (const J_COLOR_SPACE colour_space : {JCS_CMYK, JCS_YCCK}) {
+    const auto path = dir.path() / (colour_space == JCS_CMYK ? "cmyk.jpg" : "ycck.jpg");
+    WriteFileAtomically(path, CmykJpegBytes(inks, colour_space));
+    const ColourImage read = ReadColourImageAndQuality(path);
+    const cv::Mat expected = cv::imread(path.string(), cv::IMREAD_COLOR);
+    ASSERT_EQ(read.bgr.type(), CV_8UC3) << path;
+    ASSERT_EQ(read.bgr.size(), expected.size()) << path;
+    EXPECT_EQ(cv::norm(read.bgr, expected, cv::NORM_INF), 0.0) << path;
+    EXPECT_EQ(read.jpeg_quality, 95) << path;
+  }
+  // Not only OpenCV's reading: flat inks give the colours they print. Inverted inks, so 255 is
+  // none: left half cyan ink alone, right half no ink at all; K inverted 255 (no black ink).
+  cv::Mat flat(64, 128, CV_8UC4, cv::Scalar(255, 255, 255, 255));
+  flat(cv::Rect(0, 0, 64, 64)).setTo(cv::Scalar(0, 255, 255, 255));
+  WriteFileAtomically(dir.path() / "flat.jpg", CmykJpegBytes(flat, JCS_YCCK));
+  const cv::Mat image = ReadColourImage(dir.path() / "flat.jpg");
+  const cv::Vec3b cyan = image.at<cv::Vec3b>(32, 20), white = image.at<cv::Vec3b>(32, 108);
+  EXPECT_GE(cyan[0], 250) << cyan;  // blue
+  EXPECT_GE(cyan[1], 250) << cyan;  // green
+  EXPECT_LE(cyan[2], 5) << cyan;    // red: the cyan ink takes it away
+  for (int channel = 0; channel < 3; ++channel) EXPECT_GE(white[channel], 250) << white;
 }
 
 TEST(ImageIo, ExifOrientationIsAppliedAsCvImreadDoes) {
