@@ -14,6 +14,10 @@
 namespace sealion {
 namespace {
 
+// Every network PointNetImpl builds, for IsPointNetArchitecture and the error messages.
+constexpr std::string_view kArchitectures[] = {kPointNetArchitecture, kPointNetV2Architecture,
+                                               kPointNetV3Architecture};
+
 torch::nn::Conv2d Conv1x1(int in_channels, int out_channels) {
   return torch::nn::Conv2d(torch::nn::Conv2dOptions(in_channels, out_channels, 1).bias(true));
 }
@@ -22,9 +26,6 @@ torch::nn::Conv2d Conv1x1(int in_channels, int out_channels) {
 // sum in an order that depends on the number of threads, so a 1-thread and a 2-thread process
 // (or two MPI ranks) would write scores that differ in the last digit; this product does not
 // (measured: bit-identical for 1 and 2 threads, and equal to the convolution at 1 thread).
-constexpr std::string_view kArchitectures[] = {kPointNetArchitecture, kPointNetV2Architecture,
-                                               kPointNetV3Architecture};
-
 torch::Tensor PointwiseConv(const torch::nn::Conv2d& conv, const torch::Tensor& x) {
   const int64_t images = x.size(0), channels = x.size(1), rows = x.size(2), cols = x.size(3);
   const int64_t outputs = conv->weight.size(0);
