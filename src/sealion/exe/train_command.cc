@@ -171,10 +171,11 @@ int RunTrainCommand(int argc, char** argv) {
                  "photo) or point_net_v3 (v1 anti-aliased: a full-resolution stem and a blur "
                  "before every subsampling; about 30% more work a photo)")
       ->capture_default_str();
-  app.add_option("--chroma-sigma", points.chroma_sigma,
-                 "points: blur the colour (not the brightness) of every crop by a Gaussian of "
-                 "this many px, and count alike (the model keeps it); copies of a photo differ in "
-                 "colour detail, Kaggle's dotted files at 4-20 px (0: none)")
+  app.add_option(
+         "--chroma-sigma", points.chroma_sigma,
+         "points: blur the colour (not the brightness) of every training photo by a Gaussian "
+         "of this many px, and count alike (the model keeps it); copies of a photo differ in "
+         "colour detail, Kaggle's dotted files at 4-20 px (0: none)")
       ->capture_default_str();
   std::vector<double> peak_weights;
   app.add_option("--peak-weights", peak_weights,

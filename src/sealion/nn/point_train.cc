@@ -430,7 +430,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (options.architecture == kPointNetArchitecture ? "" : "|" + options.architecture) +
       (peaks_weighted ? fmt::format("|peak-weights:{}", fmt::join(options.peak_weights, ","))
                       : "") +
-      (options.chroma_sigma > 0 ? fmt::format("|chroma:{}", options.chroma_sigma) : "") +
+      (options.chroma_sigma > 0 ? fmt::format("|photo-chroma:{}", options.chroma_sigma) : "") +
       (options.augment.sharpness > 0 ? fmt::format("|sharpness:{}", options.augment.sharpness)
                                      : "") +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
@@ -511,6 +511,11 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
              ChooseBodyDecoyRepairs(photo, options.body_decoy_repairs, options.seed))
           decoys.push_back(decoy);
         decoded[i] = ReadTrainingImage(photo, decoys, dedot);
+        // The whole photo's colour is smoothed once, before any crop is cut, so that every crop
+        // carries the smoothing `count` gives a whole tile; smoothing each finished crop (as
+        // before 2026-12-07) replicated its edge colour into a rim of 3 sigma (at 16 px, most of
+        // a 256 px crop).
+        SmoothChroma(decoded[i], options.chroma_sigma);
       });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
 
@@ -559,7 +564,6 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
             TrainingCrop& made = twin ? twin_crops[i - crops.size()] : crops[i];
             made = SampleCrop(resident.at(source), train[source], options.crop_size,
                               options.augment, seed);
-            SmoothChroma(made.rgb, options.chroma_sigma);
           }
         });
         const Batch batch = StackCrops(crops, options.crop_size);

@@ -90,11 +90,11 @@ struct PointTrainOptions {
   // (point_targets.h): above 1 pulls that class's peaks up harder (pups, which the heatmap
   // misses most). All 1 by default.
   std::array<double, kNumSeaLionClasses> peak_weights = {1, 1, 1, 1, 1};
-  // Chroma smoothing of every crop and validation photo (point_inference.h: SmoothChroma), kept
-  // in the model's header so that `count` smooths alike; 0: none (the default: Kaggle's dotted
-  // files' chroma differs from the plain photos' at 4-20 px; 4 px left the plain photos' higher
-  // scores as they were, 16 px removed them but cross-validated at 9.88 against 6.39;
-  // docs/real-photos.md).
+  // Chroma smoothing of every training and validation photo, whole, before crops are cut
+  // (point_inference.h: SmoothChroma), kept in the model's header so that `count` smooths alike;
+  // 0: none (the default: Kaggle's dotted files' chroma differs from the plain photos' at 4-20 px;
+  // smoothing each finished crop instead, 4 px left the plain photos' higher scores as they were,
+  // 16 px removed them but cross-validated at 9.88 against 6.39; docs/real-photos.md).
   double chroma_sigma = 0;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
