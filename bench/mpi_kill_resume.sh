@@ -27,7 +27,7 @@ echo "uninterrupted single process: 24 photos in ${single_seconds} s"
 rank_pid() {  # rank_pid RANK: the pid of that rank of the running job (from its environment)
   local pid
   for pid in $(pgrep -f "sealion count survey/Test" || true); do
-    if tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null | grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
+    if grep -qx "OMPI_COMM_WORLD_RANK=$1" <<< "$(tr '\0' '\n' < "/proc/$pid/environ" 2> /dev/null)"; then
       echo "$pid"; return 0
     fi
   done

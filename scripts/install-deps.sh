@@ -26,7 +26,10 @@ EXTRA_PACKAGES=(
 
 missing=()
 for package in "${BUILD_PACKAGES[@]}" "${EXTRA_PACKAGES[@]}"; do
-  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
+  # Read whole, not piped into grep -q: under pipefail a grep that stops at its match can break
+  # the writer's pipe, and an installed package would be taken for a missing one.
+  status=$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null || true)
+  if [ "$status" != "install ok installed" ]; then
     missing+=("$package")
   fi
 done

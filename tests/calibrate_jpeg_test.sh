@@ -19,7 +19,7 @@ calibrate=("$root/scripts/calibrate-jpeg.sh" "$work/model.bin" "$work/survey/Tes
 out=$(QUALITIES="20 50" SEALION_BINARY="$sealion" "${calibrate[@]}" --write)
 echo "$out"
 for quality in 20 50; do
-  echo "$out" | grep -q "^JPEG quality $quality: threshold 0\.[0-9]*" || fail "no threshold for quality $quality"
+  grep -q "^JPEG quality $quality: threshold 0\.[0-9]*" <<< "$out" || fail "no threshold for quality $quality"
 done
 leftover=$(find "$work/cal" -name '*.journal')
 [ -z "$leftover" ] || fail "spent count journals left in the work folder: $leftover"
@@ -29,7 +29,7 @@ table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_jpeg_qu
   || fail "bad table $table (own threshold $own)"
 # JPEG_SHIFT writes the model's threshold plus the shift for every quality, counting nothing.
 shifted=$(JPEG_SHIFT=0.05 QUALITIES="20 50" SEALION_BINARY="$sealion" "${calibrate[@]}" --write)
-echo "$shifted" | grep -q "threshold $(printf '%.3f' "$("$python" -c "print($own + 0.05)")")" || fail "JPEG_SHIFT: $shifted"
+grep -q "threshold $(printf '%.3f' "$("$python" -c "print($own + 0.05)")")" <<< "$shifted" || fail "JPEG_SHIFT: $shifted"
 table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_jpeg_quality)
 "$python" -c 'import json, sys; t = json.loads(sys.argv[1]); o = float(sys.argv[2]); assert abs(t["20"] - o - 0.05) < 1e-4 and abs(t["50"] - o - 0.05) < 1e-4 and abs(t["90"] - o) < 1e-4, t' "$table" "$own" \
   || fail "JPEG_SHIFT table $table (own threshold $own)"
@@ -39,16 +39,16 @@ table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_jpeg_qu
 at20=$("$python" -c 'import json, sys; t = json.loads(sys.argv[1]); print("%.3f" % (float(sys.argv[2]) + t["20"] - t["90"]))' "$table" "$own")
 mkdir -p "$work/hard"; cp "$work/cal/q20/$(ls "$work/cal/q20" | grep jpg | head -1)" "$work/hard/7.jpg"
 counted=$("$sealion" count "$work/hard" --model "$work/model.bin" --views 1 --threshold "$own" -o "$work/user.csv" 2>&1)
-echo "$counted" | grep -q "JPEG quality" && fail "a threshold of the user's own was shifted: $counted"
+grep -q "JPEG quality" <<< "$counted" && fail "a threshold of the user's own was shifted: $counted"
 counted=$("$sealion" count "$work/hard" --model "$work/model.bin" -o "$work/hard.csv" 2>&1) \
   || fail "count with the calibrated model failed: $counted"
-echo "$counted" | grep -q "photo 7: JPEG quality 20, threshold $at20 (the model's calibration" \
+grep -q "photo 7: JPEG quality 20, threshold $at20 (the model's calibration" <<< "$counted" \
   || fail "the photo at quality 20 was not counted at $at20: $counted"
 counted=$("$sealion" count "$work/survey/Test" --model "$work/model.bin" -o "$work/as-written.csv" 2>&1)
-echo "$counted" | grep -q "JPEG quality" && fail "synth's photos (quality 90) were shifted: $counted"
+grep -q "JPEG quality" <<< "$counted" && fail "synth's photos (quality 90) were shifted: $counted"
 # Photos no better than a quality to calibrate, and a missing model, are refused by name.
 if error=$(QUALITIES="20 90" SEALION_BINARY="$sealion" "${calibrate[@]}" 2>&1); then fail "quality 90 photos calibrated for 90"; fi
-echo "$error" | grep -q "must be above every quality calibrated" || fail "unclear error: $error"
+grep -q "must be above every quality calibrated" <<< "$error" || fail "unclear error: $error"
 if error=$(SEALION_BINARY="$sealion" "$root/scripts/calibrate-jpeg.sh" "$work/none.bin" "$work/survey/Test" "$work/x" 2>&1); then fail "a missing model was calibrated"; fi
-echo "$error" | grep -q "no model file $work/none.bin" || fail "unclear error: $error"
+grep -q "no model file $work/none.bin" <<< "$error" || fail "unclear error: $error"
 echo "calibrate_jpeg_test: ok (quality 20 at $at20, the model's own $own)"

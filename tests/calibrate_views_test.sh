@@ -18,7 +18,7 @@ header="$root/scripts/model_header.py"
 out=$(SEALION_BINARY="$sealion" "$root/scripts/calibrate-views.sh" "$work/model.bin" "$work/survey/Test" "$work/cal" --write)
 echo "$out"
 for views in 1 2 4; do
-  echo "$out" | grep -q "^$views view(s): threshold 0\.[0-9]*" || fail "no threshold for $views view(s)"
+  grep -q "^$views view(s): threshold 0\.[0-9]*" <<< "$out" || fail "no threshold for $views view(s)"
 done
 leftover=$(find "$work/cal" -name '*.journal')
 [ -z "$leftover" ] || fail "spent count journals left in the work folder: $leftover"
@@ -28,7 +28,7 @@ table=$("$python" "$header" "$work/model.bin" get detection.threshold_by_views)
 one=$("$python" -c 'import json, sys; print(json.loads(sys.argv[1])["1"])' "$table")
 counted=$("$sealion" count "$work/survey/Test" --model "$work/model.bin" --views 1 -o "$work/one.csv" 2>&1) \
   || fail "count with the calibrated model failed: $counted"
-echo "$counted" | grep -q "threshold $(printf '%.3f' "$one") for 1 view(s), calibrated against the model's 8 views" \
+grep -q "threshold $(printf '%.3f' "$one") for 1 view(s), calibrated against the model's 8 views" <<< "$counted" \
   || fail "count --views 1 did not use the calibrated threshold: $counted"
 # A new threshold in the header, calibrated again from the same work folder: the reference is
 # the 8 views filtered at the new threshold, as `count` counts at it, not a stale count.
@@ -44,10 +44,10 @@ at_new=$("$python" -c 'import csv, sys; print(sum(int(v) for r in csv.DictReader
 # weights that made them (an ensemble of the model with itself has other weights' bytes).
 "$sealion" ensemble "$work/model.bin" "$work/model.bin" -o "$work/twice.bin" > /dev/null
 other=$(SEALION_BINARY="$sealion" "$root/scripts/calibrate-views.sh" "$work/twice.bin" "$work/survey/Test" "$work/cal")
-echo "$other" | grep -q "calibrate-views: counting .* with 1 view(s)" \
+grep -q "calibrate-views: counting .* with 1 view(s)" <<< "$other" \
   || fail "a model with other weights reused the first model's counts: $other"
 # The same weights after a header edit (the threshold above) reuse their counts.
-if echo "$again" | grep -q "calibrate-views: counting"; then fail "a header edit counted again: $again"; fi
+if grep -q "calibrate-views: counting" <<< "$again"; then fail "a header edit counted again: $again"; fi
 # Of equally good thresholds, the lowest, or the nearest to the one preferred.
 "$python" - "$root/scripts" <<'PY' || fail "threshold_match's choice among equals"
 import sys
@@ -61,5 +61,5 @@ assert matching_threshold(reference, detections, prefer=0.9)[0] == 0.7
 PY
 echo "not a model" > "$work/text.bin"
 if error=$("$python" "$header" "$work/text.bin" get detection.views 2>&1); then fail "a text file was read as a model"; fi
-echo "$error" | grep -q "text.bin: not a sealion model file" || fail "unclear error: $error"
+grep -q "text.bin: not a sealion model file" <<< "$error" || fail "unclear error: $error"
 echo "calibrate_views_test: ok (1 view at $one)"
