@@ -169,6 +169,7 @@ void CountOptions::Check() const {
     throw Error("count: --suppression must be in [0, 2] (or -1: the model's)");
   if (views != -1 && !IsViewCount(views))
     throw Error("count: --views must be 1, 2, 4 or 8 (or -1: the model's)");
+  if (!(scale >= 0.25 && scale <= 4)) throw Error("count: --scale must be in [0.25, 4]");
 }
 
 std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs,
@@ -238,6 +239,7 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   settings.threshold = options.threshold;
   settings.suppression = options.suppression;
   settings.views = options.views;
+  settings.scale = options.scale;
   LoadedModel model = LoadModel(options.model_path);
   const uint64_t model_header_hash = StableHash(model.metadata.dump(), 0);
   const std::unique_ptr<CountingMethod> method = MakeCountingMethod(std::move(model), settings);

@@ -32,7 +32,8 @@ struct CountOptions {
   float threshold = -1;              // point models: detection threshold; -1: the model's
   double suppression = -1;           // point models: suppression radius / body length; -1: model's
   int views = -1;  // point models: flipped and turned views averaged (1, 2, 4, 8); -1: the model's
-  bool resume = false;          // continue from the journal of an interrupted run
+  double scale = 1;     // point models: photos resized by this before counting (CountingSettings)
+  bool resume = false;  // continue from the journal of an interrupted run
   bool ids_from_order = false;  // number photos 0, 1, ... in input order, not by name
 
   void Check() const;

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <opencv2/imgproc.hpp>
 #include <utility>
 #include <vector>
 
@@ -112,15 +113,17 @@ class PointCounter : public CountingMethod {
   // `by_jpeg_quality`: the model's threshold_by_jpeg_quality, empty when there is none or the
   // user chose the threshold; `warn_hard_jpeg`: warn of a hard-compressed photo (neither).
   // `chroma_sigma`: the model's input_chroma_sigma (SmoothChroma before the network), 0: none.
+  // `scale`: CountingSettings::scale.
   PointCounter(PointForward network, float threshold, nlohmann::json by_jpeg_quality,
                bool warn_hard_jpeg, double suppression, int views, double chroma_sigma,
-               std::string what)
+               double scale, std::string what)
       : network_(AveragedOverViews(std::move(network), views)),
         threshold_(threshold),
         by_jpeg_quality_(std::move(by_jpeg_quality)),
         warn_hard_jpeg_(warn_hard_jpeg),
         suppression_(suppression),
         views_(views),
+        scale_(scale),
         what_(std::move(what)) {
     inference_.chroma_sigma = chroma_sigma;
   }
@@ -146,8 +149,19 @@ class PointCounter : public CountingMethod {
     }
     PointInferenceOptions inference = inference_;
     inference.candidate_threshold = threshold;
-    const std::vector<PointDetection> animals = SuppressByDistance(
-        FindPeakCandidates(network_, rgb, inference, &result.flops), threshold, suppression_);
+    cv::Mat resized;
+    if (scale_ != 1) {
+      cv::resize(rgb, resized, cv::Size(), scale_, scale_,
+                 scale_ < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    }
+    std::vector<PointDetection> animals = SuppressByDistance(
+        FindPeakCandidates(network_, scale_ != 1 ? resized : rgb, inference, &result.flops),
+        threshold, suppression_);
+    for (auto& animal : animals) {
+      // Back to the photo's pixels (cv::resize maps pixel centres: x' + 0.5 = s (x + 0.5)).
+      animal.x = (animal.x + 0.5) / scale_ - 0.5;
+      animal.y = (animal.y + 0.5) / scale_ - 0.5;
+    }
     for (const auto& animal : animals) {
       ++result.counts[animal.class_index];
       // The score in full (the shortest text that reads back as the same float), so that rows
@@ -163,12 +177,13 @@ class PointCounter : public CountingMethod {
   const char* WorkUnit() const override { return "animals"; }
   std::string Describe() const override {
     return fmt::format(
-        "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{}{})",
+        "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{}{}{})",
         what_, threshold_, DescribeJpegTable(by_jpeg_quality_), suppression_, views_,
         views_ == 1 ? "" : "s averaged",
         inference_.chroma_sigma > 0
             ? fmt::format(", chroma smoothed by {:g} px", inference_.chroma_sigma)
-            : "");
+            : "",
+        scale_ != 1 ? fmt::format(", photos resized by {:g}", scale_) : "");
   }
 
  private:
@@ -184,6 +199,7 @@ class PointCounter : public CountingMethod {
   std::atomic<bool> warned_uncalibrated_{false};
   double suppression_;
   int views_;
+  double scale_;
   std::string what_;
   PointInferenceOptions inference_;
 };
@@ -215,6 +231,8 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
   if (model.method == kTileMethod) {
     if (settings.views > 1)
       throw Error("views: averaging flipped views is for point models; this is a tile model");
+    if (settings.scale != 1)
+      throw Error("scale: resizing photos is for point models; this is a tile model");
     if (scripted) {
       return std::make_unique<TileCounter>(
           [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); }, 0,
@@ -269,7 +287,7 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
         scripted->spec().stride, nullptr};
     return std::make_unique<PointCounter>(std::move(forward), threshold, std::move(by_jpeg_quality),
-                                          warn_hard_jpeg, suppression, views, 0.0,
+                                          warn_hard_jpeg, suppression, views, 0.0, settings.scale,
                                           "TorchScript module");
   }
   std::vector<PointNet> networks{std::move(model.point_network)};
@@ -284,9 +302,9 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                                ? networks.front()->architecture()
                                : fmt::format("{} networks of {} averaged", networks.size(),
                                              networks.front()->architecture());
-  return std::make_unique<PointCounter>(AveragedOverModels(std::move(members)), threshold,
-                                        std::move(by_jpeg_quality), warn_hard_jpeg, suppression,
-                                        views, InputChromaSigma(model.metadata), what);
+  return std::make_unique<PointCounter>(
+      AveragedOverModels(std::move(members)), threshold, std::move(by_jpeg_quality), warn_hard_jpeg,
+      suppression, views, InputChromaSigma(model.metadata), settings.scale, what);
 }
 
 }  // namespace sealion

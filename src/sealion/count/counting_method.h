@@ -42,6 +42,10 @@ struct CountingSettings {
       -1;          // points: suppression radius as a fraction of the body length; < 0: the model's
   int views = -1;  // points: flipped and turned views averaged (1, 2, 4 or 8; AveragedOverViews);
                    // < 0: the model's (1 where it names none)
+  // points: every photo resized by this factor before the network, its detections mapped back to
+  // the photo's pixels; for photos taken from another altitude than the model's training photos
+  // (1.3: the animals look 1.3 times smaller than the model knows them). 1: as they are.
+  double scale = 1;
 };
 
 // The point counter's detection threshold for a photo of `jpeg_quality`. `table` is a model's

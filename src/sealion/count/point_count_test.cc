@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <map>
+#include <opencv2/imgproc.hpp>
 #include <regex>
 
 #include "sealion/core/counts_csv.h"
@@ -305,6 +306,51 @@ TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
                                   "extract/coords.csv -o " + d + "x.bin --chroma-sigma -2");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("--chroma-sigma must be in"), std::string::npos) << refused.output;
+}
+
+TEST(PointCounter, ScaleResizesEachPhotoAndMapsItsDetectionsBack) {
+  testing::ScopedTempDir dir;
+  const auto survey = dir.path() / "survey";
+  testing::MakeSmallSurvey(survey, 2, 1, 256, 224, 3);
+  const std::string d = dir.path().string() + "/";
+  MustRun("extract " + survey.string() + " -o " + d + "extract");
+  MustRun("train --method points " + survey.string() + " --coords " + d +
+          "extract/coords.csv --epochs 1 --crops-per-photo 4 --crop 128 --val-fraction 0.5 "
+          "--seed 3 -o " +
+          d + "model.bin");
+  // The test photo enlarged by 2 as count enlarges it (bilinear), written losslessly.
+  std::filesystem::create_directories(d + "enlarged");
+  for (const auto& entry : std::filesystem::directory_iterator(survey / "Test")) {
+    cv::Mat enlarged;
+    cv::resize(ReadColourImage(entry.path()), enlarged, cv::Size(), 2, 2, cv::INTER_LINEAR);
+    WriteImageAtomically(d + "enlarged/" + entry.path().stem().string() + ".png", enlarged);
+  }
+  const auto scaled = MustRun("count " + (survey / "Test").string() + " --model " + d +
+                              "model.bin --scale 2 --threshold 0.001 -o " + d +
+                              "scaled.csv --detections " + d + "scaled-detections.csv");
+  EXPECT_NE(scaled.output.find("photos resized by 2"), std::string::npos) << scaled.output;
+  MustRun("count " + d + "enlarged --model " + d + "model.bin --threshold 0.001 -o " + d +
+          "enlarged.csv --detections " + d + "enlarged-detections.csv");
+  // The same animals, classes and scores; positions in the photo's pixels, not the enlarged one's.
+  const CsvTable in_photo = ReadCsv(d + "scaled-detections.csv");
+  const CsvTable in_enlarged = ReadCsv(d + "enlarged-detections.csv");
+  ASSERT_GT(in_enlarged.rows.size(), 5u);
+  ASSERT_EQ(in_photo.rows.size(), in_enlarged.rows.size());
+  const int x = in_photo.ColumnIndex("x"), y = in_photo.ColumnIndex("y");
+  for (size_t i = 0; i < in_photo.rows.size(); ++i) {
+    EXPECT_EQ(in_photo.rows[i][1], in_enlarged.rows[i][1]) << "class, row " << i;
+    EXPECT_EQ(in_photo.rows[i][4], in_enlarged.rows[i][4]) << "score, row " << i;
+    EXPECT_NEAR(in_photo.NumberAt(i, x), (in_enlarged.NumberAt(i, x) + 0.5) / 2 - 0.5, 0.051);
+    EXPECT_NEAR(in_photo.NumberAt(i, y), (in_enlarged.NumberAt(i, y) + 0.5) / 2 - 0.5, 0.051);
+    EXPECT_LT(in_photo.NumberAt(i, x), 256);
+    EXPECT_LT(in_photo.NumberAt(i, y), 224);
+  }
+  EXPECT_EQ(ReadFileToString(d + "scaled.csv"), ReadFileToString(d + "enlarged.csv"));
+  const auto refused = RunSealion("count " + (survey / "Test").string() + " --model " + d +
+                                  "model.bin --scale 0 -o " + d + "x.csv");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("--scale must be in [0.25, 4]"), std::string::npos)
+      << refused.output;
 }
 
 }  // namespace

@@ -46,6 +46,11 @@ int RunCountCommand(int argc, char** argv) {
                  "each photo (1, 2, 4 or 8; steadier counts, that many times the work; -1: the "
                  "views the model's threshold was chosen with, 1 for older models)")
       ->capture_default_str();
+  app.add_option("--scale", options.scale,
+                 "point models: resize every photo by this factor before counting, for photos "
+                 "taken from another altitude than the model's (1.3: the animals look 1.3 times "
+                 "smaller than in its training photos); detections stay in the photo's pixels")
+      ->capture_default_str();
   app.add_flag("--resume", options.resume,
                "continue an interrupted run from its journal (OUTPUT.journal)");
   app.add_flag("--ids-from-order", options.ids_from_order,
