@@ -158,11 +158,11 @@ class PointCounter : public CountingMethod {
         FindPeakCandidates(network_, scale_ != 1 ? resized : rgb, inference, &result.flops),
         threshold, suppression_);
     for (auto& animal : animals) {
-      // Back to the photo's pixels (cv::resize maps pixel centres: x' + 0.5 = s (x + 0.5)).
-      animal.x = (animal.x + 0.5) / scale_ - 0.5;
-      animal.y = (animal.y + 0.5) / scale_ - 0.5;
-    }
-    for (const auto& animal : animals) {
+      if (scale_ != 1) {
+        // Back to the photo's pixels (cv::resize maps pixel centres: x' + 0.5 = s (x + 0.5)).
+        animal.x = (animal.x + 0.5) / scale_ - 0.5;
+        animal.y = (animal.y + 0.5) / scale_ - 0.5;
+      }
       ++result.counts[animal.class_index];
       // The score in full (the shortest text that reads back as the same float), so that rows
       // filtered at a threshold count what `count --threshold` would.

@@ -274,19 +274,26 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_NE(wrong.output.find("--crop is for --method points"), std::string::npos) << wrong.output;
 }
 
+// A small synthetic survey of 2 training photos and 1 test photo (256x224) in `survey`, and a
+// point model trained on it for one epoch at `model` with `flags` added (the plumbing is tested,
+// not the figures).
+void TrainTinyPointModel(const std::filesystem::path& survey, const std::string& model,
+                         const std::string& flags = "") {
+  testing::MakeSmallSurvey(survey, 2, 1, 256, 224, 3);
+  const std::string extract = (survey.parent_path() / "extract").string();
+  MustRun("extract " + survey.string() + " -o " + extract);
+  MustRun("train --method points " + survey.string() + " --coords " + extract +
+          "/coords.csv --epochs 1 --crops-per-photo 4 --crop 128 --val-fraction 0.5 --seed 3 " +
+          flags + " -o " + model);
+}
+
 // train --chroma-sigma: the model keeps the smoothing and count applies it (it says so, and the
 // same network counted without it scores otherwise).
 TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
   testing::ScopedTempDir dir;
   const auto survey = dir.path() / "survey";
-  testing::MakeSmallSurvey(survey, 2, 1, 256, 224, 3);
   const std::string d = dir.path().string() + "/";
-  MustRun("extract " + survey.string() + " -o " + d + "extract");
-  MustRun(
-      "train --method points " + survey.string() + " --coords " + d +
-      "extract/coords.csv --epochs 1 --crops-per-photo 4 --crop 128 --val-fraction 0.5 --seed 3 "
-      "--chroma-sigma 3 -o " +
-      d + "smooth.bin");
+  TrainTinyPointModel(survey, d + "smooth.bin", "--chroma-sigma 3");
   LoadedModel model = LoadModel(d + "smooth.bin");
   EXPECT_EQ(InputChromaSigma(model.metadata), 3.0);
   EXPECT_EQ(model.metadata.at("training").at("chroma_sigma").get<double>(), 3.0);
@@ -308,16 +315,13 @@ TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
   EXPECT_NE(refused.output.find("--chroma-sigma must be in"), std::string::npos) << refused.output;
 }
 
+// count --scale: each photo resized before the network, its detections written in the photo's
+// own pixels; an out-of-range scale refused by name.
 TEST(PointCounter, ScaleResizesEachPhotoAndMapsItsDetectionsBack) {
   testing::ScopedTempDir dir;
   const auto survey = dir.path() / "survey";
-  testing::MakeSmallSurvey(survey, 2, 1, 256, 224, 3);
   const std::string d = dir.path().string() + "/";
-  MustRun("extract " + survey.string() + " -o " + d + "extract");
-  MustRun("train --method points " + survey.string() + " --coords " + d +
-          "extract/coords.csv --epochs 1 --crops-per-photo 4 --crop 128 --val-fraction 0.5 "
-          "--seed 3 -o " +
-          d + "model.bin");
+  TrainTinyPointModel(survey, d + "model.bin");
   // The test photo enlarged by 2 as count enlarges it (bilinear), written losslessly.
   std::filesystem::create_directories(d + "enlarged");
   for (const auto& entry : std::filesystem::directory_iterator(survey / "Test")) {
