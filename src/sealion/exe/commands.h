@@ -10,7 +10,6 @@ int RunSynthCommand(int argc, char** argv);
 int RunPatchesCommand(int argc, char** argv);
 int RunTrainCommand(int argc, char** argv);
 int RunCountCommand(int argc, char** argv);
-int RunScaleCommand(int argc, char** argv);
 int RunEnsembleCommand(int argc, char** argv);
 int RunScoreCommand(int argc, char** argv);
 int RunReportCommand(int argc, char** argv);

@@ -19,9 +19,8 @@ namespace {
 
 constexpr const char* kNetworkModuleName = "sealion-network.so";
 
-// train, count, scale and ensemble live in a module (network_commands.cc) beside this program,
-// loaded only when one of them runs: LibTorch takes about 0.6 s to load, which the other commands
-// need not pay.
+// train, count and ensemble live in a module (network_commands.cc) beside this program, loaded only
+// when one of them runs: LibTorch takes about 0.6 s to load, which the other commands need not pay.
 void* LoadNetworkModule() {
   static void* module = [] {
     std::error_code error;
@@ -54,7 +53,6 @@ int RunNetworkCommand(const char* name, int argc, char** argv) {
 }
 int RunTrainCommand(int argc, char** argv) { return RunNetworkCommand("train", argc, argv); }
 int RunCountCommand(int argc, char** argv) { return RunNetworkCommand("count", argc, argv); }
-int RunScaleCommand(int argc, char** argv) { return RunNetworkCommand("scale", argc, argv); }
 int RunEnsembleCommand(int argc, char** argv) { return RunNetworkCommand("ensemble", argc, argv); }
 
 struct Command {
@@ -71,7 +69,6 @@ constexpr Command kCommands[] = {
     {"train", RunTrainCommand,
      "train a counter: the tile CNN (thumbnails) or the point network (photos)"},
     {"count", RunCountCommand, "count sea lions in photos; write a submission"},
-    {"scale", RunScaleCommand, "estimate a survey's scale against a point model (count --scale)"},
     {"ensemble", RunEnsembleCommand, "combine point models into one whose heatmaps are averaged"},
     {"score", sealion::RunScoreCommand, "score a submission with the competition's metric"},
     {"report", sealion::RunReportCommand, "write an HTML report of a run"},

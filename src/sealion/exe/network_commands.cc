@@ -1,6 +1,5 @@
-// The commands that run the network (train, count, scale, ensemble), built as a module that
-// `sealion` loads only for them: loading LibTorch takes about 0.6 s, which every other command
-// (extract, score,
+// The commands that run the network (train, count), built as a module that `sealion` loads only
+// for them: loading LibTorch takes about 0.6 s, which every other command (extract, score,
 // --help, ...) would otherwise pay at start-up. See main.cc.
 
 #include <fmt/format.h>
@@ -25,8 +24,8 @@ void ConfigureBlasThreads() {
 
 }  // namespace
 
-// Runs `name` (train, count, scale or ensemble) with its arguments; returns its exit code, -1 for
-// another name. Exceptions propagate to main(), which prints them once.
+// Runs `name` (train, count or ensemble) with its arguments; returns its exit code, -1 for another
+// name. Exceptions propagate to main(), which prints them once.
 extern "C" __attribute__((visibility("default"))) int SealionRunNetworkCommand(const char* name,
                                                                                int argc,
                                                                                char** argv) {
@@ -34,7 +33,6 @@ extern "C" __attribute__((visibility("default"))) int SealionRunNetworkCommand(c
   const std::string_view command = name;
   if (command == "train") return sealion::RunTrainCommand(argc, argv);
   if (command == "count") return sealion::RunCountCommand(argc, argv);
-  if (command == "scale") return sealion::RunScaleCommand(argc, argv);
   if (command == "ensemble") return sealion::RunEnsembleCommand(argc, argv);
   return -1;
 }
