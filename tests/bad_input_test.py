@@ -38,9 +38,10 @@ results = []  # (case, problems, kinds of failure)
 def run(*args, cwd=None):
     """(exit code or None on a hang, stdout + stderr, seconds)."""
     args = [str(arg) for arg in args]
-    # count on one thread unless a case says otherwise: with ctest's other jobs keeping the cores
-    # busy, two OpenMP threads wait for each other at every barrier (a 448x320 photo took 20 s
-    # beside other work, and two cases passed the hang limit).
+    # count on one thread unless a case says otherwise: on cores that other work keeps busy, two
+    # OpenMP threads wait for each other at every barrier (beside ctest's other job, a
+    # cross-validation and a benchmark, load about 11, a 448x320 photo took 20 s and two cases
+    # passed the hang limit, 2026-12-07).
     if args and args[0] == "count" and "--threads" not in args:
         args += ["--threads", "1"]
     started = time.monotonic()
