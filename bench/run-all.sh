@@ -3,7 +3,7 @@
 # count and train benchmarks use the model and thumbnails of `make run`.
 set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-for bench in extract_vs_skimage synth_speed train_vs_python count_vs_python points_vs_tiles; do
+for bench in extract_vs_skimage synth_speed train_vs_python count_vs_python points_vs_tiles busy_cores; do
   echo "=== $bench"
   bash "$here/$bench.sh" || echo "$bench failed"
   echo

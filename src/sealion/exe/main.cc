@@ -7,12 +7,14 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string_view>
 
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/exe/commands.h"
 #include "sealion/util/error.h"
+#include "sealion/util/parallel.h"
 #include "sealion/version.h"
 
 namespace {
@@ -51,8 +53,18 @@ int RunNetworkCommand(const char* name, int argc, char** argv) {
   return NetworkFunction<int(const char*, int, char**)>("SealionRunNetworkCommand")(name, argc,
                                                                                     argv);
 }
-int RunTrainCommand(int argc, char** argv) { return RunNetworkCommand("train", argc, argv); }
-int RunCountCommand(int argc, char** argv) { return RunNetworkCommand("count", argc, argv); }
+
+// train and count measure the machine's load before LibTorch loads, because libgomp reads its
+// wait policy only then (sealion::ChooseOpenMpWaitPolicy), and hand the measure on for the
+// busy-cores warning.
+int RunComputeCommand(const char* name, int argc, char** argv) {
+  const std::optional<double> busy_cores = sealion::BusyCores();
+  if (busy_cores) sealion::ChooseOpenMpWaitPolicy(*busy_cores);
+  if (busy_cores) NetworkFunction<void(double)>("SealionRememberBusyCores")(*busy_cores);
+  return RunNetworkCommand(name, argc, argv);
+}
+int RunTrainCommand(int argc, char** argv) { return RunComputeCommand("train", argc, argv); }
+int RunCountCommand(int argc, char** argv) { return RunComputeCommand("count", argc, argv); }
 int RunEnsembleCommand(int argc, char** argv) { return RunNetworkCommand("ensemble", argc, argv); }
 
 struct Command {

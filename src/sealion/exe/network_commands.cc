@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "sealion/exe/commands.h"
+#include "sealion/util/parallel.h"
 
 // OpenBLAS's C interface (cblas.h declares it too, but pulls in the whole BLAS API).
 extern "C" void openblas_set_num_threads(int num_threads);
@@ -35,6 +36,12 @@ extern "C" __attribute__((visibility("default"))) int SealionRunNetworkCommand(c
   if (command == "count") return sealion::RunCountCommand(argc, argv);
   if (command == "ensemble") return sealion::RunEnsembleCommand(argc, argv);
   return -1;
+}
+
+// The machine's load as `sealion` measured it before loading this module, for the busy-cores
+// warning (sealion/util/parallel.h), which would otherwise measure it again.
+extern "C" __attribute__((visibility("default"))) void SealionRememberBusyCores(double busy_cores) {
+  sealion::RememberBusyCores(busy_cores);
 }
 
 // What OpenBLAS found at run time, for `sealion version`. Nothing here names a CPU type: OpenBLAS

@@ -17,24 +17,32 @@ int AvailableCores();
 int ResolveThreadCount(int requested_threads);
 
 // How many of this process's available cores other work keeps busy now: the busy share of their
-// time in /proc/stat over `window_ms`, times their number (the calling thread sleeps meanwhile).
-// nullopt where /proc/stat cannot be read.
+// time in /proc/stat over `window_ms`, times their number, less this process's own CPU time over
+// the window (the calling thread sleeps meanwhile). nullopt where /proc/stat cannot be read.
 std::optional<double> BusyCores(int window_ms = 100);
 
 // The warning for a --threads value on a machine where other work already keeps `busy_cores` of
 // the `cores` busy, or "" when there is none to give: with 0 (every core), or more threads than
 // the idle cores, LibTorch's threads spin while they wait for a core that another process holds
 // (measured 2026-12-06 on 2 cores beside two other trainings: `train --threads 0` made 26 crops/s,
-// --threads 1 238).
+// --threads 1 238; less since ChooseOpenMpWaitPolicy, below).
 std::string BusyCoresWarning(int requested_threads, int cores, double busy_cores);
 
-// Logs BusyCoresWarning for this machine now, once per process (LibTorch's commands call it as
-// they set their threads).
+// Logs BusyCoresWarning for this machine, once per process (LibTorch's commands call it as they
+// set their threads), from the load RememberBusyCores was given, or measured now.
 void WarnIfCoresBusy(int requested_threads);
+void RememberBusyCores(double busy_cores);
 
-// Gives the calling thread the lowest scheduling priority, so that a helper thread (a photo
-// reader, a batch maker) fills the gaps of the compute threads instead of preempting them.
-void LowerThisThreadsPriority();
+// How LibTorch's OpenMP threads (libgomp) wait for each other at a barrier: by default they spin
+// first, which beside other work holds a core that the thread they wait for needs. Where other
+// work keeps at least 3/4 of a core busy and the environment chooses no policy (neither
+// OMP_WAIT_POLICY nor GOMP_SPINCOUNT is set), sets OMP_WAIT_POLICY=passive for this process
+// (waiting threads sleep at once) and returns true. libgomp reads it once, as it loads: call this
+// before LibTorch is loaded. Measured 2026-12-07 on 2 cores with one kept busy
+// (bench/busy_cores.sh): a training at 112-117 crops/s passive against 63-80 spinning,
+// counting 1.13-1.16 photos/s against 0.88-0.98; idle, passive cost a training about 17% (180-201
+// against 224-243), so it is not set there.
+bool ChooseOpenMpWaitPolicy(double busy_cores);
 
 // Runs body(i) for i in [0, count) on up to `threads` threads (oneTBB), each index once.
 void ParallelFor(int count, int threads, const std::function<void(int)>& body);

@@ -1,8 +1,14 @@
 #include "sealion/util/parallel.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <optional>
+#include <string>
 #include <thread>
 
 namespace sealion {
@@ -23,23 +29,89 @@ TEST(BusyCoresWarning, StaysQuietWhereThreadsFitTheIdleCores) {
   EXPECT_EQ(BusyCoresWarning(0, 1, 1.0), "");  // one core: nothing else to choose
 }
 
-TEST(BusyCores, MeasuresTheLoadOfAnotherThread) {
+// Sets or unsets an environment variable for one test, and puts back what was there.
+class ScopedEnvironmentVariable {
+ public:
+  ScopedEnvironmentVariable(const char* name, const char* value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnvironmentVariable() {
+    if (old_) {
+      setenv(name_, old_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
+
+std::string Environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "(unset)";
+}
+
+TEST(ChooseOpenMpWaitPolicy, MakesWaitingThreadsSleepOnlyWhereOtherWorkHoldsACore) {
+  ScopedEnvironmentVariable policy("OMP_WAIT_POLICY", nullptr);
+  ScopedEnvironmentVariable spin("GOMP_SPINCOUNT", nullptr);
+  EXPECT_FALSE(ChooseOpenMpWaitPolicy(0.3));  // an idle machine keeps libgomp's default
+  EXPECT_EQ(Environment("OMP_WAIT_POLICY"), "(unset)");
+  EXPECT_TRUE(ChooseOpenMpWaitPolicy(1.1));
+  EXPECT_EQ(Environment("OMP_WAIT_POLICY"), "passive");
+}
+
+TEST(ChooseOpenMpWaitPolicy, LeavesAPolicyTheUserChoseAlone) {
+  {
+    ScopedEnvironmentVariable policy("OMP_WAIT_POLICY", "active");
+    ScopedEnvironmentVariable spin("GOMP_SPINCOUNT", nullptr);
+    EXPECT_FALSE(ChooseOpenMpWaitPolicy(1.9));
+    EXPECT_EQ(Environment("OMP_WAIT_POLICY"), "active");
+  }
+  ScopedEnvironmentVariable policy("OMP_WAIT_POLICY", nullptr);
+  ScopedEnvironmentVariable spin("GOMP_SPINCOUNT", "10000");
+  EXPECT_FALSE(ChooseOpenMpWaitPolicy(1.9));
+  EXPECT_EQ(Environment("OMP_WAIT_POLICY"), "(unset)");
+}
+
+TEST(BusyCores, MeasuresTheLoadOfAnotherProcessButNotThisOne) {
   const auto idle = BusyCores(50);
   ASSERT_TRUE(idle.has_value()) << "/proc/stat unreadable";
   EXPECT_GE(*idle, 0.0);
   EXPECT_LE(*idle, AvailableCores() + 0.01);
   if (AvailableCores() < 2) GTEST_SKIP() << "one core: a spinning thread would stall the measure";
-  // A thread spinning through the window keeps about one core busy, whatever else runs.
+  // A thread of this process spinning through the window is not other work...
   std::atomic<bool> stop{false};
   std::thread spinner([&] {
     while (!stop.load(std::memory_order_relaxed)) {
     }
   });
-  const auto busy = BusyCores(300);
+  const auto own = BusyCores(300);
   stop = true;
   spinner.join();
+  ASSERT_TRUE(own.has_value());
+  // ...nor is it seen as a core's worth of it (the machine's other load may add some).
+  const auto baseline = BusyCores(300);
+  ASSERT_TRUE(baseline.has_value());
+  EXPECT_LT(*own, *baseline + 0.6) << "this process's own thread was counted as other work";
+  // A spinning child process keeps about one core busy, whatever else runs.
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    while (true) {
+    }
+  }
+  const auto busy = BusyCores(300);
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
   ASSERT_TRUE(busy.has_value());
-  EXPECT_GE(*busy, 0.75) << "a spinning thread went unseen";
+  EXPECT_GE(*busy, 0.75) << "a spinning process went unseen";
 }
 
 }  // namespace
