@@ -9,9 +9,9 @@
 //
 // Streaming: a reader thread decodes the next photo while the network classifies the current
 // one; at most two decoded photos (one queued, one in work) are held, however many there are.
-// The reader runs at the lowest priority so that it fills idle time instead of stalling the
-// network's threads. Every finished photo is
-// appended to a journal next to the output and flushed; `resume` skips the photos it lists.
+// The reader runs at normal priority (at the lowest, beside other work, it starved and the
+// network waited for photos). Every finished photo is appended to a journal next to the output
+// and flushed; `resume` skips the photos it lists.
 
 #include <filesystem>
 #include <opencv2/core.hpp>
