@@ -88,26 +88,29 @@ std::optional<CoreTimes> ReadCoreTimes() {
 
 }  // namespace
 
+double OtherWorkCores(double busy_cores, double own_cpu_seconds, double wall_seconds) {
+  if (wall_seconds <= 0) return std::max(0.0, busy_cores);
+  return std::max(0.0, busy_cores - own_cpu_seconds / wall_seconds);
+}
+
 std::optional<double> BusyCores(int window_ms) {
-  // This process's own threads are not other work: OpenBLAS's thread pool, for one, spins for a
-  // while after the program loads it.
-  const auto own_seconds = [] {
+  const auto own_cpu_seconds = [] {
     timespec time{};
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time);
     return static_cast<double>(time.tv_sec) + static_cast<double>(time.tv_nsec) * 1e-9;
   };
   const auto wall_start = std::chrono::steady_clock::now();
-  const double own_start = own_seconds();
+  const double own_start = own_cpu_seconds();
   const auto before = ReadCoreTimes();
   if (!before) return std::nullopt;
   std::this_thread::sleep_for(std::chrono::milliseconds(window_ms));
   const auto after = ReadCoreTimes();
-  const double own_cores =
-      (own_seconds() - own_start) /
+  const double own = own_cpu_seconds() - own_start;
+  const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!after || after->total <= before->total) return std::nullopt;
   const double busy = (after->busy - before->busy) / (after->total - before->total) * after->cores;
-  return std::max(0.0, busy - own_cores);
+  return OtherWorkCores(busy, own, wall);
 }
 
 std::string BusyCoresWarning(int requested_threads, int cores, double busy_cores) {

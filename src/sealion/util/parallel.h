@@ -21,6 +21,11 @@ int ResolveThreadCount(int requested_threads);
 // the window (the calling thread sleeps meanwhile). nullopt where /proc/stat cannot be read.
 std::optional<double> BusyCores(int window_ms = 100);
 
+// The cores other work kept busy over a window of `wall_seconds`, in which `busy_cores` were busy
+// in all and this process used `own_cpu_seconds` of CPU time (its own threads are not other work:
+// OpenBLAS's thread pool, for one, spins for a while after the program loads it); at least 0.
+double OtherWorkCores(double busy_cores, double own_cpu_seconds, double wall_seconds);
+
 // The warning for a --threads value on a machine where other work already keeps `busy_cores` of
 // the `cores` busy, or "" when there is none to give: with 0 (every core), or more threads than
 // the idle cores, LibTorch's threads spin while they wait for a core that another process holds
