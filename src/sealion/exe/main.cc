@@ -59,7 +59,12 @@ int RunNetworkCommand(const char* name, int argc, char** argv) {
 // busy-cores warning.
 int RunComputeCommand(const char* name, int argc, char** argv) {
   const std::optional<double> busy_cores = sealion::BusyCores();
-  if (busy_cores) sealion::ChooseOpenMpWaitPolicy(*busy_cores);
+  if (busy_cores && sealion::ChooseOpenMpWaitPolicy(*busy_cores)) {
+    spdlog::info(
+        "other work keeps about {:.1f} cores busy: LibTorch's threads sleep while they wait "
+        "(OMP_WAIT_POLICY=passive)",
+        *busy_cores);
+  }
   if (busy_cores) NetworkFunction<void(double)>("SealionRememberBusyCores")(*busy_cores);
   return RunNetworkCommand(name, argc, argv);
 }
