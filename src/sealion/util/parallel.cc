@@ -119,8 +119,9 @@ std::string BusyCoresWarning(int requested_threads, int cores, double busy_cores
   if (cores < 2 || busy_cores < kBusyCoresNoise || threads <= idle_cores) return "";
   return fmt::format(
       "other work keeps about {:.1f} of the {} cores busy: {} threads (--threads {}) will wait "
-      "for each other and run slower (a training on 2 cores, one kept busy: 112-116 crops/s with "
-      "2 threads waiting passively, 75 spinning, 138 with 1 thread); pass --threads {} or fewer",
+      "for each other and run slower (a training on 2 cores, one kept busy: 112-117 crops/s with "
+      "2 threads waiting passively, 63-80 spinning, 135-138 with 1 thread); pass --threads {} or "
+      "fewer",
       busy_cores, cores, threads, requested_threads, idle_cores);
 }
 
