@@ -38,10 +38,10 @@ results = []  # (case, problems, kinds of failure)
 def run(*args, cwd=None):
     """(exit code or None on a hang, stdout + stderr, seconds)."""
     args = [str(arg) for arg in args]
-    # count on one thread unless a case says otherwise: on cores that other work keeps busy, two
-    # OpenMP threads wait for each other at every barrier (beside ctest's other job, a
-    # cross-validation and a benchmark, load about 11, a 448x320 photo took 20 s and two cases
-    # passed the hang limit, 2026-12-07).
+    # count on one thread unless a case says otherwise: these cases test what fails, not speed,
+    # and ctest runs another job beside this one. Two threads on busy cores once took 20 s for a
+    # 448x320 photo (load about 11, 2026-12-07), and two cases passed the hang limit; sealion now
+    # lets its threads wait passively there (bench/busy_cores.sh), but one thread waits for nobody.
     if args and args[0] == "count" and "--threads" not in args:
         args += ["--threads", "1"]
     started = time.monotonic()

@@ -58,14 +58,15 @@ int RunNetworkCommand(const char* name, int argc, char** argv) {
 // wait policy only then (sealion::ChooseOpenMpWaitPolicy), and hand the measure on for the
 // busy-cores warning.
 int RunComputeCommand(const char* name, int argc, char** argv) {
-  const std::optional<double> busy_cores = sealion::BusyCores();
-  if (busy_cores && sealion::ChooseOpenMpWaitPolicy(*busy_cores)) {
-    spdlog::info(
-        "other work keeps about {:.1f} cores busy: LibTorch's threads sleep while they wait "
-        "(OMP_WAIT_POLICY=passive)",
-        *busy_cores);
+  if (const std::optional<double> busy_cores = sealion::BusyCores()) {
+    if (sealion::ChooseOpenMpWaitPolicy(*busy_cores)) {
+      spdlog::info(
+          "other work keeps about {:.1f} cores busy: LibTorch's threads sleep while they wait "
+          "(OMP_WAIT_POLICY=passive)",
+          *busy_cores);
+    }
+    NetworkFunction<void(double)>("SealionRememberBusyCores")(*busy_cores);
   }
-  if (busy_cores) NetworkFunction<void(double)>("SealionRememberBusyCores")(*busy_cores);
   return RunNetworkCommand(name, argc, argv);
 }
 int RunTrainCommand(int argc, char** argv) { return RunComputeCommand("train", argc, argv); }
