@@ -43,7 +43,11 @@
 # CV_SHARPNESS_AUGMENT (train's --sharpness-augment); CV_DOTTED_COPIES_TOO (1: train's
 # --dotted-copies-too, photos with a plain copy trained on their repaired dotted copy as well);
 # CV_PAIR_CONSISTENCY (train's --pair-consistency weight; needs CV_DOTTED_COPIES_TOO=1); CV_CROP
-# (train's --crop, the point crops' side in px, default train's 256).
+# (train's --crop, the point crops' side in px, default train's 256); CV_SYNTHETIC (point counter:
+# this many synthetic photos a fold, made as bench/pretrain_cv.sh makes them from what the fold
+# may see (its training photos' real chips and scenery, layouts without its held-out photos), are
+# added to its training photos under ids 100000 and up, so that every batch mixes synthetic and
+# real crops; default 0).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -66,13 +70,14 @@ seed="${CV_SEED:-1}"; animal_centred="${CV_ANIMAL_CENTRED:-}"
 architecture="${CV_ARCHITECTURE:-}"; peak_weights="${CV_PEAK_WEIGHTS:-}"
 chroma_sigma="${CV_CHROMA_SIGMA:-}"; sharpness="${CV_SHARPNESS_AUGMENT:-}"
 dotted_copies_too="${CV_DOTTED_COPIES_TOO:-0}"; pair_consistency="${CV_PAIR_CONSISTENCY:-}"
-crop="${CV_CROP:-}"
+crop="${CV_CROP:-}"; synthetic="${CV_SYNTHETIC:-0}"
 hard_from="${CV_HARD_NEGATIVES_FROM:-}"; hard_share="${CV_HARD_NEGATIVE_CENTRED:-0.2}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
 fi
 mkdir -p "$work"; work="$(cd "$work" && pwd)"  # absolute: the folds link to files under it
 folds=("42 2 10" "44 3 21" "50 8 49" "41 45 9")
+source "$here/cv_folds.sh"  # link_chips
 
 "$sealion" extract "$sample" -o "$work/extract" --include-mismatched > "$work/extract.txt"
 "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/repaired" --fill "$dot_fill" > /dev/null
@@ -142,6 +147,27 @@ train_fold() {  # fold-dir method
   fi
 }
 
+# Adds the fold's synthetic survey (made once, from what the fold may see) to its training photos
+# and its coords.csv, under ids 100000 and up; only the point counter reads coords.csv.
+add_synthetic_photos() {  # fold-dir k
+  local fold="$1" k="$2" held=" ${folds[$2]} " survey="$1/synthetic" photo id
+  if [ ! -f "$survey/train_coords.csv" ]; then
+    awk -F, -v ids="$held" 'NR == 1 || index(ids, " " $1 " ") == 0' "$work/extract/coords.csv" > "$fold/scenery-coords.csv"
+    awk -F, -v ids="$held" 'NR == 1 || index(ids, " " $1 " ") == 0' "$sample/reference_coords.csv" > "$fold/layouts.csv"
+    link_chips "$sample" "$fold/chips" except "${folds[$k]}"
+    "$sealion" synth -o "$survey" --replace --train "$synthetic" --test 0 \
+      --seed $((1000 + (seed - 1) * 4 + k)) --threads "$threads" --layouts "$fold/layouts.csv" \
+      --chips "$fold/chips" --scenery "$sample" --scenery-coords "$fold/scenery-coords.csv" \
+      > "$fold/synth.txt" 2>&1 || { echo "fold $((k + 1)): synth failed, see $fold/synth.txt"; exit 1; }
+  fi
+  for photo in "$survey"/Train/*.jpg; do
+    id=$((100000 + $(basename "$photo" .jpg)))
+    ln -s "$photo" "$fold/data/Train/$id.jpg"
+    ln -s "$survey/TrainDotted/$(basename "$photo")" "$fold/data/TrainDotted/$id.jpg"
+  done
+  tail -n +2 "$survey/train_coords.csv" | awk -F, -v OFS=, '{ $1 = $1 + 100000; print }' >> "$fold/extract/coords.csv"
+}
+
 header="train_id,adult_males,subadult_males,adult_females,juveniles,pups"
 for method in $methods; do
   : > "$work/$method-submission.body"; : > "$work/$method-detections.body"
@@ -168,6 +194,9 @@ import json, sys
 source, target, held_out = sys.argv[1], sys.argv[2], {f"{i}.jpg" for i in sys.argv[3:]}
 json.dump([e for e in json.load(open(source)) if e["filename"] not in held_out], open(target, "w"))
 PY
+  if [ "$synthetic" -gt 0 ] && [[ " $methods " == *" points "* ]]; then
+    add_synthetic_photos "$fold" "$k"
+  fi
   echo "fold $((k + 1))/4: will count ${ids[*]}, training on the other $(ls "$fold/data/TrainDotted" | wc -l) photos"
   # Up to $jobs folds train at once, each fold's counters one after the other.
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
