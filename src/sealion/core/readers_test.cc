@@ -6,8 +6,10 @@
 
 #include <fstream>
 
+#include "sealion/core/counts_csv.h"
 #include "sealion/core/dataset.h"
 #include "sealion/core/point_match.h"
+#include "sealion/util/error.h"
 #include "tests/test_support.h"
 
 namespace sealion {
@@ -77,6 +79,24 @@ TEST(Readers, PhotoListingNamesImagesOfOtherFormatsInsteadOfListingThem) {
   ASSERT_EQ(others.size(), 2u);
   EXPECT_EQ(others[0].filename(), "4.tif");
   EXPECT_EQ(others[1].filename(), "5.WebP");
+}
+
+TEST(Readers, PhotoListRoundTripsAndRefusesWhatIsNotAnIdAndAPath) {
+  testing::ScopedTempDir dir;
+  const PhotosById photos = {{0, "/survey/DSC_0042.JPG"}, {1, "/survey/day 2, cliff/b.jpg"}};
+  EXPECT_EQ(ReadPhotoList(WriteFile(dir, "good.csv", FormatPhotoList(photos))), photos);
+  EXPECT_EQ(PhotoListPath("out/submission.csv"),
+            std::filesystem::path("out/submission.photos.csv"));
+  EXPECT_THROW(FormatPhotoList({{0, "a\nb.jpg"}}), Error);
+  const std::string header = "test_id,photo\n";
+  ExpectError([&] { ReadPhotoList(WriteFile(dir, "a.csv", "id,photo\n0,a.jpg\n")); }, "a.csv:1");
+  ExpectError([&] { ReadPhotoList(WriteFile(dir, "b.csv", header + "0,a.jpg\nx1,b.jpg\n")); },
+              "b.csv:3");
+  ExpectError([&] { ReadPhotoList(WriteFile(dir, "c.csv", header + "2,\n")); }, "c.csv:2");
+  ExpectError([&] { ReadPhotoList(WriteFile(dir, "d.csv", header + "5\n")); }, "d.csv:2");
+  ExpectError([&] { ReadPhotoList(WriteFile(dir, "e.csv", header + "1,a.jpg\n1,b.jpg\n")); },
+              "appears twice");
+  ExpectError([&] { ReadPhotoList(WriteFile(dir, "f.csv", "")); }, "empty photo list");
 }
 
 }  // namespace

@@ -198,7 +198,18 @@ std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& input
   std::vector<PhotoInput> photos;
   std::set<int64_t> seen;
   for (size_t i = 0; i < paths.size(); ++i) {
-    const int64_t id = ids_from_order ? static_cast<int64_t>(i) : PhotoIdFromFileName(paths[i]);
+    int64_t id = static_cast<int64_t>(i);
+    if (!ids_from_order) {
+      try {
+        id = PhotoIdFromFileName(paths[i]);
+      } catch (const Error& error) {
+        throw Error(fmt::format(
+            "{}; photos named otherwise (DSC_0042.JPG) are counted with --ids-from-order, "
+            "which numbers them 0, 1, ... in input order and lists which is which in "
+            "<output>.photos.csv",
+            error.what()));
+      }
+    }
     if (!seen.insert(id).second)
       throw Error(fmt::format("{}: photo id {} appears twice in the input", paths[i].string(), id));
     photos.push_back({id, paths[i]});
@@ -374,6 +385,11 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
     if (input_ids.count(id)) submission[id] = counts;
   }
   WriteFileAtomically(options.output, FormatCountsCsv("test_id", submission));
+  if (options.ids_from_order) {
+    PhotosById photos;
+    for (const auto& input : all_photos) photos[input.id] = std::filesystem::absolute(input.path);
+    WriteFileAtomically(PhotoListPath(options.output), FormatPhotoList(photos));
+  }
   if (!options.detections.empty()) {
     detections_journal.reset();
     std::set<int64_t> ids;

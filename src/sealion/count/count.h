@@ -34,7 +34,9 @@ struct CountOptions {
   int views = -1;  // point models: flipped and turned views averaged (1, 2, 4, 8); -1: the model's
   double scale = 1;     // point models: photos resized by this before counting (CountingSettings)
   bool resume = false;  // continue from the journal of an interrupted run
-  bool ids_from_order = false;  // number photos 0, 1, ... in input order, not by name
+  // Number photos 0, 1, ... in input order, not by name, and write which is which beside the
+  // output (PhotoListPath: submission.photos.csv), since the ids no longer name the photos.
+  bool ids_from_order = false;
 
   void Check() const;
 };

@@ -54,7 +54,13 @@ TEST(CountInputs, IdsComeFromNamesOrOrderAndListsExpand) {
   const auto from_list = ResolveCountInputs({"@" + (dir.path() / "list.txt").string()}, false);
   ASSERT_EQ(from_list.size(), 2u);
   EXPECT_EQ(from_list[0].id, 3);
-  EXPECT_THROW(ResolveCountInputs({(dir.path() / "odd").string()}, false), Error);
+  try {
+    ResolveCountInputs({(dir.path() / "odd").string()}, false);
+    FAIL() << "a photo named beach.jpg was given an id";
+  } catch (const Error& error) {
+    EXPECT_NE(std::string(error.what()).find("beach.jpg"), std::string::npos) << error.what();
+    EXPECT_NE(std::string(error.what()).find("--ids-from-order"), std::string::npos);
+  }
   const auto by_order = ResolveCountInputs({(dir.path() / "odd").string()}, true);
   EXPECT_EQ(by_order[0].id, 0);
   EXPECT_THROW(
@@ -101,6 +107,22 @@ TEST_F(CountTest, WritesASortedSubmissionThatScoresAgainstTheTruth) {
   for (const auto& [id, counts] : submission)
     for (const auto c : counts) counted += c;
   EXPECT_EQ(static_cast<int64_t>(detections.rows.size()), counted);
+}
+
+TEST_F(CountTest, IdsFromOrderListWhichIdIsWhichPhoto) {
+  CountOptions options = Options("by-order.csv");
+  options.ids_from_order = true;
+  RunCount(options);
+  const PhotosById photos = ReadPhotoList(dir_.path() / "by-order.photos.csv");
+  const std::vector<PhotoInput> inputs = ResolveCountInputs(options.inputs, false);
+  ASSERT_EQ(photos.size(), inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    EXPECT_EQ(photos.at(static_cast<int64_t>(i)), std::filesystem::absolute(inputs[i].path));
+  }
+  EXPECT_EQ(ReadCountsCsv(options.output).size(), inputs.size());
+  // Counting by name writes no list.
+  RunCount(Options("by-name.csv"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "by-name.photos.csv"));
 }
 
 TEST_F(CountTest, ResumeAfterAnInterruptionLosesAndDoublesNothing) {

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "sealion/core/counts_csv.h"
 #include "sealion/count/count.h"
 #include "sealion/distrib/work_sharing.h"
 #include "sealion/exe/cli_support.h"
@@ -54,7 +55,10 @@ int RunCountCommand(int argc, char** argv) {
   app.add_flag("--resume", options.resume,
                "continue an interrupted run from its journal (OUTPUT.journal)");
   app.add_flag("--ids-from-order", options.ids_from_order,
-               "number photos 0, 1, ... in input order instead of by name");
+               "number photos 0, 1, ... in input order instead of by name (for photos not named "
+               "<number>.jpg, e.g. DSC_0042.JPG); which id is which photo is written to "
+               "<output>.photos.csv (submission.csv -> submission.photos.csv), which export "
+               "--photos reads");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   WorkSharing& sharing = ProcessWorkSharing();
@@ -67,6 +71,8 @@ int RunCountCommand(int argc, char** argv) {
       summary.work_unit, summary.seconds,
       summary.seconds > 0 ? summary.counted / summary.seconds : 0.0,
       summary.seconds > 0 ? summary.flops / 1e9 / summary.seconds : 0.0, options.output.string());
+  if (options.ids_from_order)
+    fmt::print("which id is which photo: {}\n", PhotoListPath(options.output).string());
   for (const auto& error : summary.errors) fmt::print(stderr, "failed: {}\n", error);
   return summary.failed > 0 ? 1 : 0;
 }

@@ -39,7 +39,8 @@ int RunExportCommand(int argc, char** argv) {
                  "the submission of the same count: its photos are exported (those without "
                  "detections too) and its counts are the totals");
   app.add_option("--photos", options.photos_dir,
-                 "folder of the counted photos (<test_id>.jpg, .jpeg or .png): file names, sizes "
+                 "folder of the counted photos (<test_id>.jpg, .jpeg or .png), or the photo list "
+                 "that count --ids-from-order wrote (submission.photos.csv): file names, sizes "
                  "(from the headers) and world files (<stem>.jgw, .pgw or .wld)");
   app.add_option("--crs", options.crs,
                  "EPSG:<code> of the world files' map coordinates (geojson; required with world "

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string_view>
 
+#include "sealion/core/counts_csv.h"
 #include "sealion/core/image_io.h"
 #include "sealion/formats/export_numbers.h"
 #include "sealion/util/atomic_file.h"
@@ -123,13 +124,27 @@ void ExportOptions::Check() const {
 std::vector<ExportPhoto> ListExportPhotos(const std::vector<int64_t>& ids,
                                           const std::filesystem::path& photos_dir) {
   std::vector<ExportPhoto> photos;
+  // A regular file is count's photo list (test_id,photo); a folder holds <test_id>.jpg.
+  const bool listed = !photos_dir.empty() && std::filesystem::is_regular_file(photos_dir);
+  const PhotosById photo_list = listed ? ReadPhotoList(photos_dir) : PhotosById{};
   for (const int64_t id : ids) {
     ExportPhoto photo;
     photo.id = id;
     photo.file_name = fmt::format("{}.jpg", id);
     if (!photos_dir.empty()) {
       std::optional<std::filesystem::path> path;
+      if (listed) {
+        const auto found = photo_list.find(id);
+        if (found == photo_list.end())
+          throw Error(fmt::format("{}: no photo listed for test_id {}", photos_dir.string(), id));
+        if (!std::filesystem::exists(found->second)) {
+          throw Error(fmt::format("{}: the photo of test_id {}, {}, does not exist",
+                                  photos_dir.string(), id, found->second.string()));
+        }
+        path = found->second;
+      }
       for (const char* extension : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}) {
+        if (listed) break;
         const auto candidate = photos_dir / fmt::format("{}{}", id, extension);
         if (std::filesystem::exists(candidate)) {
           path = candidate;

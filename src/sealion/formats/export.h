@@ -96,7 +96,8 @@ struct ExportOptions {
   // Optional: the submission (test_id,adult_males,...,pups); its ids are the photos exported
   // and its counts the totals. Without it, the photos are the ids of the detections.
   std::filesystem::path submission;
-  // Optional: the folder of <id>.jpg (.jpeg, .png): file names, sizes and world files.
+  // Optional: the folder of <id>.jpg (.jpeg, .png), or count's photo list (test_id,photo:
+  // `count --ids-from-order` writes one): file names, sizes and world files.
   std::filesystem::path photos_dir;
   // "EPSG:<code>" of the world files' map coordinates (GeoJSON only).
   std::string crs;
@@ -118,7 +119,8 @@ struct ExportSummary {
 // Reads the inputs, writes options.output atomically. Throws sealion::Error naming the file.
 ExportSummary RunExport(const ExportOptions& options);
 
-// Reads the photos of `ids` from `photos_dir` (empty: names <id>.jpg, sizes unknown).
+// Reads the photos of `ids` from `photos_dir`, a folder or a photo list (empty: names <id>.jpg,
+// sizes unknown).
 std::vector<ExportPhoto> ListExportPhotos(const std::vector<int64_t>& ids,
                                           const std::filesystem::path& photos_dir);
 

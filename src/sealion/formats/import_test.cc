@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <opencv2/core.hpp>
 
+#include "sealion/core/counts_csv.h"
 #include "sealion/core/image_io.h"
 #include "sealion/formats/export.h"
 #include "sealion/formats/formats_test_data.h"
@@ -166,6 +167,28 @@ TEST(RunExport, ReadsTheFilesAndWritesAtomically) {
   // A detection outside its photo: the photo folder is not the counted one.
   WriteFileAtomically(dir.path() / "far.csv", "test_id,class,x,y,score\n7,pups,150,20,1\n");
   options.detections = dir.path() / "far.csv";
+  EXPECT_THROW(RunExport(options), Error);
+}
+
+TEST(RunExport, PhotosComeFromCountsPhotoListToo) {
+  testing::ScopedTempDir dir;
+  WriteImageAtomically(dir.path() / "survey" / "DSC_0042.JPG", cv::Mat(300, 400, CV_8UC3));
+  WriteFileAtomically(dir.path() / "detections.csv", "test_id,class,x,y,score\n0,pups,50,60,0.5\n");
+  WriteFileAtomically(dir.path() / "submission.photos.csv",
+                      FormatPhotoList({{0, dir.path() / "survey" / "DSC_0042.JPG"}}));
+  ExportOptions options;
+  options.detections = dir.path() / "detections.csv";
+  options.output = dir.path() / "coco.json";
+  options.format = ExportFormat::kCocoJson;
+  options.photos_dir = dir.path() / "submission.photos.csv";
+  EXPECT_EQ(RunExport(options).photos, 1);
+  const auto coco = nlohmann::json::parse(ReadFileToString(options.output));
+  EXPECT_EQ(coco["images"][0]["file_name"], "DSC_0042.JPG");
+  EXPECT_EQ(coco["images"][0]["width"], 400);
+  // A listed photo that is gone, or an id the list lacks, is an error naming the list.
+  std::filesystem::remove(dir.path() / "survey" / "DSC_0042.JPG");
+  EXPECT_THROW(RunExport(options), Error);
+  WriteFileAtomically(dir.path() / "submission.photos.csv", "test_id,photo\n5,x.jpg\n");
   EXPECT_THROW(RunExport(options), Error);
 }
 
