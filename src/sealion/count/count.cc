@@ -205,8 +205,8 @@ std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& input
       } catch (const Error& error) {
         throw Error(fmt::format(
             "{}; photos named otherwise (DSC_0042.JPG) are counted with --ids-from-order, "
-            "which numbers them 0, 1, ... in input order and lists which is which in "
-            "<output>.photos.csv",
+            "which numbers them 0, 1, ... in input order and lists which is which beside the "
+            "submission (submission.csv -> submission.photos.csv)",
             error.what()));
       }
     }
@@ -255,6 +255,10 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   const std::unique_ptr<CountingMethod> method = MakeCountingMethod(std::move(model), settings);
   spdlog::info("counting with the {}", method->Describe());
 
+  std::string inputs_description;  // which id is which photo
+  for (const auto& photo : all_photos)
+    inputs_description += fmt::format("{}={}\n", photo.id, photo.path.string());
+
   // The writer alone reads and writes the journals and the outputs.
   const auto journal_path = JournalPath(options.output, ".journal");
   const auto detections_journal_path = JournalPath(
@@ -269,9 +273,14 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
     if (options.output.has_parent_path())
       std::filesystem::create_directories(options.output.parent_path());
     // A journal line: id, the five counts, and how many detection rows the photo wrote.
-    journal.emplace(journal_path,
-                    JournalHeader(options.model_path, model_header_hash, method->Describe()),
-                    options.resume);
+    std::string header = JournalHeader(options.model_path, model_header_hash, method->Describe());
+    // Ids from input order name photos only with this very input: a resume with photos added,
+    // removed or reordered would give old counts to other photos, so the list is part of it.
+    if (options.ids_from_order) {
+      header += fmt::format("; ids by input order, photo list FNV-1a {:016x}",
+                            StableHash(inputs_description, 0));
+    }
+    journal.emplace(journal_path, header, options.resume);
     std::map<int64_t, int64_t> expected_rows;
     for (const auto& [id, cells] : journal->Finished(kNumSeaLionClasses + 1)) {
       // Each cell a whole non-negative number; a line damaged by a crash ("3x", "") is not
@@ -344,9 +353,6 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
                        static_cast<double>(summary.work_items) / progress.ElapsedSeconds(),
                        method->WorkUnit(), summary.flops / 1e9 / progress.ElapsedSeconds()));
   };
-  std::string inputs_description;
-  for (const auto& photo : all_photos)
-    inputs_description += fmt::format("{}={}\n", photo.id, photo.path.string());
   sharing.Begin(to_count, inputs_description, record);
 
   PhotoQueue queue(1);  // one photo decoded ahead is enough to hide decoding behind compute
