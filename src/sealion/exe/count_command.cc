@@ -56,9 +56,9 @@ int RunCountCommand(int argc, char** argv) {
                "continue an interrupted run from its journal (OUTPUT.journal)");
   app.add_flag("--ids-from-order", options.ids_from_order,
                "number photos 0, 1, ... in input order instead of by name (for photos not named "
-               "<number>.jpg, e.g. DSC_0042.JPG); which id is which photo is written to "
-               "<output>.photos.csv (submission.csv -> submission.photos.csv), which export "
-               "--photos reads");
+               "<number>.jpg, e.g. DSC_0042.JPG); which id is which photo is written beside the "
+               "output, its extension replaced by .photos.csv (submission.csv -> "
+               "submission.photos.csv), which export --photos reads");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   WorkSharing& sharing = ProcessWorkSharing();
