@@ -95,6 +95,7 @@ find_hard_negatives() {  # fold-dir
   [ -f "$fold/hard-negatives.csv" ] && return 0
   mkdir -p "$copies"; rm -f "$copies/"*
   for photo in "$fold/data/TrainDotted/"*.jpg; do
+    [ "$(basename "$photo" .jpg)" -ge 100000 ] && continue  # a synthetic photo (CV_SYNTHETIC): no real copy
     ln -s "$(test_image "$(basename "$photo" .jpg)")" "$copies/$(basename "$photo")"
   done
   rm -f "$fold/hard-negatives-counts.csv"* "$fold/hard-negatives.tmp.csv"*
@@ -194,10 +195,11 @@ import json, sys
 source, target, held_out = sys.argv[1], sys.argv[2], {f"{i}.jpg" for i in sys.argv[3:]}
 json.dump([e for e in json.load(open(source)) if e["filename"] not in held_out], open(target, "w"))
 PY
+  real_photos=$(ls "$fold/data/TrainDotted" | wc -l); mixed_in=""
   if [ "$synthetic" -gt 0 ] && [[ " $methods " == *" points "* ]]; then
-    add_synthetic_photos "$fold" "$k"
+    add_synthetic_photos "$fold" "$k"; mixed_in=" and $synthetic synthetic ones (point counter)"
   fi
-  echo "fold $((k + 1))/4: will count ${ids[*]}, training on the other $(ls "$fold/data/TrainDotted" | wc -l) photos"
+  echo "fold $((k + 1))/4: will count ${ids[*]}, training on the other $real_photos photos$mixed_in"
   # Up to $jobs folds train at once, each fold's counters one after the other.
   while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n; done
   ( for method in $methods; do train_fold "$fold" "$method"; done ) &

@@ -121,45 +121,50 @@ void ExportOptions::Check() const {
   }
 }
 
+namespace {
+
+// The file of photo `id`: from count's photo list where there is one, else <id>.jpg (.jpeg,
+// .png) in the folder `photos`.
+std::filesystem::path PhotoFileOf(int64_t id, const std::filesystem::path& photos,
+                                  const std::optional<PhotosById>& photo_list) {
+  if (photo_list) {
+    const auto found = photo_list->find(id);
+    if (found == photo_list->end())
+      throw Error(fmt::format("{}: no photo listed for test_id {}", photos.string(), id));
+    if (!std::filesystem::exists(found->second)) {
+      throw Error(fmt::format("{}: the photo of test_id {}, {}, does not exist", photos.string(),
+                              id, found->second.string()));
+    }
+    return found->second;
+  }
+  for (const char* extension : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}) {
+    const auto candidate = photos / fmt::format("{}{}", id, extension);
+    if (std::filesystem::exists(candidate)) return candidate;
+  }
+  throw Error(
+      fmt::format("{}: no photo of test_id {} ({}.jpg, .jpeg or .png)", photos.string(), id, id));
+}
+
+}  // namespace
+
 std::vector<ExportPhoto> ListExportPhotos(const std::vector<int64_t>& ids,
                                           const std::filesystem::path& photos_dir) {
   std::vector<ExportPhoto> photos;
   // A regular file is count's photo list (test_id,photo); a folder holds <test_id>.jpg.
-  const bool listed = !photos_dir.empty() && std::filesystem::is_regular_file(photos_dir);
-  const PhotosById photo_list = listed ? ReadPhotoList(photos_dir) : PhotosById{};
+  std::optional<PhotosById> photo_list;
+  if (!photos_dir.empty() && std::filesystem::is_regular_file(photos_dir))
+    photo_list = ReadPhotoList(photos_dir);
   for (const int64_t id : ids) {
     ExportPhoto photo;
     photo.id = id;
     photo.file_name = fmt::format("{}.jpg", id);
     if (!photos_dir.empty()) {
-      std::optional<std::filesystem::path> path;
-      if (listed) {
-        const auto found = photo_list.find(id);
-        if (found == photo_list.end())
-          throw Error(fmt::format("{}: no photo listed for test_id {}", photos_dir.string(), id));
-        if (!std::filesystem::exists(found->second)) {
-          throw Error(fmt::format("{}: the photo of test_id {}, {}, does not exist",
-                                  photos_dir.string(), id, found->second.string()));
-        }
-        path = found->second;
-      }
-      for (const char* extension : {".jpg", ".jpeg", ".png", ".JPG", ".JPEG", ".PNG"}) {
-        if (listed) break;
-        const auto candidate = photos_dir / fmt::format("{}{}", id, extension);
-        if (std::filesystem::exists(candidate)) {
-          path = candidate;
-          break;
-        }
-      }
-      if (!path) {
-        throw Error(fmt::format("{}: no photo of test_id {} ({}.jpg, .jpeg or .png)",
-                                photos_dir.string(), id, id));
-      }
-      photo.file_name = path->filename().string();
-      const cv::Size size = ReadImageSize(*path);
+      const std::filesystem::path path = PhotoFileOf(id, photos_dir, photo_list);
+      photo.file_name = path.filename().string();
+      const cv::Size size = ReadImageSize(path);
       photo.width = size.width;
       photo.height = size.height;
-      if (const auto world = FindWorldFile(*path)) photo.world_file = ReadWorldFile(*world);
+      if (const auto world = FindWorldFile(path)) photo.world_file = ReadWorldFile(*world);
     }
     photos.push_back(std::move(photo));
   }
