@@ -19,7 +19,8 @@ build: configure
 
 # The main job runs the sealion program alone: building only it (and the libraries it loads), not
 # the tests, fuzz targets and benchmarks that `make test` builds, took a fresh clone 5.3 minutes
-# against 8.8 for everything (2026-12-07, 2 cores), which keeps a first `make run` within 30.
+# against 8.8 for everything (2026-12-07, 2 cores), to keep a first `make run` within 30 minutes
+# on slower machines too (estimated there, not timed).
 build-program: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target sealion
 
