@@ -4,7 +4,8 @@ A photo counted by path, by pathlib.Path and as NumPy arrays of any layout gives
 and detections, and the same as `sealion count` on that photo (a JPEG; the array also as a PNG
 written here, which checks its RGB order); counts agree with the detection rows; synth writes the
 bytes `sealion synth --layouts model` writes; export writes the bytes `sealion export` writes, and
-read_labels gives the exported points back; errors name what is wrong; count releases the GIL.
+read_labels gives the exported points back; photos lists what `sealion count` would count, with
+its ids; errors name what is wrong; count releases the GIL.
 
 usage: python_module_test.py SEALION_BINARY MODEL    (in an empty folder; the module importable)
 """
@@ -102,6 +103,29 @@ def test_synth():
     raises(sealion.Error, ["survey"], sealion.synth, "survey", train=0, test=1)
     check(sealion.synth("survey", train=0, test=1, replace=True)["test_photos"] == 1, "replace")
     sealion.synth("survey", train=1, test=2, seed=8, replace=True)
+
+
+def test_photos():
+    """photos lists what `sealion count` counts, with its ids, by name or by order."""
+    folder = pathlib.Path("survey/Test")
+    want = sorted((int(p.stem), p) for p in folder.glob("*.jpg"))
+    got = sealion.photos(folder)
+    check(sorted(got) == want, f"photos(folder) {got}, want {want}")
+    check(all(isinstance(path, pathlib.Path) for _, path in got), f"paths {got}")
+    check(sealion.photos(str(want[0][1])) == [want[0]], "photos(one str path)")
+    pathlib.Path("photos.txt").write_text("".join(f"{path}\n" for _, path in want))
+    check(sealion.photos("@photos.txt") == want, f"photos(@list) {sealion.photos('@photos.txt')}")
+    by_order = sealion.photos([path for _, path in reversed(want)], ids_from_order=True)
+    check(by_order == [(i, path) for i, (_, path) in enumerate(reversed(want))],
+          f"photos(ids_from_order) {by_order}")
+    renamed = pathlib.Path("DSC_0042.jpg")
+    renamed.write_bytes(want[0][1].read_bytes())
+    raises(sealion.Error, ["DSC_0042.jpg", "ids-from-order"], sealion.photos, renamed)
+    check(sealion.photos([renamed], ids_from_order=True) == [(0, renamed)], "DSC by order")
+    raises(sealion.Error, ["twice"], sealion.photos, [want[0][1], want[0][1]])
+    raises(sealion.Error, ["nowhere"], sealion.photos, "nowhere")
+    raises(sealion.Error, ["no photos", "survey"], sealion.photos, "survey")  # Test/ is below
+    raises(TypeError, [], sealion.photos, 42)
 
 
 def test_counts(model):
@@ -237,6 +261,7 @@ def test_export_and_labels(photos, counts):
 def main():
     test_classes_and_errors_type()
     test_synth()
+    test_photos()
     model = sealion.Model(MODEL, threads=2)
     check(model.method == "points", f"method {model.method}")
     photos, counts = test_counts(model)

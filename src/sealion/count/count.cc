@@ -214,6 +214,10 @@ std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& input
       throw Error(fmt::format("{}: photo id {} appears twice in the input", paths[i].string(), id));
     photos.push_back({id, paths[i]});
   }
+  if (photos.empty()) {
+    throw Error(fmt::format("count: no photos in {} (an empty folder or list is an error)",
+                            fmt::join(inputs, ", ")));
+  }
   return photos;
 }
 
@@ -230,10 +234,6 @@ CountSummary RunCount(const CountOptions& options, WorkSharing& sharing) {
   ConfigureTorchThreads(options.threads);
   const std::vector<PhotoInput> all_photos =
       ResolveCountInputs(options.inputs, options.ids_from_order);
-  if (all_photos.empty()) {
-    throw Error(fmt::format("count: no photos in {} (an empty folder or list is an error)",
-                            fmt::join(options.inputs, ", ")));
-  }
   const bool writer = sharing.IsWriter();
   std::optional<OutputLock> output_lock, detections_lock;
   if (writer) {

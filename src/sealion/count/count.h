@@ -59,7 +59,7 @@ struct CountSummary {
 };
 
 // Expands folders and @lists; ids from file names (or input order). Throws on a name that is not
-// a number (without ids_from_order) and on a duplicated id.
+// a number (without ids_from_order), on a duplicated id and when there is no photo at all.
 std::vector<PhotoInput> ResolveCountInputs(const std::vector<std::string>& inputs,
                                            bool ids_from_order);
 

@@ -68,6 +68,8 @@ TEST(CountInputs, IdsComeFromNamesOrOrderAndListsExpand) {
           {(dir.path() / "photos/3.jpg").string(), (dir.path() / "photos/3.jpg").string()}, false),
       Error);
   EXPECT_THROW(ResolveCountInputs({(dir.path() / "nowhere").string()}, false), Error);
+  std::filesystem::create_directories(dir.path() / "empty");
+  EXPECT_THROW(ResolveCountInputs({(dir.path() / "empty").string()}, false), Error);
 }
 
 // A test survey and an untrained model (counting works the same; accuracy is the benchmark's).

@@ -9,8 +9,11 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sealion/core/classes.h"
+#include "sealion/count/count.h"
 #include "sealion/formats/export.h"
 #include "sealion/formats/import.h"
 #include "sealion/python/bindings.h"
@@ -119,6 +122,28 @@ py::dict ReadLabels(const std::filesystem::path& path) {
   return result;
 }
 
+// The photos `sealion count INPUT...` would count, with the ids it would give them: `inputs` is one
+// path (str or os.PathLike: a photo, a folder, or "@list.txt") or a sequence of them.
+std::vector<std::pair<int64_t, std::filesystem::path>> Photos(const py::object& inputs,
+                                                              bool ids_from_order) {
+  const py::object fspath = py::module_::import("os").attr("fspath");
+  std::vector<std::string> paths;
+  if (py::isinstance<py::str>(inputs) || py::hasattr(inputs, "__fspath__")) {
+    paths.push_back(fspath(inputs).cast<std::string>());
+  } else {
+    for (const py::handle item : inputs) paths.push_back(fspath(item).cast<std::string>());
+  }
+  std::vector<PhotoInput> photos;
+  {
+    py::gil_scoped_release release;
+    photos = ResolveCountInputs(paths, ids_from_order);
+  }
+  std::vector<std::pair<int64_t, std::filesystem::path>> result;
+  result.reserve(photos.size());
+  for (const auto& photo : photos) result.emplace_back(photo.id, photo.path);
+  return result;
+}
+
 py::array_t<uint8_t> ReadPhoto(const std::filesystem::path& path) {
   cv::Mat rgb;
   {
@@ -131,7 +156,8 @@ py::array_t<uint8_t> ReadPhoto(const std::filesystem::path& path) {
 void DefineModule(py::module_& module) {
   module.doc() =
       "Counts Steller sea lions by class in aerial survey photos: the library behind the "
-      "`sealion` program. Model counts photos; synth generates a synthetic survey; export "
+      "`sealion` program. Model counts photos (photos lists them with their ids); synth generates "
+      "a synthetic survey; export "
       "writes detections for annotation and GIS tools; read_labels reads labelled animals back. "
       "Errors the library reports (a missing or corrupt file, a bad model) raise sealion.Error, "
       "a RuntimeError whose message names the file.";
@@ -144,6 +170,14 @@ void DefineModule(py::module_& module) {
 
   BindModel(module);
 
+  module.def("photos", &Photos, py::arg("inputs"), py::arg("ids_from_order") = false,
+             "The photos `sealion count` would count for `inputs` (a photo, a folder of photos, "
+             "'@list.txt' with one path a line, or a list of these; str or os.PathLike), in its "
+             "order, as (photo id, pathlib.Path) pairs to pass to Model.count. Ids come from the "
+             "file names (42.jpg is 42) or, with `ids_from_order`, are 0, 1, ... in that order "
+             "(as `sealion count --ids-from-order`). Raises sealion.Error naming the file for a "
+             "missing input, a name that is not a number (without ids_from_order), an id "
+             "given twice, or no photo at all.");
   module.def("read_photo", &ReadPhoto, py::arg("path"),
              "Reads a photo as Model.count reads a path: a NumPy uint8 array (height, width, 3) in "
              "RGB order, EXIF orientation applied. Raises sealion.Error naming the file when it is "
