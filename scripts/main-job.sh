@@ -95,7 +95,8 @@ step "7. score the tile counter"
 "$sealion" score "$run/submission.csv" "$run/survey/test_truth.csv" --json > "$run/score.json"
 
 # The synthetic survey is flown at one altitude, where size tells classes apart: no scale
-# augmentation (the tile counter's thumbnails get none either). Real surveys need it (default 0.2).
+# augmentation for the point counter. Real surveys need it (train's default, 0.3, which the tile
+# counter above keeps on its thumbnails).
 step "8. train the point counter on the synthetic survey ($point_epochs epochs)"
 train_model "$run/points.bin" "$run/points-train.txt" --method points "$run/survey" \
   --coords "$run/extract/coords.csv" --epochs "$point_epochs" --validate-every 10 --seed "$seed" \
