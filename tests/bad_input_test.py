@@ -375,6 +375,24 @@ def run_all(work):
     case("dedot: a missing coords file", ["dedot", "survey", "--coords", "no_coords.csv", "-o",
          "dedotted"], 1, names=["no_coords.csv"])
 
+    # ensemble: a bad member is named; an output that is a member, or that another run is
+    # writing, is left as it was (as are overlay's).
+    case("ensemble: a truncated member", ["ensemble", MODEL, "truncated.bin", "-o", "never.bin"],
+         1, names=["truncated.bin"], check=absent("never.bin"))
+    shutil.copy(MODEL, "member.bin")
+    case("ensemble: -o is one of its members", ["ensemble", MODEL, "member.bin", "-o",
+         "member.bin"], 1, names=["member.bin"], protected=["member.bin"])
+    pathlib.Path("kept.bin").write_bytes(b"an earlier ensemble")
+    pathlib.Path("kept.jpg").write_bytes(jpeg)
+    with open("kept.bin.lock", "w") as lock, open("kept.jpg.lock", "w") as overlay_lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        fcntl.flock(overlay_lock, fcntl.LOCK_EX)
+        case("ensemble: another run holds the output", ["ensemble", MODEL, MODEL, "-o",
+             "kept.bin"], 1, names=["kept.bin"], protected=["kept.bin"])
+        case("overlay: another run holds the output", ["overlay", "survey/Test/1.jpg",
+             "--detections", "clean.det.csv", "-o", "kept.jpg"], 1, names=["kept.jpg"],
+             protected=["kept.jpg"])
+
 
 if __name__ == "__main__":
     main()

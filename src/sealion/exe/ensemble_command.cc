@@ -7,6 +7,7 @@
 #include "sealion/exe/cli_support.h"
 #include "sealion/exe/commands.h"
 #include "sealion/nn/model_ensemble.h"
+#include "sealion/util/output_guard.h"
 
 namespace sealion {
 
@@ -31,6 +32,7 @@ int RunEnsembleCommand(int argc, char** argv) {
                  "views count averages by default, 1, 2, 4 or 8 (-1: the first model's)")
       ->capture_default_str();
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  const OutputLock lock(options.output);
   const EnsembleSummary summary = MakeEnsemble(options);
   fmt::print(
       "ensemble of {} {} networks: threshold {}, suppression {:.2f} x body length, {} "

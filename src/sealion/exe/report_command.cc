@@ -30,6 +30,7 @@ int RunReportCommand(int argc, char** argv) {
       ->capture_default_str();
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
+  const OutputLock lock(options.output);
   const ReportSummary summary = RunReport(options);
   fmt::print("report with {} photo overlays{}{} written to {}\n", summary.photos_shown,
              summary.has_training ? ", training curves" : "",
@@ -62,6 +63,7 @@ int RunOverlayCommand(int argc, char** argv) {
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   CheckOutputsAreNotInputs({{"photo", photo}, {"--detections", detections}, {"--truth", truth}},
                            {{"-o", output}});
+  const OutputLock lock(output);
   if (id < 0) id = PhotoIdFromFileName(photo);
   const auto marks = ReadDetections(detections);
   const auto found = marks.find(id);
