@@ -1,6 +1,6 @@
-// The commands that run the network (train, count), built as a module that `sealion` loads only
-// for them: loading LibTorch takes about 0.6 s, which every other command (extract, score,
-// --help, ...) would otherwise pay at start-up. See main.cc.
+// The commands that run the network (train, count, ensemble), built as a module that `sealion`
+// loads only for them (and for `version`'s report): loading LibTorch takes about 0.6 s, which
+// every other command (extract, score, --help, ...) would otherwise pay at start-up. See main.cc.
 
 #include <fmt/format.h>
 
