@@ -14,7 +14,8 @@
 # Self-agreement on photos the model trained on finds too small a shift: their recompressed
 # copies draw fewer false animals than unseen photos' do (docs/real-photos.md, "Thresholds for hard
 # compression"). With JPEG_SHIFT=S nothing is counted: every quality of QUALITIES gets the
-# model's threshold + S, the shift the cross-validation measured (make model: 0.05).
+# model's threshold + S, the shift the cross-validation measured (make model: 0 since 2026-12-06,
+# MODEL_JPEG_SHIFT; 0.05 for the recipes before).
 #
 # usage: scripts/calibrate-jpeg.sh MODEL PHOTO_DIR WORK_DIR [--write]
 # Copies go to WORK_DIR, counts to WORK_DIR/weights-ID, ID a hash of the model's weights (both

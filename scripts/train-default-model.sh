@@ -5,8 +5,8 @@
 # regions carry no loss). No photo is held out: the detection threshold and suppression radius
 # are fixed from the cross-validation of this recipe (bench/real_cv.sh, bench/threshold_sweep.sh,
 # docs/real-photos.md), which also gives the honest accuracy figures. Resumes from its checkpoint
-# after a kill. Derived files stay in SEALION_MODEL_DIR (runs/model-FILL-centredSHARE), outside
-# the tracked tree; only with --install is the model copied into models/.
+# after a kill. Derived files stay in SEALION_MODEL_DIR (by default
+# runs/model-mixed-centred0.4-peaks1-1-1-1-3), outside the tracked tree; only with --install is the model copied into models/.
 #
 # Last, scripts/calibrate-views.sh stores thresholds for counting with 1, 2 and 4 views in the
 # model's header (counted on the 12 photos' copies that bench/real_cv.sh counts), and
@@ -25,7 +25,8 @@
 # trains (no validation split) it made the counts worse, 8.15 -> 8.84 (docs/real-photos.md, "The
 # shipped design without a validation split"). Each stage resumes from its checkpoint.
 #
-# Settings (environment): SEALION_MODEL_DIR (runs/model-FILL), SEALION_KAGGLE_SAMPLE_DIR,
+# Settings (environment): SEALION_MODEL_DIR (runs/model-FILL-centredSHARE[-peaksW][-chromaS][-both]),
+# SEALION_KAGGLE_SAMPLE_DIR,
 # MODEL_SEEDS (the networks' seeds, "1 2 3"), MODEL_EPOCHS, MODEL_MORE_EPOCHS (0: one stage),
 # MODEL_MORE_LR, MODEL_DOT_FILL (how the dotted-only photos' dots are removed: train --dot-fill), MODEL_VIEWS (the flipped and turned
 # views count averages by default: train --views), MODEL_THRESHOLD, MODEL_SUPPRESSION,
@@ -128,8 +129,8 @@ if [ "$own" != "$(printf '%.6g' "$threshold")" ]; then
   /usr/bin/python3 "$root/scripts/model_header.py" "$model" set detection.threshold "$threshold"
   echo "$model: threshold $own -> $threshold (MODEL_THRESHOLD)"
 fi
-# Thresholds for counting with fewer views than the model was tuned with (count --views 1 is about 4
-# times faster): calibrated so that they count the 12 photos as the model's own views do.
+# Thresholds for counting with fewer views than the model was tuned with (count --views 1 is about
+# 6-7 times faster for the three networks): calibrated so that they count the 12 photos as the model's own views do.
 if [ ! -f "$work/copies/50.jpg" ]; then
   "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/copies" \
     --plain-where-matching --fill "$dot_fill" > /dev/null
