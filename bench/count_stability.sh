@@ -11,7 +11,7 @@
 #
 # Usage: bench/count_stability.sh [MODEL [IDS]]  (default: the shipped model and 42,44,50, the
 # photos with a plain copy; the shipped model trained on them, so pass a real_cv.sh fold model
-# and its held-out id for a photo the model never saw, e.g. runs/real-cv/fold1/points.bin 42).
+# and its held-out id for a photo the model never saw, e.g. runs/real-cv/fold0/points.bin 42).
 # Settings (environment): SEALION_STABILITY_DIR (runs/count-stability: derived copies of
 # third-party photos, outside the tracked tree), STABILITY_FILL (mixed: dedot's --fill for the
 # repaired copy, the shipped model's training fill), STABILITY_VIEWS (-1: the model's own views),

@@ -5,7 +5,7 @@
 #   (c) the same network batched in Python PyTorch (64 tiles, channels-last, no_grad).
 # Prints photos/s, tiles/s, GFLOP/s (64 MFLOP a tile), the fraction of the fp32 matmul peak
 # measured in this run, the ratios, and sealion's peak resident memory for 1 and for N photos.
-# Settings: SEALION_MODEL (default runs/main/tiles.bin from `make run`), BENCH_PHOTOS (4).
+# Settings: SEALION_MODEL (default runs/main/tiles.bin from `make run`), BENCH_PHOTOS (6).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"; root="$(dirname "$here")"
 sealion="${SEALION_BINARY:-$root/build/src/sealion/sealion}"
