@@ -342,6 +342,10 @@ def run_all(work):
          names=["duplicate.csv"])
     case("score: a missing truth file", ["score", "clean.csv", "no_truth.csv"], 1,
          names=["no_truth.csv"])
+    rows = pathlib.Path("clean.csv").read_text().splitlines(keepends=True)
+    pathlib.Path("partial.csv").write_text("".join(rows[:-1]))
+    case("score: a submission without one of the truth's photos", ["score", "partial.csv",
+         "survey/test_truth.csv"], 1, names=["partial.csv", "test_truth.csv", "missing"])
     pathlib.Path("negative.csv").write_text(COUNT_HEADER + "\n0,1,-2,3,4,5\n")
     case("score: a negative count", ["score", "negative.csv", "survey/test_truth.csv"], 1,
          names=["negative.csv"])

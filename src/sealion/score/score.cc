@@ -59,7 +59,15 @@ ScoreResult ScoreCounts(const CountsById& submission, const CountsById& truth) {
 
 ScoreResult ScoreFiles(const std::filesystem::path& submission,
                        const std::filesystem::path& truth) {
-  return ScoreCounts(ReadCountsCsv(submission), ReadCountsCsv(truth));
+  const CountsById submitted = ReadCountsCsv(submission);
+  const CountsById expected = ReadCountsCsv(truth);
+  try {
+    return ScoreCounts(submitted, expected);
+  } catch (const Error& error) {
+    // The photos the two files disagree on: say which files.
+    throw Error(
+        fmt::format("{} scored against {}: {}", submission.string(), truth.string(), error.what()));
+  }
 }
 
 std::string FormatScoreTable(const ScoreResult& result) {
