@@ -23,7 +23,8 @@
 # CV_BODY_DECOYS (train's --body-decoys); CV_PLAIN_WEIGHT (train's --plain-weight);
 # CV_CROPS_PER_ANIMAL (train's --crops-per-animal); CV_JPEG_AUGMENT (train's --jpeg-augment, the
 # share of point crops recompressed at JPEG quality 20-95; default train's 0.3); CV_ANIMAL_CENTRED
-# (train's --animal-centred, the share of point crops cut around an animal; default train's 0.4, 0.6 before 2026-12-05's evening);
+# (train's --animal-centred, the share of point crops cut around an animal; default train's 0.4,
+# 0.6 before the evening of 2026-12-05);
 # CV_TILE_AUGMENT (1: tile thumbnails augmented as the point crops are, with CV_SCALE; 0: as cut);
 # CV_DOT_FILL (telea: how removed dots are refilled, in the point models' training photos and in
 # the repaired copies counted; surface, fsr or mixed: `dedot --fill surface|fsr|mixed`); CV_VIEWS

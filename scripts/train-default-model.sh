@@ -6,7 +6,8 @@
 # are fixed from the cross-validation of this recipe (bench/real_cv.sh, bench/threshold_sweep.sh,
 # docs/real-photos.md), which also gives the honest accuracy figures. Resumes from its checkpoint
 # after a kill. Derived files stay in SEALION_MODEL_DIR (by default
-# runs/model-mixed-centred0.4-peaks1-1-1-1-3), outside the tracked tree; only with --install is the model copied into models/.
+# runs/model-mixed-centred0.4-peaks1-1-1-1-3), outside the tracked tree; only with --install is
+# the model copied into models/.
 #
 # Last, scripts/calibrate-views.sh stores thresholds for counting with 1, 2 and 4 views in the
 # model's header (counted on the 12 photos' copies that bench/real_cv.sh counts), and
@@ -130,7 +131,8 @@ if [ "$own" != "$(printf '%.6g' "$threshold")" ]; then
   echo "$model: threshold $own -> $threshold (MODEL_THRESHOLD)"
 fi
 # Thresholds for counting with fewer views than the model was tuned with (count --views 1 is about
-# 6-7 times faster for the three networks): calibrated so that they count the 12 photos as the model's own views do.
+# 6-7 times faster for the three networks): calibrated so that they count the 12 photos as the
+# model's own views do.
 if [ ! -f "$work/copies/50.jpg" ]; then
   "$sealion" dedot "$sample" --coords "$work/extract/coords.csv" -o "$work/copies" \
     --plain-where-matching --fill "$dot_fill" > /dev/null
