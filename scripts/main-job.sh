@@ -28,7 +28,8 @@ epochs="${SEALION_EPOCHS:-8}"
 # 40 epochs, the validation photos counted every 10th (the weights are the same whatever the
 # validation, only the threshold is chosen on it): 207 s on an idle AVX-512 machine against 368 s
 # for 60 validated after each, so that a first `make run` should stay within 30 minutes on the
-# slower AVX2 machines too (their network about 2-3 times slower; estimated, not timed there). Test photos' mean RMSE 2.83 against 2.37.
+# slower AVX2 machines too (their network about 2-3 times slower; estimated, not timed there).
+# Test photos' mean RMSE 2.83 against 2.37.
 point_epochs="${SEALION_POINT_EPOCHS:-40}"
 seed="${SEALION_SEED:-1}"
 if [ "${1:-}" = "--fresh" ]; then rm -rf "$run"; fi
