@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "sealion/core/image_io.h"
@@ -34,6 +35,17 @@ inline void AddPhotoLimitOption(CLI::App& app) {
          },
          "refuse photos with more pixels than this (default 1000: a 30000x20000 photo is 600)")
       ->check(CLI::Range(int64_t{1}, int64_t{1'000'000}));
+}
+
+// A setting that is on unless turned off: `--NAME` (the default, said in `on_help`) and
+// `--no-NAME`, each with its own line of help; given both, the last one wins. (CLI11's
+// "--NAME,!--no-NAME" prints "--NAME,--no-NAME{false}", which reads as "off by default".)
+inline void AddOnOffFlag(CLI::App& app, const std::string& name, bool& value,
+                         const std::string& on_help, const std::string& off_help) {
+  app.add_flag_function(
+      "--" + name, [&value](std::int64_t) { value = true; }, on_help);
+  app.add_flag_function(
+      "--no-" + name, [&value](std::int64_t) { value = false; }, off_help);
 }
 
 // A dataset in the competition's layout as inputs that no output may replace: the folder and

@@ -120,6 +120,18 @@ TEST(Cli, BadFlagsAreErrorsThatNameTheFlag) {
   EXPECT_NE(synth.output.find("--height"), std::string::npos) << synth.output;
 }
 
+// Settings on by default have --X and --no-X, each with its own help line (CLI11's "--X,!--no-X"
+// printed "--X,--no-X{false}", which reads as "off by default").
+TEST(Cli, OnOffFlagsHaveTheirOwnHelpLines) {
+  for (const std::string command : {"train", "patches"}) {
+    const auto help = RunSealion(command + " --help");
+    EXPECT_EQ(help.exit_code, 0) << help.output;
+    EXPECT_EQ(help.output.find("{false}"), std::string::npos) << help.output;
+    EXPECT_NE(help.output.find("\n  --no-dedot "), std::string::npos) << help.output;
+    EXPECT_NE(help.output.find("(the default)"), std::string::npos) << help.output;
+  }
+}
+
 // --threads far above the cores is capped with a warning (it once spawned thousands of threads),
 // and --max-megapixels lowers or raises the pixel limit for every photo the command reads.
 TEST(Cli, ThreadsAreCappedAndThePixelLimitIsAFlag) {

@@ -41,10 +41,10 @@ int RunPatchesCommand(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--chips", options.chips_dir,
                  "also cut real chips from DIR/<class>/*.png (centre 64x64)");
-  app.add_flag("--dedot,!--no-dedot", options.dedot,
+  AddOnOffFlag(app, "dedot", options.dedot,
                "photos without a matching plain copy are cut from their dotted copy with the dots "
-               "removed (default), or skipped")
-      ->capture_default_str();
+               "removed (the default)",
+               "photos without a matching plain copy are skipped");
   AddPhotoLimitOption(app);
   if (const int exit_code = ParseCommandLine(app, argc, argv); exit_code >= 0) return exit_code;
   std::vector<NamedPath> inputs = DatasetInputs(options.dataset_dir);

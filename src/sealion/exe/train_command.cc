@@ -105,15 +105,14 @@ int RunTrainCommand(int argc, char** argv) {
                  "crops (points) or thumbnails (tiles) are scaled by up to this share either way "
                  "(altitude varies between flights; size is also what tells classes apart)")
       ->capture_default_str();
-  app.add_flag("--augment,!--no-augment", tiles.augment,
+  AddOnOffFlag(app, "augment", tiles.augment,
                "tiles: augment the training thumbnails as the point trainer does its crops "
-               "(scale, quarter turns, flips, exposure, colour, haze, blur, JPEG; default), or "
-               "train on them as cut")
-      ->capture_default_str();
-  app.add_flag("--dedot,!--no-dedot", points.dedot,
+               "(scale, quarter turns, flips, exposure, colour, haze, blur, JPEG; the default)",
+               "tiles: train on the thumbnails as cut");
+  AddOnOffFlag(app, "dedot", points.dedot,
                "points: photos without a matching plain copy are trained on their dotted copy "
-               "with the dots removed (default), or skipped")
-      ->capture_default_str();
+               "with the dots removed (the default)",
+               "points: photos without a matching plain copy are skipped");
   app.add_option("--decoy-repairs", points.decoy_repairs,
                  "points: per labelled animal, background spots repaired like a removed dot, so "
                  "that repair marks stop meaning animals (0: none)")
