@@ -48,7 +48,7 @@
 # this many synthetic photos a fold, made as bench/pretrain_cv.sh makes them from what the fold
 # may see (its training photos' real chips and scenery, layouts without its held-out photos), are
 # added to its training photos under ids 100000 and up, so that every batch mixes synthetic and
-# real crops; default 0).
+# real crops; default 0); CV_WEIGHT_DECAY (train's --weight-decay, decoupled, e.g. 0.05).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -71,7 +71,7 @@ seed="${CV_SEED:-1}"; animal_centred="${CV_ANIMAL_CENTRED:-}"
 architecture="${CV_ARCHITECTURE:-}"; peak_weights="${CV_PEAK_WEIGHTS:-}"
 chroma_sigma="${CV_CHROMA_SIGMA:-}"; sharpness="${CV_SHARPNESS_AUGMENT:-}"
 dotted_copies_too="${CV_DOTTED_COPIES_TOO:-0}"; pair_consistency="${CV_PAIR_CONSISTENCY:-}"
-crop="${CV_CROP:-}"; synthetic="${CV_SYNTHETIC:-0}"
+crop="${CV_CROP:-}"; synthetic="${CV_SYNTHETIC:-0}"; weight_decay="${CV_WEIGHT_DECAY:-}"
 hard_from="${CV_HARD_NEGATIVES_FROM:-}"; hard_share="${CV_HARD_NEGATIVE_CENTRED:-0.2}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
@@ -128,6 +128,7 @@ train_fold() {  # fold-dir method
     if [ "$dotted_copies_too" = 1 ]; then resume+=(--dotted-copies-too); fi
     if [ -n "$pair_consistency" ]; then resume+=(--pair-consistency "$pair_consistency"); fi
     if [ -n "$crop" ]; then resume+=(--crop "$crop"); fi
+    if [ -n "$weight_decay" ]; then resume+=(--weight-decay "$weight_decay"); fi
     if [ -n "$cv_threshold" ]; then resume+=(--threshold "$cv_threshold"); fi
     if [ -n "$cv_suppression" ]; then resume+=(--suppression "$cv_suppression"); fi
     if [ -n "$hard_from" ]; then

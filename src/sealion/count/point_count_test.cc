@@ -251,6 +251,12 @@ TEST(PointCounter, TrainCountAndScoreThroughTheProgram) {
   EXPECT_NE(zero_weight.exit_code, 0);
   EXPECT_NE(zero_weight.output.find("--plain-weight must be in [1, 20]"), std::string::npos)
       << zero_weight.output;
+  // Weight decay trains and is recorded in the model's header; the tile counter refuses it.
+  MustRun(train_points + "decayed" + one_epoch + "--weight-decay 0.05");
+  EXPECT_EQ(LoadModel(d + "decayed.bin").metadata.at("training").at("weight_decay"), 0.05);
+  const auto tile_decay = RunSealion("train " + d + "x -o " + d + "y.bin --weight-decay 0.05");
+  EXPECT_NE(tile_decay.output.find("--weight-decay is for --method points"), std::string::npos)
+      << tile_decay.output;
   // With --dotted-copies-too every photo (all have a plain copy) is trained on its repaired
   // dotted copy as well: twice the crops per epoch. It needs the dots removed.
   const auto both_copies = MustRun(train_points + "both" + one_epoch + "--dotted-copies-too");

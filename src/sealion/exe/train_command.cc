@@ -84,6 +84,10 @@ int RunTrainCommand(int argc, char** argv) {
   app.add_option("--epochs", tiles.epochs, "training epochs (tiles 10, points 20)");
   app.add_option("--batch", tiles.batch_size, "batch size (tiles 32, points 16)");
   app.add_option("--lr", tiles.learning_rate, "Adam learning rate (tiles 1e-3, points 2e-3)");
+  app.add_option("--weight-decay", points.weight_decay,
+                 "points: decoupled weight decay (AdamW's): before each step, convolution "
+                 "weights shrink by the step's learning rate x this (0: none)")
+      ->capture_default_str();
   app.add_option("--val-fraction", tiles.validation_fraction, "share of photos held out")
       ->capture_default_str();
   app.add_option("--seed", tiles.seed, "random seed")->capture_default_str();
@@ -213,8 +217,8 @@ int RunTrainCommand(int argc, char** argv) {
     // clang-format off
     for (const char* flag :
          {"--coords", "--crops-per-photo", "--crop", "--photos-in-memory", "--dedot",
-          "--decoy-repairs", "--body-decoys", "--plain-weight", "--dotted-copies-too",
-          "--pair-consistency",
+          "--no-dedot", "--weight-decay", "--decoy-repairs", "--body-decoys", "--plain-weight",
+          "--dotted-copies-too", "--pair-consistency",
           "--dot-fill", "--validate-every", "--animal-centred", "--hard-negatives",
           "--hard-negative-centred", "--architecture", "--peak-weights", "--chroma-sigma",
           "--threshold", "--suppression", "--views"}) {

@@ -165,6 +165,29 @@ TEST(ClassWeights, RareClassesWeighMoreAndTheAverageAnimalWeighsOne) {
   EXPECT_EQ(empty[kAdultMales], 1.0);
 }
 
+// Weight decay shrinks convolution weights only: biases and BatchNorm's scales and shifts keep
+// their values.
+TEST(WeightDecay, OnlyTheConvolutionWeightsShrink) {
+  PointNet network;
+  std::vector<torch::Tensor> before;
+  for (const auto& parameter : network->parameters()) before.push_back(parameter.clone());
+  ShrinkWeights(*network, 0.9);
+  const auto after = network->parameters();
+  ASSERT_EQ(after.size(), before.size());
+  int shrunk = 0, kept = 0;
+  for (size_t i = 0; i < after.size(); ++i) {
+    if (before[i].dim() >= 2) {
+      EXPECT_TRUE(torch::allclose(after[i], before[i] * 0.9));
+      ++shrunk;
+    } else {
+      EXPECT_TRUE(torch::equal(after[i], before[i]));
+      ++kept;
+    }
+  }
+  EXPECT_GT(shrunk, 10);
+  EXPECT_GT(kept, 10);
+}
+
 TEST(Suppression, OnePeakPerBodyLengthKeepsTheStrongest) {
   const std::vector<PointDetection> candidates = {
       {100, 100, kAdultMales, 0.9f},  // a male ...

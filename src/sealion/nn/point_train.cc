@@ -193,6 +193,13 @@ Batch StackCrops(const std::vector<TrainingCrop>& crops, int crop_size) {
 
 }  // namespace
 
+void ShrinkWeights(torch::nn::Module& network, double keep) {
+  torch::NoGradGuard no_grad;
+  for (auto& parameter : network.parameters()) {
+    if (parameter.dim() >= 2) parameter.mul_(keep);
+  }
+}
+
 void PointTrainOptions::Check() const {
   if (dataset_dir.empty()) throw Error("train: a dataset folder is required");
   if (coords.empty())
@@ -205,6 +212,8 @@ void PointTrainOptions::Check() const {
     throw Error("train: --crop must be a multiple of 32 in [64, 2048]");
   if (batch_size < 1 || batch_size > 1024) throw Error("train: --batch must be in [1, 1024]");
   if (!(learning_rate > 0)) throw Error("train: --lr must be > 0");
+  if (!(weight_decay >= 0 && weight_decay * learning_rate < 0.1))
+    throw Error("train: --weight-decay must be >= 0, and below 0.1 / the learning rate");
   if (validation_fraction < 0 || validation_fraction >= 1)
     throw Error("train: --val-fraction must be in [0, 1)");
   if (photos_in_memory < 1) throw Error("train: --photos-in-memory must be >= 1");
@@ -431,6 +440,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (peaks_weighted ? fmt::format("|peak-weights:{}", fmt::join(options.peak_weights, ","))
                       : "") +
       (options.chroma_sigma > 0 ? fmt::format("|photo-chroma:{}", options.chroma_sigma) : "") +
+      (options.weight_decay > 0 ? fmt::format("|weight-decay:{}", options.weight_decay) : "") +
       (options.augment.sharpness > 0 ? fmt::format("|sharpness:{}", options.augment.sharpness)
                                      : "") +
       (initialised_from.is_null() ? "" : "|init:" + initialised_from.value("weights_checksum", ""));
@@ -599,6 +609,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         optimizer.zero_grad();
         loss.total.backward();
         if (ranks > 1) SumGradientsAcrossRanks(*network, sharing);
+        if (options.weight_decay > 0)
+          ShrinkWeights(*network, 1 - learning_rate * options.weight_decay);
         optimizer.step();
         const auto count = static_cast<double>(n);
         loss_sum += loss.total.item<double>() * count;
@@ -677,6 +689,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"crop_size", options.crop_size},
                    {"batch_size", options.batch_size},
                    {"learning_rate", options.learning_rate},
+                   {"weight_decay", options.weight_decay},
                    {"validation_fraction", options.validation_fraction},
                    {"fixed_threshold", options.threshold},
                    {"fixed_suppression", options.suppression},

@@ -26,7 +26,10 @@ struct PointTrainOptions {
   int crops_per_photo = 48;  // crops cut from each training photo per epoch
   int crop_size = 256;       // a multiple of 32
   int batch_size = 16;
-  double learning_rate = 2e-3;       // Adam, decayed by a cosine to 5% over the epochs
+  double learning_rate = 2e-3;  // Adam, decayed by a cosine to 5% over the epochs
+  // Decoupled weight decay (AdamW's): before every step each convolution's weights shrink by
+  // the step's learning rate x this (biases and BatchNorm untouched). 0: none (the default).
+  double weight_decay = 0;
   double validation_fraction = 0.2;  // share of photos held out, split by photo
   int validate_every = 1;            // validate after every n-th epoch (and after the last)
   // Detection settings fixed by the user (e.g. chosen in a cross-validation) instead of chosen on
@@ -106,6 +109,10 @@ struct PointTrainOptions {
 
   void Check() const;
 };
+
+// Decoupled weight decay: every parameter of `network` with two or more dimensions (convolution
+// weights; not biases or BatchNorm's scales and shifts) is multiplied by `keep`, in place.
+void ShrinkWeights(torch::nn::Module& network, double keep);
 
 struct PointEpochRecord {
   int epoch = 0;
