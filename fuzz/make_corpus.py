@@ -225,7 +225,21 @@ def model_seeds():
     write("model_file_fuzz", "smoothed_sigma_1e300.bin",
           model_file({**smoothed, "input_chroma_sigma": 1e300}, version=4))
     write("model_file_fuzz", "smoothed_in_version2.bin", model_file(smoothed))
-    write("model_file_fuzz", "version5.bin", model_file(smoothed, version=5))
+    write("model_file_fuzz", "smoothed_in_version5.bin", model_file(smoothed, version=5))
+    # Version 5: point models whose photos' contrast is normalised first (input_contrast_sd > 0),
+    # smoothed or not, one network or an ensemble; the field's type and range, and its version.
+    normalised = {**points, "format_version": 5, "input_contrast_sd": 33}
+    write("model_file_fuzz", "version5.bin", model_file(normalised, b"PK\x03\x04junk", version=5))
+    write("model_file_fuzz", "normalised_smoothed_ensemble.bin",
+          model_file({**normalised, "input_chroma_sigma": 4, "ensemble_members": 2},
+                     b"PK\x03\x04junk", version=5))
+    write("model_file_fuzz", "normalised_sd_text.bin",
+          model_file({**normalised, "input_contrast_sd": "33"}, version=5))
+    write("model_file_fuzz", "normalised_sd_4.bin",
+          model_file({**normalised, "input_contrast_sd": 4}, version=5))
+    write("model_file_fuzz", "normalised_in_version4.bin",
+          model_file({**normalised, "input_chroma_sigma": 4}, version=4))
+    write("model_file_fuzz", "version6.bin", model_file(normalised, version=6))
     write("model_file_fuzz", "checksum_mismatch.bin", model_file(
         {**tiles, "weights_bytes": 4, "weights_checksum": "0000000000000000"}, b"abcd"))
     write("model_file_fuzz", "size_mismatch.bin", model_file({**tiles, "weights_bytes": 9}, b"ab"))

@@ -113,16 +113,18 @@ class PointCounter : public CountingMethod {
   // `by_jpeg_quality`: the model's threshold_by_jpeg_quality, empty when there is none or the
   // user chose the threshold; `warn_hard_jpeg`: warn of a hard-compressed photo (neither).
   // `chroma_sigma`: the model's input_chroma_sigma (SmoothChroma before the network), 0: none.
+  // `contrast_sd`: the model's input_contrast_sd (NormaliseContrast of the whole photo), 0: none.
   // `scale`: CountingSettings::scale.
   PointCounter(PointForward network, float threshold, nlohmann::json by_jpeg_quality,
                bool warn_hard_jpeg, double suppression, int views, double chroma_sigma,
-               double scale, std::string what)
+               double contrast_sd, double scale, std::string what)
       : network_(AveragedOverViews(std::move(network), views)),
         threshold_(threshold),
         by_jpeg_quality_(std::move(by_jpeg_quality)),
         warn_hard_jpeg_(warn_hard_jpeg),
         suppression_(suppression),
         views_(views),
+        contrast_sd_(contrast_sd),
         scale_(scale),
         what_(std::move(what)) {
     inference_.chroma_sigma = chroma_sigma;
@@ -154,9 +156,16 @@ class PointCounter : public CountingMethod {
       cv::resize(rgb, resized, cv::Size(), scale_, scale_,
                  scale_ < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     }
+    // The whole photo's contrast, as the model's training photos had it (after any resize, so
+    // its statistics are those of what the network sees).
+    cv::Mat normalised;
+    if (contrast_sd_ > 0) {
+      normalised = scale_ != 1 ? resized : rgb.clone();
+      NormaliseContrast(normalised, contrast_sd_);
+    }
+    const cv::Mat& input = contrast_sd_ > 0 ? normalised : scale_ != 1 ? resized : rgb;
     std::vector<PointDetection> animals = SuppressByDistance(
-        FindPeakCandidates(network_, scale_ != 1 ? resized : rgb, inference, &result.flops),
-        threshold, suppression_);
+        FindPeakCandidates(network_, input, inference, &result.flops), threshold, suppression_);
     for (auto& animal : animals) {
       if (scale_ != 1) {
         // Back to the photo's pixels (cv::resize maps pixel centres: x' + 0.5 = s (x + 0.5)).
@@ -177,12 +186,13 @@ class PointCounter : public CountingMethod {
   const char* WorkUnit() const override { return "animals"; }
   std::string Describe() const override {
     return fmt::format(
-        "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{}{}{})",
+        "point counter ({}, threshold {:.2f}{}, suppression {:.2f} x body length, {} view{}{}{}{})",
         what_, threshold_, DescribeJpegTable(by_jpeg_quality_), suppression_, views_,
         views_ == 1 ? "" : "s averaged",
         inference_.chroma_sigma > 0
             ? fmt::format(", chroma smoothed by {:g} px", inference_.chroma_sigma)
             : "",
+        contrast_sd_ > 0 ? fmt::format(", contrast normalised to {:g}", contrast_sd_) : "",
         scale_ != 1 ? fmt::format(", photos resized by {:g}", scale_) : "");
   }
 
@@ -199,6 +209,7 @@ class PointCounter : public CountingMethod {
   std::atomic<bool> warned_uncalibrated_{false};
   double suppression_;
   int views_;
+  double contrast_sd_;
   double scale_;
   std::string what_;
   PointInferenceOptions inference_;
@@ -287,8 +298,8 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
         [scripted](const torch::Tensor& pixels) { return scripted->Forward(pixels); },
         scripted->spec().stride, nullptr};
     return std::make_unique<PointCounter>(std::move(forward), threshold, std::move(by_jpeg_quality),
-                                          warn_hard_jpeg, suppression, views, 0.0, settings.scale,
-                                          "TorchScript module");
+                                          warn_hard_jpeg, suppression, views, 0.0, 0.0,
+                                          settings.scale, "TorchScript module");
   }
   std::vector<PointNet> networks{std::move(model.point_network)};
   for (auto& member : model.other_point_networks) networks.push_back(std::move(member));
@@ -302,9 +313,10 @@ std::unique_ptr<CountingMethod> MakeCountingMethod(LoadedModel model,
                                ? networks.front()->architecture()
                                : fmt::format("{} networks of {} averaged", networks.size(),
                                              networks.front()->architecture());
-  return std::make_unique<PointCounter>(
-      AveragedOverModels(std::move(members)), threshold, std::move(by_jpeg_quality), warn_hard_jpeg,
-      suppression, views, InputChromaSigma(model.metadata), settings.scale, what);
+  return std::make_unique<PointCounter>(AveragedOverModels(std::move(members)), threshold,
+                                        std::move(by_jpeg_quality), warn_hard_jpeg, suppression,
+                                        views, InputChromaSigma(model.metadata),
+                                        InputContrastSd(model.metadata), settings.scale, what);
 }
 
 }  // namespace sealion

@@ -321,6 +321,45 @@ TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
   EXPECT_NE(refused.output.find("--chroma-sigma must be in"), std::string::npos) << refused.output;
 }
 
+// train --contrast-sd: the model keeps the normalisation and count applies it to each whole photo
+// (it says so, and the same network counted without it scores otherwise); the tile counter and
+// out-of-range values are refused by name.
+TEST(PointCounter, ContrastNormalisationIsKeptByTheModelAndAppliedByCount) {
+  testing::ScopedTempDir dir;
+  const auto survey = dir.path() / "survey";
+  const std::string d = dir.path().string() + "/";
+  TrainTinyPointModel(survey, d + "normalised.bin", "--contrast-sd 80");
+  LoadedModel model = LoadModel(d + "normalised.bin");
+  EXPECT_EQ(InputContrastSd(model.metadata), 80.0);
+  EXPECT_EQ(model.metadata.at("training").at("contrast_sd").get<double>(), 80.0);
+  EXPECT_EQ(model.metadata.at("format_version"), kNormalisedContrastFormatVersion);
+  model.metadata.erase("input_contrast_sd");
+  SavePointModel(d + "as-is.bin", model.point_network, model.metadata);
+  const auto count = [&](const std::string& name) {
+    return MustRun("count " + (survey / "Test").string() + " --model " + d + name + ".bin -o " + d +
+                   name + ".csv --detections " + d + name + "-detections.csv --threshold 0.001");
+  };
+  const auto normalised = count("normalised");
+  EXPECT_NE(normalised.output.find("contrast normalised to 80"), std::string::npos)
+      << normalised.output;
+  const auto as_is = count("as-is");
+  EXPECT_EQ(as_is.output.find("contrast normalised"), std::string::npos) << as_is.output;
+  EXPECT_NE(ReadFileToString(d + "normalised-detections.csv"),
+            ReadFileToString(d + "as-is-detections.csv"));
+  for (const char* bad : {"4", "200", "-1"}) {
+    const auto refused =
+        RunSealion("train --method points " + survey.string() + " --coords " + d +
+                   "extract/coords.csv -o " + d + "x.bin --contrast-sd " + std::string(bad));
+    EXPECT_NE(refused.exit_code, 0) << bad;
+    EXPECT_NE(refused.output.find("--contrast-sd must be 0 or in"), std::string::npos)
+        << refused.output;
+  }
+  const auto tiles = RunSealion("train " + d + "patches -o " + d + "t.bin --contrast-sd 33");
+  EXPECT_NE(tiles.exit_code, 0);
+  EXPECT_NE(tiles.output.find("--contrast-sd is for --method points"), std::string::npos)
+      << tiles.output;
+}
+
 // count --scale: each photo resized before the network, its detections written in the photo's
 // own pixels; an out-of-range scale refused by name.
 TEST(PointCounter, ScaleResizesEachPhotoAndMapsItsDetectionsBack) {

@@ -180,6 +180,11 @@ int RunTrainCommand(int argc, char** argv) {
          "of this many px, and count alike (the model keeps it); copies of a photo differ in "
          "colour detail, Kaggle's dotted files at 4-20 px (0: none)")
       ->capture_default_str();
+  app.add_option("--contrast-sd", points.contrast_sd,
+                 "points: stretch or flatten every training photo's contrast, whole, so that its "
+                 "brightness has this standard deviation (8-96; the sample's photos lie at "
+                 "25-56), and count alike (the model keeps it; 0: none)")
+      ->capture_default_str();
   std::vector<double> peak_weights;
   app.add_option("--peak-weights", peak_weights,
                  "points: per class (adult_males,subadult_males,adult_females,juveniles,pups), "
@@ -221,7 +226,7 @@ int RunTrainCommand(int argc, char** argv) {
           "--dotted-copies-too", "--pair-consistency",
           "--dot-fill", "--validate-every", "--animal-centred", "--hard-negatives",
           "--hard-negative-centred", "--architecture", "--peak-weights", "--chroma-sigma",
-          "--threshold", "--suppression", "--views"}) {
+          "--contrast-sd", "--threshold", "--suppression", "--views"}) {
       // clang-format on
       if (app.count(flag)) throw Error(std::string(flag) + " is for --method points");
     }

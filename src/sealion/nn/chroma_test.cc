@@ -1,6 +1,8 @@
 // Chroma smoothing (point_inference.h SmoothChroma, train --chroma-sigma): colour blurred and
 // brightness kept, applied to every tile alike so that tiled counts stay exact, and a model's
-// input_chroma_sigma read, checked and kept by ensembles.
+// input_chroma_sigma read, checked and kept by ensembles. Contrast normalisation
+// (NormaliseContrast, train --contrast-sd) likewise: the luma's spread set, means and masks kept,
+// and a model's input_contrast_sd read, checked and kept by ensembles.
 
 #include <gtest/gtest.h>
 
@@ -158,6 +160,128 @@ TEST(ChromaSmoothing, TrainingRefusesASigmaOutOfRange) {
   EXPECT_NE(ErrorMessageOf([&] { options.Check(); }).find("--chroma-sigma"), std::string::npos);
   options.chroma_sigma = kMaxChromaSigma + 0.5;
   EXPECT_NE(ErrorMessageOf([&] { options.Check(); }).find("--chroma-sigma"), std::string::npos);
+}
+
+double LumaSpread(const cv::Mat& rgb, cv::Scalar* means) {
+  std::vector<double> luma;
+  cv::Scalar sum(0, 0, 0);
+  for (int y = 0; y < rgb.rows; ++y) {
+    for (int x = 0; x < rgb.cols; ++x) {
+      const cv::Vec3b p = rgb.at<cv::Vec3b>(y, x);
+      if (p == cv::Vec3b(0, 0, 0)) continue;
+      luma.push_back(Luma(p));
+      for (int c = 0; c < 3; ++c) sum[c] += p[c];
+    }
+  }
+  double mean = 0, squares = 0;
+  for (const double v : luma) mean += v;
+  mean /= luma.size();
+  for (const double v : luma) squares += (v - mean) * (v - mean);
+  *means = sum / static_cast<double>(luma.size());
+  return std::sqrt(squares / luma.size());
+}
+
+TEST(ContrastNormalisation, SetsTheLumaSpreadKeepsMeansAndLeavesMasksBlack) {
+  // A low-contrast photo (values 90-130 in each channel, tinted) with a black masked band.
+  cv::Mat photo(120, 160, CV_8UC3);
+  cv::RNG(7).fill(photo, cv::RNG::UNIFORM, cv::Scalar(100, 90, 80), cv::Scalar(140, 130, 120));
+  photo(cv::Rect(0, 0, 160, 30)).setTo(cv::Scalar(0, 0, 0));
+  cv::Scalar before_means, after_means;
+  const double before = LumaSpread(photo, &before_means);
+  ASSERT_LT(before, 9);
+
+  cv::Mat unchanged = photo.clone();
+  EXPECT_EQ(NormaliseContrast(unchanged, 0), 1.0);
+  EXPECT_EQ(cv::norm(unchanged, photo, cv::NORM_INF), 0) << "0 changes nothing";
+
+  cv::Mat stretched = photo.clone();
+  // (About 7.7 before: each channel's spread of 11.5 mixed into luma; 15 needs a gain of about 2.)
+  const double gain = NormaliseContrast(stretched, 15);
+  EXPECT_GT(gain, 1.5);
+  EXPECT_LT(gain, 2.5);
+  EXPECT_NEAR(LumaSpread(stretched, &after_means), 15, 0.5);
+  for (int c = 0; c < 3; ++c) EXPECT_NEAR(after_means[c], before_means[c], 1) << "channel " << c;
+  EXPECT_EQ(cv::countNonZero(stretched(cv::Rect(0, 0, 160, 30)).reshape(1)), 0) << "mask kept";
+  // Order kept: a brighter pixel stays brighter in each channel.
+  const cv::Vec3b a = photo.at<cv::Vec3b>(60, 10), b = photo.at<cv::Vec3b>(70, 90);
+  const cv::Vec3b sa = stretched.at<cv::Vec3b>(60, 10), sb = stretched.at<cv::Vec3b>(70, 90);
+  for (int c = 0; c < 3; ++c) {
+    if (a[c] < b[c]) {
+      EXPECT_LE(sa[c], sb[c]);
+    } else if (a[c] > b[c]) {
+      EXPECT_GE(sa[c], sb[c]);
+    }
+  }
+  // The gain is held to 2.5 for a nearly flat photo, and flattening works too.
+  cv::Mat flat(60, 60, CV_8UC3, cv::Scalar(120, 120, 120));
+  flat.at<cv::Vec3b>(5, 5) = cv::Vec3b(124, 124, 124);
+  EXPECT_EQ(NormaliseContrast(flat, 90), 2.5);
+  cv::Mat flattened = stretched.clone();
+  EXPECT_LT(NormaliseContrast(flattened, 10), 1);
+  EXPECT_NEAR(LumaSpread(flattened, &after_means), 10, 0.5);
+  // All black: nothing to measure, nothing changed; out-of-range targets refused.
+  cv::Mat black(20, 20, CV_8UC3, cv::Scalar(0, 0, 0));
+  EXPECT_EQ(NormaliseContrast(black, 33), 1.0);
+  EXPECT_THROW(NormaliseContrast(unchanged, kMinContrastSd - 1), Error);
+  EXPECT_THROW(NormaliseContrast(unchanged, kMaxContrastSd + 1), Error);
+}
+
+TEST(ContrastNormalisation, ModelsKeepTheirLevelAndEnsemblesRefuseMixedOnes) {
+  testing::ScopedTempDir dir;
+  PointNet first = RandomNetwork(1), second = RandomNetwork(2);
+  SavePointModel(dir.path() / "none.bin", first, {{"detection", kDetection}});
+  SavePointModel(dir.path() / "c33.bin", first,
+                 {{"detection", kDetection}, {"input_contrast_sd", 33.0}});
+  SavePointModel(dir.path() / "other33.bin", second,
+                 {{"detection", kDetection}, {"input_contrast_sd", 33.0}});
+  SavePointModel(
+      dir.path() / "both.bin", second,
+      {{"detection", kDetection}, {"input_contrast_sd", 33.0}, {"input_chroma_sigma", 4.0}});
+  EXPECT_EQ(InputContrastSd(LoadModel(dir.path() / "none.bin").metadata), 0.0);
+  const LoadedModel normalised = LoadModel(dir.path() / "c33.bin");
+  EXPECT_EQ(InputContrastSd(normalised.metadata), 33.0);
+  // Version 5, which a sealion from before it refuses; the same header as version 2 or 4 (which
+  // such a sealion would count without normalising) is refused here.
+  EXPECT_EQ(normalised.metadata.at("format_version"), kNormalisedContrastFormatVersion);
+  const LoadedModel both = LoadModel(dir.path() / "both.bin");
+  EXPECT_EQ(both.metadata.at("format_version"), kNormalisedContrastFormatVersion);
+  EXPECT_EQ(InputChromaSigma(both.metadata), 4.0);
+  for (const char older : {2, 4}) {
+    std::string bytes = ReadFileToString(dir.path() / (older == 4 ? "both.bin" : "c33.bin"));
+    bytes[12] = older;  // the format version, little-endian, after the 12-byte magic
+    WriteFileAtomically(dir.path() / "older.bin", bytes);
+    const std::string error = ErrorMessageOf([&] { LoadModel(dir.path() / "older.bin"); });
+    EXPECT_NE(error.find("older.bin"), std::string::npos) << error;
+    EXPECT_NE(error.find("version 5"), std::string::npos) << error;
+  }
+  std::string bytes = ReadFileToString(dir.path() / "none.bin");
+  bytes[12] = 5;
+  WriteFileAtomically(dir.path() / "v5.bin", bytes);
+  EXPECT_NE(ErrorMessageOf([&] { LoadModel(dir.path() / "v5.bin"); }).find("input_contrast_sd"),
+            std::string::npos);
+  for (const nlohmann::json& bad : {nlohmann::json(-1), nlohmann::json(kMinContrastSd - 1),
+                                    nlohmann::json(kMaxContrastSd + 1), nlohmann::json("33")}) {
+    SavePointModel(dir.path() / "bad.bin", first,
+                   {{"detection", kDetection}, {"input_contrast_sd", bad}});
+    const std::string error = ErrorMessageOf([&] { LoadModel(dir.path() / "bad.bin"); });
+    EXPECT_NE(error.find("bad.bin"), std::string::npos) << error;
+    EXPECT_NE(error.find("input_contrast_sd"), std::string::npos) << error;
+  }
+
+  EnsembleOptions options;
+  options.inputs = {dir.path() / "c33.bin", dir.path() / "other33.bin"};
+  options.output = dir.path() / "ensemble.bin";
+  EXPECT_EQ(MakeEnsemble(options).contrast_sd, 33.0);
+  const LoadedModel ensemble = LoadModel(options.output);
+  EXPECT_EQ(InputContrastSd(ensemble.metadata), 33.0);
+  EXPECT_EQ(ensemble.metadata.at("format_version"), kNormalisedContrastFormatVersion);
+  EXPECT_EQ(ensemble.other_point_networks.size(), 1u);
+  options.inputs = {dir.path() / "c33.bin", dir.path() / "none.bin"};
+  options.output = dir.path() / "mixed.bin";
+  const std::string mixed = ErrorMessageOf([&] { MakeEnsemble(options); });
+  EXPECT_NE(mixed.find("none.bin"), std::string::npos) << mixed;
+  EXPECT_NE(mixed.find("one input"), std::string::npos) << mixed;
+  EXPECT_FALSE(std::filesystem::exists(options.output));
 }
 
 }  // namespace

@@ -51,6 +51,13 @@ EnsembleSummary MakeEnsemble(const EnsembleOptions& options) {
           "ensemble's networks read one input",
           input.string(), chroma_sigma, options.inputs.front().string(), summary.chroma_sigma));
     summary.chroma_sigma = chroma_sigma;
+    const double contrast_sd = InputContrastSd(model.metadata);
+    if (!members.empty() && contrast_sd != summary.contrast_sd)
+      throw Error(fmt::format(
+          "{}: trained on photos of contrast normalised to {:g} (0: none), {} to {:g}; an "
+          "ensemble's networks read one input",
+          input.string(), contrast_sd, options.inputs.front().string(), summary.contrast_sd));
+    summary.contrast_sd = contrast_sd;
     const nlohmann::json& own = model.metadata.at("detection");
     if (detection.is_null()) detection = own;
     summary.dropped_calibrations = summary.dropped_calibrations ||
@@ -78,6 +85,7 @@ EnsembleSummary MakeEnsemble(const EnsembleOptions& options) {
   if (options.views >= 0) detection["views"] = options.views;
   nlohmann::json metadata = {{"detection", detection}, {"ensemble", {{"members", described}}}};
   if (summary.chroma_sigma > 0) metadata["input_chroma_sigma"] = summary.chroma_sigma;
+  if (summary.contrast_sd > 0) metadata["input_contrast_sd"] = summary.contrast_sd;
   SavePointEnsemble(options.output, members, std::move(metadata));
   summary.members = static_cast<int>(members.size());
   summary.architecture = members.front()->architecture();

@@ -29,6 +29,7 @@ struct EnsembleSummary {
   double suppression = 0;
   int views = 0;
   double chroma_sigma = 0;            // the members' input_chroma_sigma, one for all
+  double contrast_sd = 0;             // the members' input_contrast_sd, one for all
   bool dropped_calibrations = false;  // an input's threshold_by_views or _by_jpeg_quality
 };
 

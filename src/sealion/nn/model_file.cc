@@ -83,7 +83,7 @@ void WriteModelFile(const std::filesystem::path& path, torch::nn::Module& networ
 }
 
 // What every point model's header says of its network(s), one or an ensemble's.
-// Returns the format version to write: `plain_version` unless the inputs are smoothed.
+// Returns the format version to write: `plain_version` unless the inputs are preprocessed.
 uint32_t AddPointModelFields(nlohmann::json& metadata, const std::string& architecture,
                              uint32_t plain_version) {
   if (!metadata.contains("detection")) throw Error("a point model needs its detection settings");
@@ -91,6 +91,7 @@ uint32_t AddPointModelFields(nlohmann::json& metadata, const std::string& archit
   metadata["architecture"] = architecture;
   metadata["stride"] = kPointNetStride;
   metadata["input_scaling"] = "x/255 - 0.5, RGB, channels first, sides multiples of 32";
+  if (InputContrastSd(metadata) > 0) return kNormalisedContrastFormatVersion;
   return InputChromaSigma(metadata) > 0 ? kSmoothedInputFormatVersion : plain_version;
 }
 
@@ -137,6 +138,11 @@ double InputChromaSigma(const nlohmann::json& metadata) {
   return sigma != metadata.end() && sigma->is_number() ? sigma->get<double>() : 0.0;
 }
 
+double InputContrastSd(const nlohmann::json& metadata) {
+  const auto sd = metadata.find("input_contrast_sd");
+  return sd != metadata.end() && sd->is_number() ? sd->get<double>() : 0.0;
+}
+
 LoadedModel LoadModel(const std::filesystem::path& path) {
   if (IsTorchScriptFile(path)) {
     LoadedModel loaded;
@@ -162,11 +168,11 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
   uint64_t header_size = 0;
   std::memcpy(&version, file.data() + kMagicSize, sizeof(version));
   std::memcpy(&header_size, file.data() + kMagicSize + 4, sizeof(header_size));
-  if (version < 1 || version > kSmoothedInputFormatVersion) {
+  if (version < 1 || version > kNormalisedContrastFormatVersion) {
     throw fail(fmt::format(
         "model format version {} is not supported by this sealion (it reads versions 1 to {}); "
         "retrain the model or use the sealion version that wrote it",
-        version, kSmoothedInputFormatVersion));
+        version, kNormalisedContrastFormatVersion));
   }
   const size_t header_start = kMagicSize + 12;
   if (header_size > file.size() - header_start) throw fail("truncated model file");
@@ -190,16 +196,30 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
         throw fail(fmt::format("the header's input_chroma_sigma must be a number in [0, {}]",
                                kMaxChromaSigma));
     }
+    if (loaded.metadata.contains("input_contrast_sd")) {
+      const nlohmann::json& sd = loaded.metadata.at("input_contrast_sd");
+      if (!sd.is_number() || !(sd.get<double>() == 0 || (sd.get<double>() >= kMinContrastSd &&
+                                                         sd.get<double>() <= kMaxContrastSd)))
+        throw fail(fmt::format("the header's input_contrast_sd must be 0 or a number in [{}, {}]",
+                               kMinContrastSd, kMaxContrastSd));
+    }
     const bool ensemble = loaded.metadata.contains("ensemble_members");
-    if (version == kEnsembleFormatVersion ? !ensemble
-                                          : ensemble && version != kSmoothedInputFormatVersion)
+    const bool preprocessed =
+        version == kSmoothedInputFormatVersion || version == kNormalisedContrastFormatVersion;
+    if (version == kEnsembleFormatVersion ? !ensemble : ensemble && !preprocessed)
       throw fail(
           "ensemble_members belongs in, and only in, an ensemble's model (format version 3, or 4 "
-          "with smoothed inputs)");
+          "or 5 with preprocessed inputs)");
     if (version >= kEnsembleFormatVersion && loaded.method != kPointMethod)
-      throw fail("a version 3 or 4 model holds point networks only");
-    if ((version == kSmoothedInputFormatVersion) != (InputChromaSigma(loaded.metadata) > 0))
-      throw fail("input_chroma_sigma above 0 belongs in, and only in, a version 4 model");
+      throw fail("a version 3, 4 or 5 model holds point networks only");
+    if (version == kNormalisedContrastFormatVersion && !(InputContrastSd(loaded.metadata) > 0))
+      throw fail("a version 5 model has input_contrast_sd above 0");
+    if (InputContrastSd(loaded.metadata) > 0 && version != kNormalisedContrastFormatVersion)
+      throw fail("input_contrast_sd above 0 belongs in, and only in, a version 5 model");
+    if (version == kSmoothedInputFormatVersion && !(InputChromaSigma(loaded.metadata) > 0))
+      throw fail("a version 4 model has input_chroma_sigma above 0");
+    if (InputChromaSigma(loaded.metadata) > 0 && !preprocessed)
+      throw fail("input_chroma_sigma above 0 belongs in, and only in, a version 4 or 5 model");
     if (architecture == kSeedCnnArchitecture && loaded.method == kTileMethod) {
       loaded.tile_network = SeedCnn();
     } else if (IsPointNetArchitecture(architecture) && loaded.method == kPointMethod) {

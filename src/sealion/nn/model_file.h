@@ -28,6 +28,9 @@ inline constexpr size_t kMaxEnsembleMembers = 16;
 // (input_chroma_sigma > 0) are version 4, so that a sealion from before that refuses them by
 // name instead of counting unsmoothed photos with them.
 inline constexpr uint32_t kSmoothedInputFormatVersion = 4;
+// Point models whose photos get their contrast normalised first (input_contrast_sd > 0, smoothed
+// chroma or not) are version 5, which a sealion from before that refuses by its version.
+inline constexpr uint32_t kNormalisedContrastFormatVersion = 5;
 
 // The two counting methods a model file can hold.
 inline constexpr const char* kTileMethod = "tiles";    // the seed's 64x64 tile classifier
@@ -67,6 +70,9 @@ LoadedModel LoadModel(const std::filesystem::path& path);
 // The chroma smoothing a point model's inputs get before its network (header field
 // input_chroma_sigma, point_inference.h: SmoothChroma); 0 for models without it.
 double InputChromaSigma(const nlohmann::json& metadata);
+// The luma standard deviation a point model's photos are normalised to first (header field
+// input_contrast_sd, point_inference.h: NormaliseContrast); 0 for models without it.
+double InputContrastSd(const nlohmann::json& metadata);
 
 // Training that starts from a trained model (`train --init`: fine-tuning, or more training
 // under a new learning-rate schedule): copies every parameter and BatchNorm statistic of the

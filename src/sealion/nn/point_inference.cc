@@ -119,6 +119,46 @@ void SmoothChroma(cv::Mat& rgb, double sigma) {
   cv::cvtColor(ycrcb, rgb, cv::COLOR_YCrCb2RGB);
 }
 
+double NormaliseContrast(cv::Mat& rgb, double luma_sd) {
+  if (luma_sd == 0) return 1;
+  if (!(luma_sd >= kMinContrastSd && luma_sd <= kMaxContrastSd))
+    throw Error(fmt::format("the contrast's standard deviation must be 0 or in [{}, {}]",
+                            kMinContrastSd, kMaxContrastSd));
+  CV_Assert(rgb.type() == CV_8UC3);
+  double sum[3] = {0, 0, 0}, luma_sum = 0, luma_squares = 0;
+  int64_t pixels = 0;
+  for (int y = 0; y < rgb.rows; y += 2) {
+    const cv::Vec3b* row = rgb.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < rgb.cols; x += 2) {
+      const cv::Vec3b p = row[x];
+      if (p[0] == 0 && p[1] == 0 && p[2] == 0) continue;
+      const double luma = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+      for (int c = 0; c < 3; ++c) sum[c] += p[c];
+      luma_sum += luma;
+      luma_squares += luma * luma;
+      ++pixels;
+    }
+  }
+  if (pixels < 2) return 1;  // nothing but black: nothing to measure
+  const double luma_mean = luma_sum / pixels;
+  const double sd = std::sqrt(std::max(1e-6, luma_squares / pixels - luma_mean * luma_mean));
+  const double gain = std::clamp(luma_sd / sd, 0.5, 2.5);
+  std::array<uint8_t, 256> lut[3];
+  for (int c = 0; c < 3; ++c) {
+    const double mean = sum[c] / pixels;
+    for (int v = 0; v < 256; ++v) lut[c][v] = cv::saturate_cast<uint8_t>(mean + (v - mean) * gain);
+  }
+  for (int y = 0; y < rgb.rows; ++y) {
+    cv::Vec3b* row = rgb.ptr<cv::Vec3b>(y);
+    for (int x = 0; x < rgb.cols; ++x) {
+      cv::Vec3b& p = row[x];
+      if (p[0] == 0 && p[1] == 0 && p[2] == 0) continue;
+      for (int c = 0; c < 3; ++c) p[c] = lut[c][p[c]];
+    }
+  }
+  return gain;
+}
+
 std::vector<PointDetection> FindPeakCandidates(const PointForward& network, const cv::Mat& rgb,
                                                const PointInferenceOptions& options,
                                                double* flops) {

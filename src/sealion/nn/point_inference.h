@@ -79,6 +79,15 @@ inline std::vector<PointDetection> FindPeakCandidates(PointNet& network, const c
 // alike, at the cost of the counts.
 void SmoothChroma(cv::Mat& rgb, double sigma);
 
+// A whole photo's contrast set to one level (`train --contrast-sd`; the model's header field
+// input_contrast_sd): each colour channel is stretched about its own mean by one gain for all
+// three, chosen so that the luma's standard deviation over the pixels that are not pure black
+// (sampled every 2nd pixel and row) becomes `luma_sd`; the gain is held to [0.5, 2.5], and pure
+// black pixels (masks) stay black. Colour balance and mean brightness are kept. Applied to the
+// whole photo before any crop is cut or tile counted, so every part of a photo gets one gain.
+// 0: nothing; otherwise in [kMinContrastSd, kMaxContrastSd] (throws outside). Returns the gain.
+double NormaliseContrast(cv::Mat& rgb, double luma_sd);
+
 // Greedy suppression by distance: candidates at or above `threshold`, strongest first; one is
 // dropped when a kept one lies within suppression_fraction x the larger body length of their
 // two classes.

@@ -53,6 +53,10 @@ inline constexpr int kPointNetAlignment = 32;  // input sides must be multiples 
 // The largest chroma smoothing (point_inference.h: SmoothChroma) a model may ask for: its kernel
 // (3 sigma each way) stays inside a tile's default margin, so tiled counts equal whole-photo ones.
 inline constexpr double kMaxChromaSigma = 16;
+// The luma standard deviations a model may normalise its photos' contrast to (point_inference.h:
+// NormaliseContrast); 0 asks for none. The sample's photos lie at 25-56, most near 33.
+inline constexpr double kMinContrastSd = 8;
+inline constexpr double kMaxContrastSd = 96;
 inline constexpr int kPointNetOutputs = 6;  // heatmap logit + five class logits
 
 // Conv (no bias) + BatchNorm + ReLU, foldable into one conv with bias for inference.

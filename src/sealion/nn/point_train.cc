@@ -235,6 +235,9 @@ void PointTrainOptions::Check() const {
   augment.Check();
   if (!(chroma_sigma >= 0 && chroma_sigma <= kMaxChromaSigma))
     throw Error(fmt::format("train: --chroma-sigma must be in [0, {}] px", kMaxChromaSigma));
+  if (!(contrast_sd == 0 || (contrast_sd >= kMinContrastSd && contrast_sd <= kMaxContrastSd)))
+    throw Error(fmt::format("train: --contrast-sd must be 0 or in [{}, {}]", kMinContrastSd,
+                            kMaxContrastSd));
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
     throw Error("train: --decoy-repairs must be in [0, 10] per animal");
   if (plain_weight < 1 || plain_weight > 20)
@@ -440,6 +443,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
       (peaks_weighted ? fmt::format("|peak-weights:{}", fmt::join(options.peak_weights, ","))
                       : "") +
       (options.chroma_sigma > 0 ? fmt::format("|photo-chroma:{}", options.chroma_sigma) : "") +
+      (options.contrast_sd > 0 ? fmt::format("|photo-contrast:{}", options.contrast_sd) : "") +
       (options.weight_decay > 0 ? fmt::format("|weight-decay:{}", options.weight_decay) : "") +
       (options.augment.sharpness > 0 ? fmt::format("|sharpness:{}", options.augment.sharpness)
                                      : "") +
@@ -457,11 +461,17 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   dedot.fill = options.dot_fill;
   // Validation photos are counted whole after every epoch: decoded (and repaired) once, kept
   // while they fit in the photo budget, else read again each time.
+  // Contrast normalised whole, as `count` normalises a photo; chroma is smoothed per tile there.
+  const auto read_validation_image = [&](size_t i) {
+    cv::Mat image = ReadTrainingImage(validation[i], {}, dedot);
+    NormaliseContrast(image, options.contrast_sd);
+    return image;
+  };
   std::vector<cv::Mat> validation_images;
   if (static_cast<int>(validation.size()) <= options.photos_in_memory) {
     validation_images.resize(validation.size());
     ParallelFor(static_cast<int>(validation.size()), threads,
-                [&](int i) { validation_images[i] = ReadTrainingImage(validation[i], {}, dedot); });
+                [&](int i) { validation_images[i] = read_validation_image(i); });
   }
   const auto validate = [&] {
     network->eval();
@@ -470,8 +480,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
     for (size_t i = 0; i < validation.size(); ++i) {
       candidates.push_back(FindValidationCandidates(
           forward, validation[i],
-          validation_images.empty() ? ReadTrainingImage(validation[i], {}, dedot)
-                                    : validation_images[i],
+          validation_images.empty() ? read_validation_image(i) : validation_images[i],
           options.chroma_sigma));
     }
     return ChooseDetectionSettings(candidates, options.threshold, options.suppression);
@@ -525,6 +534,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
         // carries the smoothing `count` gives a whole tile; smoothing each finished crop (as
         // before 2026-12-07) replicated its edge colour into a rim of 3 sigma (at 16 px, most of
         // a 256 px crop).
+        // Contrast first, as `count` normalises the whole photo before its tiles are smoothed.
+        NormaliseContrast(decoded[i], options.contrast_sd);
         SmoothChroma(decoded[i], options.chroma_sigma);
       });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
@@ -685,6 +696,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
                    {"architecture", options.architecture},
                    {"peak_weights", options.peak_weights},
                    {"chroma_sigma", options.chroma_sigma},
+                   {"contrast_sd", options.contrast_sd},
                    {"crops_per_photo", options.crops_per_photo},
                    {"crop_size", options.crop_size},
                    {"batch_size", options.batch_size},
@@ -725,6 +737,7 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   if (!sharing.IsWriter()) return result;
   json metadata = {{"training", training}, {"detection", detection}};
   if (options.chroma_sigma > 0) metadata["input_chroma_sigma"] = options.chroma_sigma;
+  if (options.contrast_sd > 0) metadata["input_contrast_sd"] = options.contrast_sd;
   SavePointModel(options.model_path, network, std::move(metadata));
   std::filesystem::path training_path = options.model_path;
   training_path += ".training.json";

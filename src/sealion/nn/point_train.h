@@ -101,6 +101,12 @@ struct PointTrainOptions {
   // smoothing each finished crop instead, 4 px left the plain photos' higher scores as they were,
   // 16 px removed them but cross-validated at 9.88 against 6.39; docs/real-photos.md).
   double chroma_sigma = 0;
+  // Contrast normalisation of every training and validation photo, whole, before crops are cut
+  // and before chroma smoothing (point_inference.h: NormaliseContrast: the luma's standard
+  // deviation set to this), kept in the model's header so that `count` normalises alike; 0: none
+  // (the default; cross-validated at 33 with one seed so far, inside the shipped recipe's spread:
+  // docs/real-photos.md, "Contrast normalised").
+  double contrast_sd = 0;
   uint64_t seed = 1;
   int threads = 0;               // 0: every core
   std::filesystem::path resume;  // a checkpoint to continue from
