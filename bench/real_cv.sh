@@ -48,7 +48,9 @@
 # this many synthetic photos a fold, made as bench/pretrain_cv.sh makes them from what the fold
 # may see (its training photos' real chips and scenery, layouts without its held-out photos), are
 # added to its training photos under ids 100000 and up, so that every batch mixes synthetic and
-# real crops; default 0); CV_WEIGHT_DECAY (train's --weight-decay, decoupled, e.g. 0.05).
+# real crops; default 0); CV_WEIGHT_DECAY (train's --weight-decay, decoupled, e.g. 0.05);
+# CV_CONTRAST_SD (train's --contrast-sd: every training and counted photo's contrast set to one
+# level, e.g. 33).
 # Every step resumes after a kill (models from their checkpoints). Took 10-17 minutes on 2 cores
 # at 60 epochs for the points alone; see docs/real-photos.md for longer runs. Needs `make run` first for
 # the synthetic-only comparison.
@@ -72,6 +74,7 @@ architecture="${CV_ARCHITECTURE:-}"; peak_weights="${CV_PEAK_WEIGHTS:-}"
 chroma_sigma="${CV_CHROMA_SIGMA:-}"; sharpness="${CV_SHARPNESS_AUGMENT:-}"
 dotted_copies_too="${CV_DOTTED_COPIES_TOO:-0}"; pair_consistency="${CV_PAIR_CONSISTENCY:-}"
 crop="${CV_CROP:-}"; synthetic="${CV_SYNTHETIC:-0}"; weight_decay="${CV_WEIGHT_DECAY:-}"
+contrast_sd="${CV_CONTRAST_SD:-}"
 hard_from="${CV_HARD_NEGATIVES_FROM:-}"; hard_share="${CV_HARD_NEGATIVE_CENTRED:-0.2}"
 if [ ! -d "$sample/TrainDotted" ]; then
   echo "real_cv: the real sample is not at $sample (third-party data, never in the repository)"; exit 1
@@ -124,6 +127,7 @@ train_fold() {  # fold-dir method
     if [ -n "$architecture" ]; then resume+=(--architecture "$architecture"); fi
     if [ -n "$peak_weights" ]; then resume+=(--peak-weights "$peak_weights"); fi
     if [ -n "$chroma_sigma" ]; then resume+=(--chroma-sigma "$chroma_sigma"); fi
+    if [ -n "$contrast_sd" ]; then resume+=(--contrast-sd "$contrast_sd"); fi
     if [ -n "$sharpness" ]; then resume+=(--sharpness-augment "$sharpness"); fi
     if [ "$dotted_copies_too" = 1 ]; then resume+=(--dotted-copies-too); fi
     if [ -n "$pair_consistency" ]; then resume+=(--pair-consistency "$pair_consistency"); fi
