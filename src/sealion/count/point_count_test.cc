@@ -293,28 +293,41 @@ void TrainTinyPointModel(const std::filesystem::path& survey, const std::string&
           flags + " -o " + model);
 }
 
+// A tiny model trained with `train_flag` (an input preparation its header keeps as `field`)
+// counts the test photos (`d`: a folder path ending in /) as trained and again as the same network
+// with `field` erased from its header: both runs, whose detections must differ. `trained`: the
+// model as loaded.
+std::pair<testing::CommandResult, testing::CommandResult> CountPreparedAndAsIs(
+    const std::filesystem::path& survey, const std::string& d, const std::string& train_flag,
+    const std::string& field, LoadedModel* trained) {
+  TrainTinyPointModel(survey, d + "prepared.bin", train_flag);
+  *trained = LoadModel(d + "prepared.bin");
+  LoadedModel as_is = LoadModel(d + "prepared.bin");
+  as_is.metadata.erase(field);
+  SavePointModel(d + "as-is.bin", as_is.point_network, as_is.metadata);
+  const auto count = [&](const std::string& name) {
+    return MustRun("count " + (survey / "Test").string() + " --model " + d + name + ".bin -o " + d +
+                   name + ".csv --detections " + d + name + "-detections.csv --threshold 0.001");
+  };
+  auto runs = std::make_pair(count("prepared"), count("as-is"));
+  EXPECT_NE(ReadFileToString(d + "prepared-detections.csv"),
+            ReadFileToString(d + "as-is-detections.csv"));
+  return runs;
+}
+
 // train --chroma-sigma: the model keeps the smoothing and count applies it (it says so, and the
 // same network counted without it scores otherwise).
 TEST(PointCounter, ChromaSmoothingIsKeptByTheModelAndAppliedByCount) {
   testing::ScopedTempDir dir;
   const auto survey = dir.path() / "survey";
   const std::string d = dir.path().string() + "/";
-  TrainTinyPointModel(survey, d + "smooth.bin", "--chroma-sigma 3");
-  LoadedModel model = LoadModel(d + "smooth.bin");
+  LoadedModel model;
+  const auto [smoothed, unsmoothed] =
+      CountPreparedAndAsIs(survey, d, "--chroma-sigma 3", "input_chroma_sigma", &model);
   EXPECT_EQ(InputChromaSigma(model.metadata), 3.0);
   EXPECT_EQ(model.metadata.at("training").at("chroma_sigma").get<double>(), 3.0);
-  model.metadata.erase("input_chroma_sigma");
-  SavePointModel(d + "unsmoothed.bin", model.point_network, model.metadata);
-  const auto count = [&](const std::string& name) {
-    return MustRun("count " + (survey / "Test").string() + " --model " + d + name + ".bin -o " + d +
-                   name + ".csv --detections " + d + name + "-detections.csv --threshold 0.001");
-  };
-  const auto smoothed = count("smooth");
   EXPECT_NE(smoothed.output.find("chroma smoothed by 3 px"), std::string::npos) << smoothed.output;
-  const auto unsmoothed = count("unsmoothed");
   EXPECT_EQ(unsmoothed.output.find("chroma smoothed"), std::string::npos) << unsmoothed.output;
-  EXPECT_NE(ReadFileToString(d + "smooth-detections.csv"),
-            ReadFileToString(d + "unsmoothed-detections.csv"));
   const auto refused = RunSealion("train --method points " + survey.string() + " --coords " + d +
                                   "extract/coords.csv -o " + d + "x.bin --chroma-sigma -2");
   EXPECT_NE(refused.exit_code, 0);
@@ -328,24 +341,15 @@ TEST(PointCounter, ContrastNormalisationIsKeptByTheModelAndAppliedByCount) {
   testing::ScopedTempDir dir;
   const auto survey = dir.path() / "survey";
   const std::string d = dir.path().string() + "/";
-  TrainTinyPointModel(survey, d + "normalised.bin", "--contrast-sd 80");
-  LoadedModel model = LoadModel(d + "normalised.bin");
+  LoadedModel model;
+  const auto [normalised, as_is] =
+      CountPreparedAndAsIs(survey, d, "--contrast-sd 80", "input_contrast_sd", &model);
   EXPECT_EQ(InputContrastSd(model.metadata), 80.0);
   EXPECT_EQ(model.metadata.at("training").at("contrast_sd").get<double>(), 80.0);
   EXPECT_EQ(model.metadata.at("format_version"), kNormalisedContrastFormatVersion);
-  model.metadata.erase("input_contrast_sd");
-  SavePointModel(d + "as-is.bin", model.point_network, model.metadata);
-  const auto count = [&](const std::string& name) {
-    return MustRun("count " + (survey / "Test").string() + " --model " + d + name + ".bin -o " + d +
-                   name + ".csv --detections " + d + name + "-detections.csv --threshold 0.001");
-  };
-  const auto normalised = count("normalised");
   EXPECT_NE(normalised.output.find("contrast normalised to 80"), std::string::npos)
       << normalised.output;
-  const auto as_is = count("as-is");
   EXPECT_EQ(as_is.output.find("contrast normalised"), std::string::npos) << as_is.output;
-  EXPECT_NE(ReadFileToString(d + "normalised-detections.csv"),
-            ReadFileToString(d + "as-is-detections.csv"));
   for (const char* bad : {"4", "200", "-1"}) {
     const auto refused =
         RunSealion("train --method points " + survey.string() + " --coords " + d +

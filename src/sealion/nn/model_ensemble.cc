@@ -43,21 +43,18 @@ EnsembleSummary MakeEnsemble(const EnsembleOptions& options) {
       throw Error(fmt::format("{}: its network is {}, {}'s {}; an ensemble has one architecture",
                               input.string(), model.point_network->architecture(),
                               options.inputs.front().string(), members.front()->architecture()));
-    // The networks read one input: an ensemble smooths chroma once, as each member was trained.
-    const double chroma_sigma = InputChromaSigma(model.metadata);
-    if (!members.empty() && chroma_sigma != summary.chroma_sigma)
-      throw Error(fmt::format(
-          "{}: trained on chroma smoothed by {:g} px, {} by {:g} px; an "
-          "ensemble's networks read one input",
-          input.string(), chroma_sigma, options.inputs.front().string(), summary.chroma_sigma));
-    summary.chroma_sigma = chroma_sigma;
-    const double contrast_sd = InputContrastSd(model.metadata);
-    if (!members.empty() && contrast_sd != summary.contrast_sd)
-      throw Error(fmt::format(
-          "{}: trained on photos of contrast normalised to {:g} (0: none), {} to {:g}; an "
-          "ensemble's networks read one input",
-          input.string(), contrast_sd, options.inputs.front().string(), summary.contrast_sd));
-    summary.contrast_sd = contrast_sd;
+    // The networks read one input: an ensemble prepares each photo once (its contrast, its
+    // chroma), as every member was trained.
+    const auto one_input = [&](double value, double& kept, const char* preparation) {
+      if (!members.empty() && value != kept)
+        throw Error(fmt::format(
+            "{}: trained with {} {:g}, {} with {:g}; an ensemble's networks read one input",
+            input.string(), preparation, value, options.inputs.front().string(), kept));
+      kept = value;
+    };
+    one_input(InputChromaSigma(model.metadata), summary.chroma_sigma, "chroma smoothing (px)");
+    one_input(InputContrastSd(model.metadata), summary.contrast_sd,
+              "contrast normalisation (0: none)");
     const nlohmann::json& own = model.metadata.at("detection");
     if (detection.is_null()) detection = own;
     summary.dropped_calibrations = summary.dropped_calibrations ||
