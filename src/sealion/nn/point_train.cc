@@ -460,8 +460,8 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
   DedotOptions dedot;
   dedot.fill = options.dot_fill;
   // Validation photos are counted whole after every epoch: decoded (and repaired) once, kept
-  // while they fit in the photo budget, else read again each time.
-  // Contrast normalised whole, as `count` normalises a photo; chroma is smoothed per tile there.
+  // while they fit in the photo budget, else read again each time; their contrast normalised
+  // whole, as `count` normalises a photo (their chroma is smoothed per tile, as there).
   const auto read_validation_image = [&](size_t i) {
     cv::Mat image = ReadTrainingImage(validation[i], {}, dedot);
     NormaliseContrast(image, options.contrast_sd);
@@ -530,12 +530,12 @@ PointTrainResult RunPointTrain(const PointTrainOptions& options, WorkSharing& sh
              ChooseBodyDecoyRepairs(photo, options.body_decoy_repairs, options.seed))
           decoys.push_back(decoy);
         decoded[i] = ReadTrainingImage(photo, decoys, dedot);
+        // Contrast first, as `count` normalises the whole photo before its tiles are smoothed.
+        NormaliseContrast(decoded[i], options.contrast_sd);
         // The whole photo's colour is smoothed once, before any crop is cut, so that every crop
         // carries the smoothing `count` gives a whole tile; smoothing each finished crop (as
         // before 2026-12-07) replicated its edge colour into a rim of 3 sigma (at 16 px, most of
         // a 256 px crop).
-        // Contrast first, as `count` normalises the whole photo before its tiles are smoothed.
-        NormaliseContrast(decoded[i], options.contrast_sd);
         SmoothChroma(decoded[i], options.chroma_sigma);
       });
       for (size_t i = 0; i < missing.size(); ++i) resident[missing[i]] = std::move(decoded[i]);
