@@ -156,14 +156,13 @@ class PointCounter : public CountingMethod {
       cv::resize(rgb, resized, cv::Size(), scale_, scale_,
                  scale_ < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     }
-    // The whole photo's contrast, as the model's training photos had it (after any resize, so
-    // its statistics are those of what the network sees).
-    cv::Mat normalised;
+    cv::Mat input = scale_ != 1 ? resized : rgb;  // shares the pixels
     if (contrast_sd_ > 0) {
-      normalised = scale_ != 1 ? resized : rgb.clone();
-      NormaliseContrast(normalised, contrast_sd_);
+      // The whole photo's contrast, as the model's training photos had it (after any resize, so
+      // its statistics are those of what the network sees); the caller's pixels stay as they are.
+      if (scale_ == 1) input = rgb.clone();
+      NormaliseContrast(input, contrast_sd_);
     }
-    const cv::Mat& input = contrast_sd_ > 0 ? normalised : scale_ != 1 ? resized : rgb;
     std::vector<PointDetection> animals = SuppressByDistance(
         FindPeakCandidates(network_, input, inference, &result.flops), threshold, suppression_);
     for (auto& animal : animals) {

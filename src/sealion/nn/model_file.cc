@@ -198,8 +198,7 @@ LoadedModel LoadModel(const std::filesystem::path& path) {
     }
     if (loaded.metadata.contains("input_contrast_sd")) {
       const nlohmann::json& sd = loaded.metadata.at("input_contrast_sd");
-      if (!sd.is_number() || !(sd.get<double>() == 0 || (sd.get<double>() >= kMinContrastSd &&
-                                                         sd.get<double>() <= kMaxContrastSd)))
+      if (!sd.is_number() || !IsContrastSd(sd.get<double>()))
         throw fail(fmt::format("the header's input_contrast_sd must be 0 or a number in [{}, {}]",
                                kMinContrastSd, kMaxContrastSd));
     }

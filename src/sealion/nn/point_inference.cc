@@ -120,10 +120,10 @@ void SmoothChroma(cv::Mat& rgb, double sigma) {
 }
 
 double NormaliseContrast(cv::Mat& rgb, double luma_sd) {
-  if (luma_sd == 0) return 1;
-  if (!(luma_sd >= kMinContrastSd && luma_sd <= kMaxContrastSd))
+  if (!IsContrastSd(luma_sd))
     throw Error(fmt::format("the contrast's standard deviation must be 0 or in [{}, {}]",
                             kMinContrastSd, kMaxContrastSd));
+  if (luma_sd == 0) return 1;
   CV_Assert(rgb.type() == CV_8UC3);
   double sum[3] = {0, 0, 0}, luma_sum = 0, luma_squares = 0;
   int64_t pixels = 0;

@@ -57,6 +57,9 @@ inline constexpr double kMaxChromaSigma = 16;
 // NormaliseContrast); 0 asks for none. The sample's photos lie at 25-56, most near 33.
 inline constexpr double kMinContrastSd = 8;
 inline constexpr double kMaxContrastSd = 96;
+inline bool IsContrastSd(double sd) {
+  return sd == 0 || (sd >= kMinContrastSd && sd <= kMaxContrastSd);
+}
 inline constexpr int kPointNetOutputs = 6;  // heatmap logit + five class logits
 
 // Conv (no bias) + BatchNorm + ReLU, foldable into one conv with bias for inference.

@@ -235,7 +235,7 @@ void PointTrainOptions::Check() const {
   augment.Check();
   if (!(chroma_sigma >= 0 && chroma_sigma <= kMaxChromaSigma))
     throw Error(fmt::format("train: --chroma-sigma must be in [0, {}] px", kMaxChromaSigma));
-  if (!(contrast_sd == 0 || (contrast_sd >= kMinContrastSd && contrast_sd <= kMaxContrastSd)))
+  if (!IsContrastSd(contrast_sd))
     throw Error(fmt::format("train: --contrast-sd must be 0 or in [{}, {}]", kMinContrastSd,
                             kMaxContrastSd));
   if (!(decoy_repairs >= 0 && decoy_repairs <= 10))
